@@ -1,0 +1,95 @@
+# algoreg — one GNU Makefile (see README.md). `make run` and `make test` are the two
+# entry points; both install missing Debian and npm packages first.
+
+PKGS      := libmicrohttpd jansson sqlite3 libsodium gumbo
+CC        ?= gcc
+CSTD      := -std=c17 -D_GNU_SOURCE
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+CFLAGS_PK := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+OPT       ?= -O2 -g
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+BUILD     := build
+SRC_DIRS  := base json store model http api web cli
+LIB_SRC   := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
+MAIN_SRC  := src/cli/main.c
+
+NODE_CSS  := node_modules/@rijkshuisstijl-community/design-tokens/dist/index.css \
+             node_modules/@rijkshuisstijl-community/components-css/dist/index.css
+ASSET_FILES := $(wildcard src/store/migrations/sqlite/*.sql) $(wildcard web/templates/*.html) \
+               $(wildcard web/i18n/*.json) $(wildcard web/static/*) src/api/openapi.json data/demo/registrations.jsonl
+ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migrations/sqlite/$(notdir $(f))=$(f)) \
+              $(foreach f,$(wildcard web/templates/*.html),templates/$(notdir $(f))=$(f)) \
+              $(foreach f,$(wildcard web/i18n/*.json),i18n/$(notdir $(f))=$(f)) \
+              $(foreach f,$(wildcard web/static/*),static/$(notdir $(f))=$(f)) \
+              static/nlds-tokens.css=node_modules/@rijkshuisstijl-community/design-tokens/dist/index.css \
+              static/nlds-components.css=node_modules/@rijkshuisstijl-community/components-css/dist/index.css \
+              openapi.json=src/api/openapi.json \
+              demo/registrations.jsonl=data/demo/registrations.jsonl
+
+.PHONY: all deps run test unit e2e browser bench clean format-check
+
+all: $(BUILD)/algoreg
+
+deps:
+	@scripts/deps.sh
+
+$(NODE_CSS): package.json package-lock.json
+	@scripts/deps.sh
+
+$(BUILD)/embed: tools/embed.c
+	@mkdir -p $(BUILD)
+	$(CC) -O1 -o $@ $<
+
+$(BUILD)/assets.c: $(BUILD)/embed $(ASSET_FILES) $(NODE_CSS)
+	$(BUILD)/embed $@ $(ASSET_ARGS)
+
+# Release objects
+$(BUILD)/rel/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) -Isrc $(CFLAGS_PK) -MMD -MP -c -o $@ $<
+$(BUILD)/rel/assets.o: $(BUILD)/assets.c
+	$(CC) $(CSTD) -O0 -Isrc -c -o $@ $<
+
+# Sanitizer objects for the test build
+$(BUILD)/san/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc $(CFLAGS_PK) -MMD -MP -c -o $@ $<
+$(BUILD)/san/assets.o: $(BUILD)/assets.c
+	$(CC) $(CSTD) -O0 -Isrc -c -o $@ $<
+
+REL_OBJ := $(patsubst src/%.c,$(BUILD)/rel/%.o,$(LIB_SRC)) $(BUILD)/rel/assets.o
+SAN_OBJ := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRC)) $(BUILD)/san/assets.o
+
+$(BUILD)/algoreg: $(REL_OBJ) $(BUILD)/rel/cli/main.o
+	$(CC) $(OPT) -o $@ $^ $(LIBS)
+
+$(BUILD)/algoreg-san: $(SAN_OBJ) $(BUILD)/san/cli/main.o
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+$(BUILD)/tests/%: tests/unit/%.c $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Itests $(CFLAGS_PK) -o $@ $< $(SAN_OBJ) $(LIBS) -lcmocka
+
+run: deps $(BUILD)/algoreg
+	@mkdir -p var
+	@test -f var/algoreg.db || $(BUILD)/algoreg init --db var/algoreg.db --demo
+	$(BUILD)/algoreg serve --db var/algoreg.db --listen 127.0.0.1:8080
+
+test: deps $(BUILD)/algoreg $(BUILD)/algoreg-san $(UNIT_BINS)
+	@scripts/run-tests.sh
+
+bench: deps $(BUILD)/algoreg
+	@scripts/bench.sh
+
+format-check:
+	clang-format --dry-run --Werror $(LIB_SRC) $(MAIN_SRC)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

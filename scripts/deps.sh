@@ -1,0 +1,33 @@
+#!/bin/sh
+# deps.sh — install what algoreg needs on Debian 12, non-interactively, only when
+# something is missing: `apt-get update` once, then `apt-get install -y`. Then the
+# pinned npm packages (package-lock.json) when node_modules is absent or stale.
+# Usage: scripts/deps.sh [extra-debian-package ...]
+set -eu
+cd "$(dirname "$0")/.."
+
+PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
+libgumbo-dev libcmocka-dev python3 curl chromium man-db $*"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "deps: installing$missing"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -q </dev/null
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -q --no-install-recommends $missing </dev/null
+fi
+
+# npm: NL Design System CSS for the site, playwright-core and axe-core for tests.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "deps: npm ci"
+    npm ci --no-audit --no-fund --loglevel=error </dev/null
+    touch node_modules/.package-lock.json
+fi

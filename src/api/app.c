@@ -1,0 +1,61 @@
+/* app.c — write tokens: parsed once, kept only as hashes, compared in constant time. */
+#include "api/app.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static int add_one(struct ar_app *app, const char *entry, size_t n)
+{
+    const char *colon = memchr(entry, ':', n);
+    if (!colon || colon == entry || (size_t)(colon - entry) > 64 || n - (size_t)(colon - entry) - 1 < 16) {
+        fprintf(stderr, "algoreg: token entries are NAME:TOKEN with a token of at least 16"
+                        " characters\n");
+        return AR_EINVAL;
+    }
+    if (app->ntokens >= (int)(sizeof app->tokens / sizeof app->tokens[0])) {
+        fprintf(stderr, "algoreg: at most 16 API tokens\n");
+        return AR_EINVAL;
+    }
+    struct ar_token *t = &app->tokens[app->ntokens++];
+    t->name = ar_xstrndup(entry, (size_t)(colon - entry));
+    crypto_generichash(t->hash, sizeof t->hash, (const unsigned char *)colon + 1,
+                       n - (size_t)(colon - entry) - 1, NULL, 0);
+    return 0;
+}
+
+int ar_app_add_tokens(struct ar_app *app, const char *spec)
+{
+    const char *p = spec;
+    while (*p) {
+        size_t n = strcspn(p, ",\n");
+        size_t m = n;
+        while (m && (p[m - 1] == '\r' || p[m - 1] == ' '))
+            m--;
+        if (m && *p != '#') {
+            int rc = add_one(app, p, m);
+            if (rc)
+                return rc;
+        }
+        p += n;
+        if (*p)
+            p++;
+    }
+    return 0;
+}
+
+const char *ar_app_auth(const struct ar_app *app, const char *authorization)
+{
+    if (!authorization || strncmp(authorization, "Bearer ", 7) != 0)
+        return NULL;
+    const char *tok = authorization + 7;
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)tok, strlen(tok), NULL, 0);
+    const char *who = NULL;
+    for (int i = 0; i < app->ntokens; i++)
+        if (sodium_memcmp(h, app->tokens[i].hash, sizeof h) == 0)
+            who = app->tokens[i].name;
+    return who;
+}

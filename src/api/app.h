@@ -1,0 +1,37 @@
+/* app.h — what every handler can reach: configuration, compiled templates, and the
+ * write tokens. One per server process; read-only after start-up. */
+#ifndef AR_API_APP_H
+#define AR_API_APP_H
+
+#include "http/req.h"
+
+struct ar_tmpl_set;
+
+struct ar_token {
+    const char *name;  /* recorded as the author of versions written with it */
+    unsigned char hash[32]; /* BLAKE2b of the token; the token itself is not kept */
+};
+
+struct ar_app {
+    const char *db_path;
+    struct ar_tmpl_set *tmpl;
+    struct ar_token tokens[16];
+    int ntokens;
+    const char *base_url; /* for absolute links in the OpenAPI servers list */
+};
+
+/* Route tables (NULL method ends). */
+extern const struct ar_route ar_api_routes[];
+extern const struct ar_route ar_web_routes[];
+
+/* 404 for an unknown path: problem+json under /api/, an HTML page elsewhere. */
+void ar_api_not_found(struct ar_req *r);
+void ar_web_not_found(struct ar_req *r);
+
+/* Parse "name:token,name2:token2" (or a file with one name:token per line) into app.
+ * Returns 0 or AR_EINVAL with a message on stderr. */
+int ar_app_add_tokens(struct ar_app *app, const char *spec);
+/* Author name for a valid "Bearer <token>" header, else NULL (constant-time compare). */
+const char *ar_app_auth(const struct ar_app *app, const char *authorization);
+
+#endif

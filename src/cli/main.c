@@ -1,0 +1,514 @@
+/* main.c — the algoreg command: init, serve, import, export, show, version.
+ *
+ * Every failure prints one line "algoreg: …" on stderr and exits non-zero. */
+#include "api/app.h"
+#include "base/assets.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "http/server.h"
+#include "json/json.h"
+#include "model/lars.h"
+#include "model/record.h"
+#include "model/registry.h"
+#include "store/store.h"
+#include "web/tmpl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ALGOREG_VERSION "0.1.0"
+#define MAX_LINE (1u << 20)
+
+static const char *usage_main =
+    "usage: algoreg COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  init     create the database (and API token file); --demo adds demonstration data\n"
+    "  serve    serve the public site and the JSON API\n"
+    "  import   add or update registrations from JSON lines\n"
+    "  export   write the latest version of every registration as JSON lines\n"
+    "  show     print one registration\n"
+    "  version  print the version\n"
+    "\n"
+    "Run 'algoreg COMMAND --help' for a command's options. See also man algoreg.\n";
+
+static const char *usage_init =
+    "usage: algoreg init --db PATH [--demo]\n"
+    "Create the SQLite database at PATH (running migrations on an existing one) and, when\n"
+    "absent, the token file PATH.tokens (mode 0600) with one write token for the API.\n"
+    "  --db PATH   database file\n"
+    "  --demo      load demonstration registrations (police and public prosecutor)\n";
+static const char *usage_serve =
+    "usage: algoreg serve --db PATH [--listen ADDR:PORT] [--tokens FILE] [--threads N]\n"
+    "Serve the register over HTTP until SIGINT or SIGTERM.\n"
+    "  --db PATH          database file (created by algoreg init)\n"
+    "  --listen ADDR:PORT address to listen on (default 127.0.0.1:8080)\n"
+    "  --tokens FILE      API write tokens, NAME:TOKEN per line (default PATH.tokens)\n"
+    "  --threads N        worker threads (default: one per core)\n";
+static const char *usage_import =
+    "usage: algoreg import --db PATH [--author NAME] [--strict] FILE|-\n"
+    "Read one record per line (JSON). A record whose lars exists, or whose organisation\n"
+    "and source_id match one, gets a new version when it changed; others are created.\n"
+    "Rejected lines are reported with line number, field and rule; the rest is imported.\n"
+    "  --author NAME  recorded as the author of the versions (default: import)\n"
+    "  --strict       import nothing when any line is rejected\n"
+    "Exit status 0 when every line was accepted, 1 otherwise.\n";
+static const char *usage_export =
+    "usage: algoreg export --db PATH [FILE]\n"
+    "Write the latest version of every registration as JSON lines to FILE or stdout.\n";
+static const char *usage_show =
+    "usage: algoreg show --db PATH [--version N] [--json] ID\n"
+    "Print one registration (latest version unless --version).\n";
+
+__attribute__((format(printf, 1, 2))) static int die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "algoreg: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+static const struct option common_opts[] = {
+    {"db", required_argument, NULL, 'd'},       {"help", no_argument, NULL, 'h'},
+    {"demo", no_argument, NULL, 'D'},           {"listen", required_argument, NULL, 'l'},
+    {"tokens", required_argument, NULL, 't'},   {"threads", required_argument, NULL, 'n'},
+    {"author", required_argument, NULL, 'a'},   {"strict", no_argument, NULL, 's'},
+    {"version", required_argument, NULL, 'v'},  {"json", no_argument, NULL, 'j'},
+    {NULL, 0, NULL, 0},
+};
+
+struct opts {
+    const char *db, *listen, *tokens, *author;
+    int demo, threads, strict, version, json, help;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
+{
+    int c;
+    memset(o, 0, sizeof *o);
+    o->listen = "127.0.0.1:8080";
+    o->author = "import";
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", common_opts, NULL)) != -1) {
+        if (c == '?' || !strchr(allowed, c)) {
+            fprintf(stderr, "algoreg: %s: unknown option %s (see --help)\n", argv[0],
+                    argv[optind - 1]);
+            return -1;
+        }
+        char *end;
+        switch (c) {
+        case 'd': o->db = optarg; break;
+        case 'h': o->help = 1; break;
+        case 'D': o->demo = 1; break;
+        case 'l': o->listen = optarg; break;
+        case 't': o->tokens = optarg; break;
+        case 'a': o->author = optarg; break;
+        case 's': o->strict = 1; break;
+        case 'j': o->json = 1; break;
+        case 'n':
+            o->threads = (int)strtol(optarg, &end, 10);
+            if (*end || o->threads < 1 || o->threads > 64) {
+                fprintf(stderr, "algoreg: --threads must be from 1 to 64\n");
+                return -1;
+            }
+            break;
+        case 'v':
+            o->version = (int)strtol(optarg, &end, 10);
+            if (*end || o->version < 1) {
+                fprintf(stderr, "algoreg: --version must be a positive number\n");
+                return -1;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+static char *read_file(const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct ar_buf b;
+    ar_buf_init(&b, max);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ar_buf_add(&b, chunk, n);
+    fclose(f);
+    if (!ar_buf_ok(&b)) {
+        ar_buf_free(&b);
+        return NULL;
+    }
+    return ar_buf_take(&b, NULL);
+}
+
+/* ---- import ----------------------------------------------------------------- */
+
+struct import_stats {
+    long created, updated, unchanged, rejected;
+};
+
+static void report_problems(long line, json_t *problems)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(problems, i, p)
+    fprintf(stderr, "algoreg: line %ld: %s: %s (%s)\n", line,
+            json_string_value(json_object_get(p, "field")),
+            json_string_value(json_object_get(p, "detail")),
+            json_string_value(json_object_get(p, "rule")));
+}
+
+static int import_stream(struct ar_store *s, FILE *in, const char *author, int strict,
+                         struct import_stats *st, int quiet)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long lineno = 0;
+    int rc = ar_store_begin(s);
+    if (rc)
+        return rc;
+    while ((n = getline(&line, &cap, in)) != -1) {
+        lineno++;
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (n == 0)
+            continue;
+        json_t *problems = json_array(), *rec = NULL;
+        char why[200];
+        char lars[9];
+        const char *outcome = NULL;
+        if ((size_t)n > MAX_LINE) {
+            ar_problem_add(problems, "", "max_length", "line longer than 1 MiB");
+        } else if (ar_json_parse(&rec, line, (size_t)n, NULL, why, sizeof why)) {
+            ar_problem_add(problems, "", "json", "%s", why);
+        } else if (ar_registry_upsert(s, rec, author, "Imported", problems, lars, &outcome)) {
+            if (!json_array_size(problems))
+                ar_problem_add(problems, "", "store", "could not be stored");
+        }
+        if (json_array_size(problems)) {
+            st->rejected++;
+            if (!quiet)
+                report_problems(lineno, problems);
+        } else if (strcmp(outcome, "created") == 0) {
+            st->created++;
+        } else if (strcmp(outcome, "updated") == 0) {
+            st->updated++;
+        } else {
+            st->unchanged++;
+        }
+        json_decref(rec);
+        json_decref(problems);
+    }
+    free(line);
+    if (ferror(in)) {
+        ar_store_rollback(s);
+        return AR_EIO;
+    }
+    if (strict && st->rejected) {
+        ar_store_rollback(s);
+        st->created = st->updated = st->unchanged = 0;
+        return AR_EINVAL;
+    }
+    return ar_store_commit(s);
+}
+
+static int load_demo(struct ar_store *s)
+{
+    const struct ar_org orgs[] = {
+        {"politie", "Politie", "police", "https://www.politie.nl/contact"},
+        {"openbaar-ministerie", "Openbaar Ministerie", "public_prosecutor",
+         "https://www.om.nl/contact"},
+    };
+    for (unsigned i = 0; i < sizeof orgs / sizeof orgs[0]; i++)
+        if (ar_store_org_put(s, &orgs[i]))
+            return AR_EIO;
+    const struct ar_asset *a = ar_asset_find("demo/registrations.jsonl");
+    if (!a)
+        return AR_EIO;
+    FILE *f = fmemopen((void *)a->data, a->len, "r");
+    if (!f)
+        return AR_EIO;
+    struct import_stats st = {0};
+    int rc = import_stream(s, f, "demo", 1, &st, 0);
+    fclose(f);
+    if (!rc)
+        fprintf(stderr, "algoreg: demonstration data: %ld registrations, %ld later versions\n",
+                st.created, st.updated);
+    return rc;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    struct opts o;
+    struct ar_store *s = NULL;
+    int rc = 1;
+    if (parse_opts(argc, argv, &o, "dhD"))
+        return 2;
+    if (o.help) {
+        fputs(usage_init, stdout);
+        return 0;
+    }
+    if (!o.db)
+        return die("%s", "init: --db PATH is required");
+    if (ar_store_open(&s, o.db, 1))
+        return die("init: cannot create the database at %s", o.db);
+    char tokpath[4096];
+    snprintf(tokpath, sizeof tokpath, "%s.tokens", o.db);
+    if (access(tokpath, F_OK) != 0) {
+        unsigned char raw[24];
+        char hex[49];
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+        int fd = open(tokpath, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd < 0 || dprintf(fd, "# API write tokens: NAME:TOKEN per line\nadmin:%s\n", hex) < 0) {
+            if (fd >= 0)
+                close(fd);
+            die("init: cannot write %s", tokpath);
+            goto out;
+        }
+        close(fd);
+        fprintf(stderr, "algoreg: API token for 'admin' written to %s\n", tokpath);
+    }
+    if (o.demo) {
+        long long n = 0;
+        ar_store_count(s, &n);
+        if (n == 0 && load_demo(s)) {
+            die("%s", "init: loading demonstration data failed");
+            goto out;
+        }
+    }
+    fprintf(stderr, "algoreg: database ready at %s (schema %d)\n", o.db,
+            ar_store_schema_version(s));
+    rc = 0;
+out:
+    ar_store_close(s);
+    return rc;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct opts o;
+    struct ar_store *s = NULL;
+    struct ar_app app = {0};
+    char *tokens = NULL;
+    int rc = 1;
+    if (parse_opts(argc, argv, &o, "dhltn"))
+        return 2;
+    if (o.help) {
+        fputs(usage_serve, stdout);
+        return 0;
+    }
+    if (!o.db)
+        return die("%s", "serve: --db PATH is required");
+    /* Open once up front so a missing or newer database fails before listening. */
+    if (ar_store_open(&s, o.db, 0))
+        return die("serve: cannot open the database %s (run algoreg init first)", o.db);
+    ar_store_close(s);
+    app.db_path = o.db;
+    char tokpath[4096];
+    snprintf(tokpath, sizeof tokpath, "%s.tokens", o.db);
+    const char *tp = o.tokens ? o.tokens : tokpath;
+    struct stat sb;
+    if (stat(tp, &sb) == 0) {
+        if (sb.st_mode & 0077) {
+            die("serve: %s must not be readable by group or others (chmod 600)", tp);
+            goto out;
+        }
+        if (!(tokens = read_file(tp, 65536)) || ar_app_add_tokens(&app, tokens)) {
+            die("serve: cannot read tokens from %s", tp);
+            goto out;
+        }
+    } else if (o.tokens) {
+        die("serve: token file %s does not exist", o.tokens);
+        goto out;
+    }
+    const char *env = getenv("ALGOREG_API_TOKENS");
+    if (env && ar_app_add_tokens(&app, env)) {
+        die("%s", "serve: ALGOREG_API_TOKENS must be NAME:TOKEN[,NAME:TOKEN]");
+        goto out;
+    }
+    if (ar_tmpl_load(&app.tmpl)) {
+        die("%s", "serve: templates failed to compile");
+        goto out;
+    }
+    rc = ar_server_run(&app, o.listen, o.threads) ? 1 : 0;
+out:
+    ar_tmpl_free(app.tmpl);
+    for (int i = 0; i < app.ntokens; i++)
+        free((char *)app.tokens[i].name);
+    free(tokens);
+    return rc;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    struct opts o;
+    struct ar_store *s = NULL;
+    FILE *in = NULL;
+    int rc = 1;
+    if (parse_opts(argc, argv, &o, "dhas"))
+        return 2;
+    if (o.help) {
+        fputs(usage_import, stdout);
+        return 0;
+    }
+    if (!o.db || optind != argc - 1)
+        return die("%s", "import: usage: algoreg import --db PATH FILE|-");
+    const char *path = argv[optind];
+    in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!in)
+        return die("import: cannot open %s", path);
+    if (ar_store_open(&s, o.db, 0)) {
+        die("import: cannot open the database %s", o.db);
+        goto out;
+    }
+    struct import_stats st = {0};
+    int r = import_stream(s, in, o.author, o.strict, &st, 0);
+    fprintf(stderr, "algoreg: import: %ld created, %ld updated, %ld unchanged, %ld rejected%s\n",
+            st.created, st.updated, st.unchanged, st.rejected,
+            o.strict && st.rejected ? " (strict: nothing imported)" : "");
+    rc = r || st.rejected ? 1 : 0;
+out:
+    if (in && in != stdin)
+        fclose(in);
+    ar_store_close(s);
+    return rc;
+}
+
+static int export_line(void *ctx, const char *doc)
+{
+    FILE *f = ctx;
+    return fprintf(f, "%s\n", doc) < 0 ? AR_EIO : 0;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    struct opts o;
+    struct ar_store *s = NULL;
+    FILE *out = NULL;
+    int rc = 1;
+    if (parse_opts(argc, argv, &o, "dh"))
+        return 2;
+    if (o.help) {
+        fputs(usage_export, stdout);
+        return 0;
+    }
+    if (!o.db || optind < argc - 1)
+        return die("%s", "export: usage: algoreg export --db PATH [FILE]");
+    if (ar_store_open(&s, o.db, 0))
+        return die("export: cannot open the database %s", o.db);
+    out = optind == argc - 1 ? fopen(argv[optind], "w") : stdout;
+    if (!out) {
+        die("export: cannot write %s", argv[optind]);
+        goto out;
+    }
+    if (ar_store_each_latest(s, export_line, out) || fflush(out)) {
+        die("%s", "export: failed");
+        goto out;
+    }
+    rc = 0;
+out:
+    if (out && out != stdout && fclose(out))
+        rc = die("%s", "export: write failed");
+    ar_store_close(s);
+    return rc;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    struct opts o;
+    struct ar_store *s = NULL;
+    json_t *v = NULL;
+    int rc = 1;
+    if (parse_opts(argc, argv, &o, "dhvj"))
+        return 2;
+    if (o.help) {
+        fputs(usage_show, stdout);
+        return 0;
+    }
+    if (!o.db || optind != argc - 1)
+        return die("%s", "show: usage: algoreg show --db PATH [--version N] ID");
+    const char *id = argv[optind];
+    if (!ar_lars_valid(id))
+        return die("show: %s is not a registration number (eight digits, check digit last)", id);
+    if (ar_store_open(&s, o.db, 0))
+        return die("show: cannot open the database %s", o.db);
+    int r = ar_registry_get(s, id, o.version, &v);
+    if (r == AR_ENOTFOUND) {
+        die(o.version ? "show: %s has no such version" : "show: no registration %s", id);
+        goto out;
+    } else if (r) {
+        die("%s", "show: the database could not be read");
+        goto out;
+    }
+    if (o.json) {
+        json_dumpf(v, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+        putchar('\n');
+    } else {
+        json_t *rec = json_object_get(v, "record");
+        printf("%s  %s\n", id, json_string_value(json_object_get(rec, "name")));
+        printf("organisation: %s\nstatus: %s\ncategory: %s\nversion: %lld of %lld (%s, %s)\n\n",
+               json_string_value(json_object_get(rec, "organization")),
+               json_string_value(json_object_get(rec, "status")),
+               json_string_value(json_object_get(rec, "publication_category")),
+               (long long)json_integer_value(json_object_get(v, "version")),
+               (long long)json_integer_value(json_object_get(v, "versions")),
+               json_string_value(json_object_get(v, "created")),
+               json_string_value(json_object_get(v, "author")));
+        printf("%s\n", json_string_value(json_object_get(rec, "description_short")));
+    }
+    rc = 0;
+out:
+    json_decref(v);
+    ar_store_close(s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0)
+        return die("%s", "libsodium failed to initialise");
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage_main, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    argc--;
+    argv++;
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc, argv);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc, argv);
+    if (strcmp(cmd, "import") == 0)
+        return cmd_import(argc, argv);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc, argv);
+    if (strcmp(cmd, "show") == 0)
+        return cmd_show(argc, argv);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+            puts("usage: algoreg version\nPrint the program version.");
+            return 0;
+        }
+        printf("algoreg %s\n", ALGOREG_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "algoreg: unknown command '%s' (see algoreg --help)\n", cmd);
+    return 2;
+}

@@ -1,0 +1,56 @@
+/* req.c — response helpers shared by the API and the site. */
+#include "http/req.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *ar_req_arg(const struct ar_req *r, const char *key)
+{
+    for (int i = 0; i < r->nargs; i++)
+        if (strcmp(r->args[i].key, key) == 0)
+            return r->args[i].value;
+    return NULL;
+}
+
+void ar_req_header(struct ar_req *r, const char *key, const char *value)
+{
+    if (r->nheaders < AR_RESP_MAX_HEADERS)
+        r->headers[r->nheaders++] = (struct ar_kv){key, value};
+}
+
+void ar_resp_json(struct ar_req *r, int status, const json_t *v)
+{
+    r->status = status;
+    r->ctype = "application/json";
+    ar_buf_reset(&r->out);
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (s) {
+        ar_buf_puts(&r->out, s);
+        free(s);
+    }
+}
+
+void ar_resp_problem(struct ar_req *r, int status, const char *type, const char *title,
+                     const char *detail, const json_t *problems)
+{
+    json_t *p = json_object();
+    char *t = ar_arena_printf(r->arena, "/problems/%s", type);
+    json_object_set_new(p, "type", json_string(t));
+    json_object_set_new(p, "title", json_string(title));
+    json_object_set_new(p, "status", json_integer(status));
+    if (detail)
+        json_object_set_new(p, "detail", json_string(detail));
+    json_object_set_new(p, "instance", json_string(r->path));
+    if (problems && json_array_size(problems)) {
+        json_object_set(p, "errors", (json_t *)problems);
+        /* With one problem, name its field and rule at the top level too. */
+        json_t *first = json_array_get(problems, 0);
+        json_object_set(p, "field", json_object_get(first, "field"));
+        json_object_set(p, "rule", json_object_get(first, "rule"));
+        if (!detail)
+            json_object_set(p, "detail", json_object_get(first, "detail"));
+    }
+    ar_resp_json(r, status, p);
+    r->ctype = "application/problem+json";
+    json_decref(p);
+}

@@ -1,0 +1,67 @@
+/* req.h — the request and response as handlers see them: plain data, no
+ * libmicrohttpd types (server.c is the only code that sees the HTTP library).
+ *
+ * A request owns an arena; everything a handler allocates for it lives there. The
+ * handler writes status, content type and body into the response; the server hands
+ * the whole body to the socket as one buffer. */
+#ifndef AR_HTTP_REQ_H
+#define AR_HTTP_REQ_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+
+struct ar_app;   /* application context (api/app.h) */
+struct ar_store; /* this worker's store connection */
+
+#define AR_REQ_MAX_ARGS 32
+#define AR_REQ_MAX_PARAMS 4
+#define AR_RESP_MAX_HEADERS 8
+
+struct ar_kv {
+    const char *key, *value;
+};
+
+struct ar_req {
+    struct ar_arena *arena;
+    const char *method; /* "GET", "POST", … */
+    const char *path;   /* decoded, without the query */
+    struct ar_kv args[AR_REQ_MAX_ARGS];
+    int nargs;
+    const char *params[AR_REQ_MAX_PARAMS]; /* {name} segments matched by the router */
+    int nparams;
+    const char *accept_language, *authorization, *content_type, *if_match, *accept;
+    const char *body;
+    size_t body_len;
+    struct ar_app *app;
+    struct ar_store *store;
+    /* response */
+    int status;
+    const char *ctype;
+    struct ar_kv headers[AR_RESP_MAX_HEADERS];
+    int nheaders;
+    struct ar_buf out;
+};
+
+/* First value of query argument key, or NULL. */
+const char *ar_req_arg(const struct ar_req *r, const char *key);
+void ar_req_header(struct ar_req *r, const char *key, const char *value);
+
+/* Responses. json: the value is serialised compactly (and not consumed). */
+void ar_resp_json(struct ar_req *r, int status, const json_t *v);
+/* RFC 9457 problem+json. type is a short slug ("validation"), problems may be NULL. */
+void ar_resp_problem(struct ar_req *r, int status, const char *type, const char *title,
+                     const char *detail, const json_t *problems);
+
+typedef void (*ar_handler_fn)(struct ar_req *r);
+
+struct ar_route {
+    const char *method;
+    const char *pattern; /* "/api/v1/registrations/{id}" */
+    ar_handler_fn fn;
+    const char *summary; /* for the route listing and docs */
+};
+
+#endif

@@ -1,0 +1,301 @@
+/* server.c — libmicrohttpd glue: request intake with limits, routing, responses.
+ *
+ * The only file that includes microhttpd.h. Each worker thread keeps one store
+ * connection (SQLite connections are not shared between threads). Bodies are
+ * collected up to AR_HTTP_MAX_BODY; a larger Content-Length is refused before any
+ * byte of the body is read. */
+#include "http/server.h"
+#include "base/err.h"
+#include "base/utf8.h"
+#include "store/store.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct conn_ctx {
+    struct ar_req req;
+    int too_big;
+    int bad;
+};
+
+static struct ar_app *g_app;
+static pthread_mutex_t g_stores_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ar_store *g_stores[256];
+static int g_nstores;
+static __thread struct ar_store *tls_store;
+
+static struct ar_store *worker_store(void)
+{
+    if (tls_store)
+        return tls_store;
+    struct ar_store *s = NULL;
+    if (ar_store_open(&s, g_app->db_path, 0))
+        return NULL;
+    pthread_mutex_lock(&g_stores_mu);
+    if (g_nstores < (int)(sizeof g_stores / sizeof g_stores[0]))
+        g_stores[g_nstores++] = s;
+    pthread_mutex_unlock(&g_stores_mu);
+    tls_store = s;
+    return s;
+}
+
+static int match(const char *pattern, const char *path, struct ar_req *r)
+{
+    r->nparams = 0;
+    while (*pattern && *path) {
+        if (*pattern != '/' || *path != '/')
+            return 0;
+        pattern++;
+        path++;
+        size_t pl = strcspn(pattern, "/"), sl = strcspn(path, "/");
+        if (pl > 2 && pattern[0] == '{') {
+            if (sl == 0 || r->nparams >= AR_REQ_MAX_PARAMS)
+                return 0;
+            r->params[r->nparams++] = ar_arena_strndup(r->arena, path, sl);
+        } else if (pl != sl || strncmp(pattern, path, pl) != 0) {
+            return 0;
+        }
+        pattern += pl;
+        path += sl;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+void ar_server_dispatch(struct ar_req *r)
+{
+    const struct ar_route *tables[] = {ar_api_routes, ar_web_routes};
+    int path_matched = 0;
+    for (unsigned t = 0; t < 2; t++) {
+        for (const struct ar_route *rt = tables[t]; rt->method; rt++) {
+            if (!match(rt->pattern, r->path, r))
+                continue;
+            path_matched = 1;
+            if (strcmp(rt->method, r->method) == 0 ||
+                (strcmp(r->method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
+                rt->fn(r);
+                return;
+            }
+        }
+    }
+    if (path_matched) {
+        ar_resp_problem(r, 405, "method-not-allowed", "Method not allowed",
+                        "this resource does not support that method", NULL);
+        return;
+    }
+    r->nparams = 0;
+    if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0)
+        ar_api_not_found(r);
+    else
+        ar_web_not_found(r);
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct conn_ctx *c = cls;
+    (void)kind;
+    if (!key)
+        return MHD_YES;
+    if (!value)
+        value = "";
+    if (!ar_utf8_valid(key, strlen(key)) || !ar_utf8_valid(value, strlen(value)) ||
+        strlen(value) > 1000) {
+        c->bad = 1;
+        return MHD_NO;
+    }
+    if (c->req.nargs < AR_REQ_MAX_ARGS)
+        c->req.args[c->req.nargs++] = (struct ar_kv){key, value};
+    return MHD_YES;
+}
+
+static enum MHD_Result send_req(struct MHD_Connection *conn, struct ar_req *r)
+{
+    size_t len;
+    if (strcmp(r->method, "HEAD") == 0)
+        ar_buf_reset(&r->out);
+    char *body = ar_buf_take(&r->out, &len);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            r->ctype ? r->ctype : "text/plain; charset=utf-8");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self';"
+                            " img-src 'self' data:; frame-ancestors 'none'; base-uri 'none';"
+                            " form-action 'self'");
+    for (int i = 0; i < r->nheaders; i++)
+        MHD_add_response_header(resp, r->headers[i].key, r->headers[i].value);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void req_init(struct ar_req *r, const char *method, const char *url)
+{
+    memset(r, 0, sizeof *r);
+    r->arena = ar_arena_new();
+    r->method = ar_arena_strdup(r->arena, method);
+    r->path = ar_arena_strdup(r->arena, url);
+    r->app = g_app;
+    r->status = 200;
+    ar_buf_init(&r->out, 32u << 20);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    struct conn_ctx *c = *con_cls;
+    if (!c) {
+        c = ar_xcalloc(1, sizeof *c);
+        req_init(&c->req, method, url);
+        *con_cls = c;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > AR_HTTP_MAX_BODY)
+            c->too_big = 1;
+        return MHD_YES;
+    }
+    struct ar_req *r = &c->req;
+    if (*upload_size) {
+        if (!c->too_big) {
+            if (r->body_len + *upload_size > AR_HTTP_MAX_BODY) {
+                c->too_big = 1;
+            } else {
+                char *nb = ar_arena_alloc(r->arena, r->body_len + *upload_size + 1);
+                if (r->body_len)
+                    memcpy(nb, r->body, r->body_len);
+                memcpy(nb + r->body_len, upload_data, *upload_size);
+                r->body_len += *upload_size;
+                nb[r->body_len] = '\0';
+                r->body = nb;
+            }
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (c->too_big) {
+        ar_resp_problem(r, 413, "too-large", "Content too large",
+                        "request bodies are limited to 1 MiB", NULL);
+        return send_req(conn, r);
+    }
+    if (strlen(url) > AR_HTTP_MAX_URL) {
+        ar_resp_problem(r, 414, "uri-too-long", "URI too long", "URLs are limited to 4096 bytes",
+                        NULL);
+        return send_req(conn, r);
+    }
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, c);
+    if (c->bad || !ar_utf8_valid(url, strlen(url))) {
+        r->nargs = 0;
+        ar_resp_problem(r, 400, "bad-query", "Bad request",
+                        "the URL or a query parameter is not valid UTF-8 or is longer than"
+                        " 1000 bytes",
+                        NULL);
+        return send_req(conn, r);
+    }
+#define H(name) MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name)
+    r->accept_language = H(MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+    r->authorization = H(MHD_HTTP_HEADER_AUTHORIZATION);
+    r->content_type = H(MHD_HTTP_HEADER_CONTENT_TYPE);
+    r->if_match = H(MHD_HTTP_HEADER_IF_MATCH);
+    r->accept = H(MHD_HTTP_HEADER_ACCEPT);
+#undef H
+    r->store = worker_store();
+    if (!r->store) {
+        ar_resp_problem(r, 503, "unavailable", "Service unavailable",
+                        "the database cannot be opened", NULL);
+        return send_req(conn, r);
+    }
+    ar_server_dispatch(r);
+    return send_req(conn, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct conn_ctx *c = *con_cls;
+    if (!c)
+        return;
+    ar_buf_free(&c->req.out);
+    ar_arena_free(c->req.arena);
+    free(c);
+    *con_cls = NULL;
+}
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+int ar_server_run(struct ar_app *app, const char *listen, int threads)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    char host[64];
+    const char *colon = strrchr(listen, ':');
+    int rc = 0;
+    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host) {
+        fprintf(stderr, "algoreg: --listen must be ADDR:PORT, not %s\n", listen);
+        return AR_EINVAL;
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        fprintf(stderr, "algoreg: --listen must be an IPv4 ADDR:PORT, not %s\n", listen);
+        return AR_EINVAL;
+    }
+    sa.sin_port = htons((uint16_t)port);
+    g_app = app;
+    if (threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (int)n : 2;
+    }
+    struct sigaction act = {.sa_handler = on_signal};
+    sigaction(SIGINT, &act, NULL);
+    sigaction(SIGTERM, &act, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "algoreg: cannot listen on %s (in use, or not permitted)\n", listen);
+        return AR_EIO;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    fprintf(stderr, "algoreg: serving http://%s:%u/ with %d threads\n", host,
+            info ? info->port : (unsigned)port, threads);
+    while (!g_stop)
+        pause();
+    fprintf(stderr, "algoreg: shutting down\n");
+    MHD_stop_daemon(d);
+    pthread_mutex_lock(&g_stores_mu);
+    for (int i = 0; i < g_nstores; i++)
+        ar_store_close(g_stores[i]);
+    g_nstores = 0;
+    pthread_mutex_unlock(&g_stores_mu);
+    return rc;
+}

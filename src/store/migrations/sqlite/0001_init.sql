@@ -1,0 +1,61 @@
+-- 0001: organisations, registrations with immutable versions, full-text index.
+CREATE TABLE organisations (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL DEFAULT 'other'
+        CHECK (kind IN ('police', 'public_prosecutor', 'ministry', 'municipality', 'other')),
+    contact TEXT,
+    created TEXT NOT NULL
+);
+
+-- One row per registration: the public id and a copy of the latest version's
+-- filterable values, so search never has to parse documents.
+CREATE TABLE registrations (
+    id INTEGER PRIMARY KEY,
+    lars TEXT NOT NULL UNIQUE CHECK (length(lars) = 8),
+    org_id INTEGER NOT NULL REFERENCES organisations(id),
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    descr TEXT NOT NULL,
+    name_en TEXT,
+    descr_en TEXT,
+    status TEXT NOT NULL,
+    pubcat TEXT NOT NULL,
+    is_ai INTEGER NOT NULL DEFAULT -1,
+    source_id TEXT
+);
+CREATE INDEX registrations_org ON registrations(org_id);
+CREATE INDEX registrations_name ON registrations(name COLLATE NOCASE);
+CREATE INDEX registrations_updated ON registrations(updated);
+CREATE INDEX registrations_source ON registrations(org_id, source_id);
+
+CREATE TABLE registration_themes (
+    theme TEXT NOT NULL,
+    reg_id INTEGER NOT NULL REFERENCES registrations(id),
+    PRIMARY KEY (theme, reg_id)
+) WITHOUT ROWID;
+
+-- Versions are immutable: nothing is ever updated or deleted (issue: register core).
+CREATE TABLE versions (
+    reg_id INTEGER NOT NULL REFERENCES registrations(id),
+    version INTEGER NOT NULL CHECK (version >= 1),
+    author TEXT NOT NULL,
+    created TEXT NOT NULL,
+    note TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (reg_id, version)
+) WITHOUT ROWID;
+CREATE TRIGGER versions_immutable_update BEFORE UPDATE ON versions
+BEGIN SELECT RAISE(ABORT, 'versions are immutable'); END;
+CREATE TRIGGER versions_immutable_delete BEFORE DELETE ON versions
+BEGIN SELECT RAISE(ABORT, 'versions are immutable'); END;
+CREATE TRIGGER registrations_no_delete BEFORE DELETE ON registrations
+BEGIN SELECT RAISE(ABORT, 'registrations are never deleted'); END;
+
+-- Public text only: Dutch and English columns; rowid = registrations.id.
+CREATE VIRTUAL TABLE registration_fts USING fts5(
+    nl, en, tokenize = 'unicode61 remove_diacritics 2'
+);

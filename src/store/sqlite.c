@@ -1,0 +1,882 @@
+/* sqlite.c — the SQLite implementation of store.h.
+ *
+ * WAL mode so readers never block the writer; foreign keys on; a bounded page cache
+ * per connection (the server keeps one connection per worker thread). Migrations are
+ * the numbered files under migrations/sqlite, embedded in the binary and applied in
+ * order inside one transaction each; PRAGMA user_version records the last one. */
+#include "store/store.h"
+#include "base/assets.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+#include <ctype.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    ST_GET_LATEST,
+    ST_GET_VERSION,
+    ST_ORG_BY_NAME,
+    ST_ORG_INSERT,
+    ST_REG_INSERT,
+    ST_VERSION_INSERT,
+    ST_THEME_INSERT,
+    ST_FTS_INSERT,
+    ST_COUNT
+};
+
+static const char *const sql_text[ST_COUNT] = {
+    [ST_GET_LATEST] =
+        "SELECT r.lars, v.version, r.version, v.author, v.created, v.note, v.doc, r.created,"
+        " o.slug, o.name FROM registrations r JOIN versions v ON v.reg_id = r.id AND"
+        " v.version = r.version JOIN organisations o ON o.id = r.org_id WHERE r.lars = ?1",
+    [ST_GET_VERSION] =
+        "SELECT r.lars, v.version, r.version, v.author, v.created, v.note, v.doc, r.created,"
+        " o.slug, o.name FROM registrations r JOIN versions v ON v.reg_id = r.id AND"
+        " v.version = ?2 JOIN organisations o ON o.id = r.org_id WHERE r.lars = ?1",
+    [ST_ORG_BY_NAME] = "SELECT id FROM organisations WHERE name = ?1",
+    [ST_ORG_INSERT] =
+        "INSERT INTO organisations(slug, name, kind, created) VALUES (?1, ?2, 'other', ?3)",
+    [ST_REG_INSERT] = "INSERT INTO registrations(lars, org_id, created, updated, version, name,"
+                      " descr, name_en, descr_en, status, pubcat, is_ai, source_id)"
+                      " VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [ST_VERSION_INSERT] = "INSERT INTO versions(reg_id, version, author, created, note, doc)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_THEME_INSERT] = "INSERT OR IGNORE INTO registration_themes(theme, reg_id) VALUES (?1, ?2)",
+    [ST_FTS_INSERT] = "INSERT INTO registration_fts(rowid, nl, en) VALUES (?1, ?2, ?3)",
+};
+
+struct ar_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT];
+    int depth; /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
+};
+
+static int fail(struct ar_store *s, const char *what)
+{
+    /* Log once, where it happens; callers only see the code. */
+    fprintf(stderr, "algoreg: store: %s: %s\n", what, sqlite3_errmsg(s->db));
+    int ext = sqlite3_extended_errcode(s->db);
+    if ((ext & 0xff) == SQLITE_CONSTRAINT)
+        return AR_ECONFLICT;
+    if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
+        return AR_EUNAVAIL;
+    return AR_EIO;
+}
+
+static sqlite3_stmt *stmt(struct ar_store *s, int which)
+{
+    if (!s->st[which]) {
+        if (sqlite3_prepare_v3(s->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
+                               &s->st[which], NULL) != SQLITE_OK) {
+            fail(s, "prepare");
+            return NULL;
+        }
+    }
+    sqlite3_reset(s->st[which]);
+    sqlite3_clear_bindings(s->st[which]);
+    return s->st[which];
+}
+
+static int exec(struct ar_store *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "algoreg: store: %s\n", msg ? msg : "error");
+        sqlite3_free(msg);
+        return AR_EIO;
+    }
+    return 0;
+}
+
+int ar_store_schema_version(struct ar_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Apply embedded migrations sqlite/NNNN_*.sql after the current user_version. */
+static int migrate(struct ar_store *s)
+{
+    int have = ar_store_schema_version(s), known = 0;
+    for (const struct ar_asset *a = ar_assets; a->name; a++)
+        if (strncmp(a->name, "migrations/sqlite/", 18) == 0)
+            known++;
+    if (have > known) {
+        fprintf(stderr,
+                "algoreg: database schema version %d is newer than this algoreg (%d);"
+                " refusing to downgrade\n",
+                have, known);
+        return AR_EINVAL;
+    }
+    for (int v = have + 1; v <= known; v++) {
+        char prefix[40];
+        snprintf(prefix, sizeof prefix, "migrations/sqlite/%04d_", v);
+        const struct ar_asset *m = NULL;
+        for (const struct ar_asset *a = ar_assets; a->name; a++)
+            if (strncmp(a->name, prefix, strlen(prefix)) == 0)
+                m = a;
+        if (!m) {
+            fprintf(stderr, "algoreg: migration %04d missing\n", v);
+            return AR_EIO;
+        }
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
+        if (exec(s, "BEGIN IMMEDIATE"))
+            return AR_EIO;
+        if (exec(s, m->data) || exec(s, pragma)) {
+            exec(s, "ROLLBACK");
+            return AR_EIO;
+        }
+        if (exec(s, "COMMIT"))
+            return AR_EIO;
+    }
+    return 0;
+}
+
+int ar_store_open(struct ar_store **out, const char *uri, int create)
+{
+    struct ar_store *s = ar_xcalloc(1, sizeof *s);
+    int rc = 0;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    *out = NULL;
+    if (sqlite3_open_v2(uri, &s->db, flags, NULL) != SQLITE_OK) {
+        fprintf(stderr, "algoreg: cannot open database %s: %s\n", uri,
+                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        rc = AR_EIO;
+        goto out;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_extended_result_codes(s->db, 1);
+    /* 8 MiB page cache per connection keeps server RSS bounded with many workers. */
+    if ((rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+                      " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192;"
+                      " PRAGMA mmap_size=0; PRAGMA temp_store=MEMORY")))
+        goto out;
+    if ((rc = migrate(s)))
+        goto out;
+    *out = s;
+    s = NULL;
+out:
+    ar_store_close(s);
+    return rc;
+}
+
+void ar_store_close(struct ar_store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int ar_store_begin(struct ar_store *s)
+{
+    char sql[48];
+    int rc;
+    if (s->depth == 0) {
+        /* IMMEDIATE takes the write lock now, so a transaction never fails half-way
+         * on a lock upgrade. */
+        rc = exec(s, "BEGIN IMMEDIATE");
+    } else {
+        /* Nested: a savepoint, so a bulk import can undo one record alone. */
+        snprintf(sql, sizeof sql, "SAVEPOINT sp%d", s->depth);
+        rc = exec(s, sql);
+    }
+    if (!rc)
+        s->depth++;
+    return rc;
+}
+
+int ar_store_commit(struct ar_store *s)
+{
+    char sql[48];
+    if (s->depth <= 0)
+        return AR_EINVAL;
+    if (s->depth == 1)
+        snprintf(sql, sizeof sql, "COMMIT");
+    else
+        snprintf(sql, sizeof sql, "RELEASE sp%d", s->depth - 1);
+    int rc = exec(s, sql);
+    if (!rc)
+        s->depth--;
+    return rc;
+}
+
+void ar_store_rollback(struct ar_store *s)
+{
+    char sql[80];
+    if (s->depth <= 0)
+        return;
+    if (s->depth == 1) {
+        if (!sqlite3_get_autocommit(s->db))
+            exec(s, "ROLLBACK");
+    } else {
+        snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", s->depth - 1, s->depth - 1);
+        exec(s, sql);
+    }
+    s->depth--;
+}
+
+void ar_store_slugify(char *out, size_t n, const char *name)
+{
+    size_t j = 0;
+    int dash = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && j + 1 < n; p++) {
+        if (isalnum(*p) && *p < 0x80) {
+            if (dash && j)
+                out[j++] = '-';
+            dash = 0;
+            if (j + 1 < n)
+                out[j++] = (char)tolower(*p);
+        } else if (*p >= 0x80) {
+            /* Fold common Latin-1 letters in UTF-8 (é, ë, ï …) to their base letter. */
+            if (*p == 0xC3 && p[1]) {
+                static const char fold[] = "aaaaaaaceeeeiiiidnooooo/ouuuuyby";
+                unsigned c = p[1];
+                if (c >= 0xA0 && c <= 0xBF && fold[c - 0xA0] != '/') {
+                    if (dash && j)
+                        out[j++] = '-';
+                    dash = 0;
+                    if (j + 1 < n)
+                        out[j++] = fold[c - 0xA0];
+                }
+                p++;
+            }
+        } else {
+            dash = 1;
+        }
+    }
+    if (j == 0 && n > 4) {
+        memcpy(out, "org", 3);
+        j = 3;
+    }
+    out[j] = '\0';
+}
+
+static int org_id(struct ar_store *s, const char *name, long long *id)
+{
+    sqlite3_stmt *st = stmt(s, ST_ORG_BY_NAME);
+    if (!st)
+        return AR_EIO;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return 0;
+    }
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE)
+        return fail(s, "organisation lookup");
+    /* New organisation: a slug that does not collide with an existing one. */
+    char base[96], slug[110];
+    ar_store_slugify(base, sizeof base, name);
+    snprintf(slug, sizeof slug, "%s", base);
+    for (int k = 2;; k++) {
+        sqlite3_stmt *q = NULL;
+        sqlite3_prepare_v2(s->db, "SELECT 1 FROM organisations WHERE slug = ?1", -1, &q, NULL);
+        sqlite3_bind_text(q, 1, slug, -1, SQLITE_STATIC);
+        int taken = sqlite3_step(q) == SQLITE_ROW;
+        sqlite3_finalize(q);
+        if (!taken)
+            break;
+        snprintf(slug, sizeof slug, "%s-%d", base, k);
+    }
+    st = stmt(s, ST_ORG_INSERT);
+    if (!st)
+        return AR_EIO;
+    sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, "", -1, SQLITE_STATIC);
+    r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE)
+        return fail(s, "organisation insert");
+    *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int ar_store_org_put(struct ar_store *s, const struct ar_org *o)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO organisations(slug, name, kind, contact, created)"
+                           " VALUES (?1, ?2, ?3, ?4, datetime('now')) ON CONFLICT(slug) DO"
+                           " UPDATE SET name = excluded.name, kind = excluded.kind,"
+                           " contact = excluded.contact",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "prepare");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, o->slug, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, o->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, o->kind, -1, SQLITE_STATIC);
+    if (o->contact)
+        sqlite3_bind_text(st, 4, o->contact, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = fail(s, "organisation write");
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static json_t *org_row(sqlite3_stmt *st)
+{
+    return json_pack("{s:s, s:s, s:s, s:s?, s:I}", "slug", sqlite3_column_text(st, 0), "name",
+                     sqlite3_column_text(st, 1), "kind", sqlite3_column_text(st, 2), "contact",
+                     (const char *)sqlite3_column_text(st, 3),
+                     "registrations", (json_int_t)sqlite3_column_int64(st, 4));
+}
+
+#define ORG_SELECT                                                                             \
+    "SELECT o.slug, o.name, o.kind, o.contact, (SELECT count(*) FROM registrations r WHERE"   \
+    " r.org_id = o.id) FROM organisations o"
+
+int ar_store_org_get(struct ar_store *s, const char *slug, json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    *out = NULL;
+    if (sqlite3_prepare_v2(s->db, ORG_SELECT " WHERE o.slug = ?1", -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "prepare");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *out = org_row(st);
+    else
+        rc = r == SQLITE_DONE ? AR_ENOTFOUND : fail(s, "organisation get");
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ar_store_org_list(struct ar_store *s, json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0, r;
+    json_t *arr = json_array();
+    *out = NULL;
+    if (sqlite3_prepare_v2(s->db, ORG_SELECT " ORDER BY o.name COLLATE NOCASE", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = fail(s, "prepare");
+        goto out;
+    }
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(arr, org_row(st));
+    if (r != SQLITE_DONE) {
+        rc = fail(s, "organisation list");
+        goto out;
+    }
+    *out = arr;
+    arr = NULL;
+out:
+    json_decref(arr);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int write_version(struct ar_store *s, long long reg_id, int version,
+                         const struct ar_reg_write *w)
+{
+    sqlite3_stmt *st = stmt(s, ST_VERSION_INSERT);
+    if (!st)
+        return AR_EIO;
+    sqlite3_bind_int64(st, 1, reg_id);
+    sqlite3_bind_int(st, 2, version);
+    sqlite3_bind_text(st, 3, w->author, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, w->created, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, w->note ? w->note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, w->doc, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE)
+        return fail(s, "version insert");
+    /* Themes and full-text rows mirror the latest version only. */
+    char sql[128];
+    snprintf(sql, sizeof sql, "DELETE FROM registration_themes WHERE reg_id = %lld;"
+                              " DELETE FROM registration_fts WHERE rowid = %lld", reg_id, reg_id);
+    if (exec(s, sql))
+        return AR_EIO;
+    for (int i = 0; i < w->nthemes; i++) {
+        st = stmt(s, ST_THEME_INSERT);
+        if (!st)
+            return AR_EIO;
+        sqlite3_bind_text(st, 1, w->themes[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, reg_id);
+        r = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (r != SQLITE_DONE)
+            return fail(s, "theme insert");
+    }
+    st = stmt(s, ST_FTS_INSERT);
+    if (!st)
+        return AR_EIO;
+    sqlite3_bind_int64(st, 1, reg_id);
+    sqlite3_bind_text(st, 2, w->text_nl ? w->text_nl : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, w->text_en ? w->text_en : "", -1, SQLITE_STATIC);
+    r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE)
+        return fail(s, "index insert");
+    return 0;
+}
+
+static const char *source_id_of(const char *doc, json_t **hold)
+{
+    *hold = json_loads(doc, 0, NULL);
+    return json_string_value(json_object_get(*hold, "source_id"));
+}
+
+int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w)
+{
+    long long oid;
+    json_t *hold = NULL;
+    int rc = org_id(s, w->org_name, &oid);
+    if (rc)
+        goto out;
+    sqlite3_stmt *st = stmt(s, ST_REG_INSERT);
+    if (!st) {
+        rc = AR_EIO;
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, w->lars, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, oid);
+    sqlite3_bind_text(st, 3, w->created, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, w->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, w->descr, -1, SQLITE_STATIC);
+    bind_opt(st, 6, w->name_en);
+    bind_opt(st, 7, w->descr_en);
+    sqlite3_bind_text(st, 8, w->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, w->pubcat, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 10, w->is_ai);
+    bind_opt(st, 11, source_id_of(w->doc, &hold));
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE) {
+        rc = fail(s, "registration insert");
+        goto out;
+    }
+    rc = write_version(s, sqlite3_last_insert_rowid(s->db), 1, w);
+out:
+    json_decref(hold);
+    return rc;
+}
+
+int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int expected_version,
+                        int *new_version)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *hold = NULL;
+    long long oid, rid;
+    int rc = 0, cur;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, version FROM registrations WHERE lars = ?1", -1,
+                           &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "prepare");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, w->lars, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r != SQLITE_ROW) {
+        rc = r == SQLITE_DONE ? AR_ENOTFOUND : fail(s, "registration lookup");
+        goto out;
+    }
+    rid = sqlite3_column_int64(st, 0);
+    cur = sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (expected_version && expected_version != cur) {
+        rc = AR_ECONFLICT;
+        goto out;
+    }
+    if ((rc = org_id(s, w->org_name, &oid)))
+        goto out;
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE registrations SET org_id = ?2, updated = ?3, version = ?4,"
+                           " name = ?5, descr = ?6, name_en = ?7, descr_en = ?8, status = ?9,"
+                           " pubcat = ?10, is_ai = ?11, source_id = ?12 WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "prepare");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, rid);
+    sqlite3_bind_int64(st, 2, oid);
+    sqlite3_bind_text(st, 3, w->created, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, cur + 1);
+    sqlite3_bind_text(st, 5, w->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, w->descr, -1, SQLITE_STATIC);
+    bind_opt(st, 7, w->name_en);
+    bind_opt(st, 8, w->descr_en);
+    sqlite3_bind_text(st, 9, w->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, w->pubcat, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 11, w->is_ai);
+    bind_opt(st, 12, source_id_of(w->doc, &hold));
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = fail(s, "registration update");
+        goto out;
+    }
+    if ((rc = write_version(s, rid, cur + 1, w)))
+        goto out;
+    if (new_version)
+        *new_version = cur + 1;
+out:
+    json_decref(hold);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ar_store_reg_by_source(struct ar_store *s, const char *org_name, const char *source_id,
+                           char lars_out[9])
+{
+    sqlite3_stmt *st = NULL;
+    int rc = AR_ENOTFOUND;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT r.lars FROM registrations r JOIN organisations o ON"
+                           " o.id = r.org_id WHERE o.name = ?1 AND r.source_id = ?2 LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "prepare");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, org_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, source_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(lars_out, 9, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = 0;
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ar_store_version_get(struct ar_store *s, const char *lars, int version, json_t **out)
+{
+    sqlite3_stmt *st = stmt(s, version ? ST_GET_VERSION : ST_GET_LATEST);
+    *out = NULL;
+    if (!st)
+        return AR_EIO;
+    sqlite3_bind_text(st, 1, lars, -1, SQLITE_STATIC);
+    if (version)
+        sqlite3_bind_int(st, 2, version);
+    int r = sqlite3_step(st);
+    if (r != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return r == SQLITE_DONE ? AR_ENOTFOUND : fail(s, "version get");
+    }
+#define T(i) ((const char *)sqlite3_column_text(st, i))
+    *out = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "id", T(0),
+                     "version", sqlite3_column_int(st, 1), "versions", sqlite3_column_int(st, 2),
+                     "author", T(3), "created", T(4), "note", T(5), "doc", T(6), "registered",
+                     T(7), "organization", "slug", T(8), "name", T(9));
+#undef T
+    sqlite3_reset(st);
+    return *out ? 0 : AR_EIO;
+}
+
+int ar_store_versions(struct ar_store *s, const char *lars, json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *arr = json_array();
+    int rc = 0, r;
+    *out = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT v.version, v.author, v.created, v.note FROM versions v JOIN"
+                           " registrations r ON r.id = v.reg_id WHERE r.lars = ?1 ORDER BY"
+                           " v.version DESC",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "prepare");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, lars, -1, SQLITE_STATIC);
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s}", "version",
+                                             sqlite3_column_int(st, 0), "author",
+                                             sqlite3_column_text(st, 1), "created",
+                                             sqlite3_column_text(st, 2), "note",
+                                             sqlite3_column_text(st, 3)));
+    if (r != SQLITE_DONE) {
+        rc = fail(s, "versions");
+        goto out;
+    }
+    if (json_array_size(arr) == 0) {
+        rc = AR_ENOTFOUND;
+        goto out;
+    }
+    *out = arr;
+    arr = NULL;
+out:
+    json_decref(arr);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ar_store_count(struct ar_store *s, long long *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM registrations", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        rc = fail(s, "count");
+    else
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ar_store_each_latest(struct ar_store *s, int (*fn)(void *ctx, const char *doc), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0, r;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT v.doc FROM registrations r JOIN versions v ON v.reg_id = r.id"
+                           " AND v.version = r.version ORDER BY r.id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "prepare");
+        goto out;
+    }
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = fn(ctx, (const char *)sqlite3_column_text(st, 0))))
+            goto out;
+    if (r != SQLITE_DONE)
+        rc = fail(s, "export");
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- search ---------------------------------------------------------------- */
+
+/* Turn free text into a safe FTS5 query: every word quoted (so no operator or column
+ * syntax from the user reaches FTS5), words ANDed, the last one a prefix so results
+ * appear while typing. At most 16 words. */
+static void fts_query(struct ar_buf *b, const char *q)
+{
+    int words = 0;
+    const unsigned char *p = (const unsigned char *)q;
+    while (*p && words < 16) {
+        while (*p && !(isalnum(*p) || *p >= 0x80))
+            p++;
+        if (!*p)
+            break;
+        const unsigned char *start = p;
+        while (*p && (isalnum(*p) || *p >= 0x80))
+            p++;
+        if (words++)
+            ar_buf_putc(b, ' ');
+        ar_buf_putc(b, '"');
+        ar_buf_add(b, start, (size_t)(p - start));
+        ar_buf_putc(b, '"');
+        if (!*p)
+            ar_buf_putc(b, '*');
+    }
+}
+
+enum { F_ORG = 1, F_STATUS = 2, F_PUBCAT = 4, F_THEME = 8, F_AI = 16, F_Q = 32 };
+
+static void where(struct ar_buf *b, const struct ar_query *q, int skip)
+{
+    ar_buf_puts(b, " WHERE 1");
+    if (q->q && *q->q && !(skip & F_Q))
+        ar_buf_puts(b, " AND r.id IN (SELECT rowid FROM registration_fts WHERE"
+                       " registration_fts MATCH :q)");
+    if (q->org && *q->org && !(skip & F_ORG))
+        ar_buf_puts(b, " AND r.org_id = (SELECT id FROM organisations WHERE slug = :org)");
+    if (q->status && *q->status && !(skip & F_STATUS))
+        ar_buf_puts(b, " AND r.status = :status");
+    if (q->pubcat && *q->pubcat && !(skip & F_PUBCAT))
+        ar_buf_puts(b, " AND r.pubcat = :pubcat");
+    if (q->theme && *q->theme && !(skip & F_THEME))
+        ar_buf_puts(b, " AND r.id IN (SELECT reg_id FROM registration_themes WHERE theme = :theme)");
+    if (q->is_ai >= 0 && !(skip & F_AI))
+        ar_buf_puts(b, " AND r.is_ai = :ai");
+}
+
+static void bind_name(sqlite3_stmt *st, const char *name, const char *v)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static int prepare_q(struct ar_store *s, const char *sql, const struct ar_query *q,
+                     const char *ftsq, sqlite3_stmt **out)
+{
+    if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK)
+        return fail(s, "search prepare");
+    bind_name(*out, ":q", ftsq);
+    bind_name(*out, ":org", q->org);
+    bind_name(*out, ":status", q->status);
+    bind_name(*out, ":pubcat", q->pubcat);
+    bind_name(*out, ":theme", q->theme);
+    int i = sqlite3_bind_parameter_index(*out, ":ai");
+    if (i)
+        sqlite3_bind_int(*out, i, q->is_ai);
+    return 0;
+}
+
+static int facet(struct ar_store *s, const struct ar_query *q, const char *ftsq, int skip,
+                 const char *select, const char *from, const char *group, json_t *facets,
+                 const char *key)
+{
+    struct ar_buf b;
+    sqlite3_stmt *st = NULL;
+    int rc = 0, r;
+    json_t *arr = json_array();
+    ar_buf_init(&b, 8192);
+    ar_buf_printf(&b, "SELECT %s, count(*) FROM %s", select, from);
+    where(&b, q, skip);
+    ar_buf_printf(&b, " GROUP BY %s ORDER BY count(*) DESC, 1", group);
+    if ((rc = prepare_q(s, ar_buf_cstr(&b), q, ftsq, &st)))
+        goto out;
+    int cols = sqlite3_column_count(st);
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *row = json_object();
+        if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+            json_object_set_new(row, "value", json_integer(sqlite3_column_int(st, 0)));
+        else
+            json_object_set_new(row, "value", json_string((const char *)sqlite3_column_text(st, 0)));
+        if (cols == 3)
+            json_object_set_new(row, "label",
+                                json_string((const char *)sqlite3_column_text(st, 1)));
+        json_object_set_new(row, "count", json_integer(sqlite3_column_int64(st, cols - 1)));
+        json_array_append_new(arr, row);
+    }
+    if (r != SQLITE_DONE)
+        rc = fail(s, "facet");
+    json_object_set(facets, key, arr);
+out:
+    json_decref(arr);
+    sqlite3_finalize(st);
+    ar_buf_free(&b);
+    return rc;
+}
+
+int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
+{
+    struct ar_buf fq, sql;
+    sqlite3_stmt *st = NULL;
+    json_t *res = json_object(), *items = json_array(), *facets = json_object();
+    int rc = 0, r;
+    long long total = 0;
+    int per = q->per_page < 1 ? 20 : q->per_page > 100 ? 100 : q->per_page;
+    int page = q->page < 1 ? 1 : q->page;
+    ar_buf_init(&fq, 4096);
+    ar_buf_init(&sql, 8192);
+    *out = NULL;
+    int has_q = 0;
+    if (q->q && *q->q) {
+        fts_query(&fq, q->q);
+        has_q = fq.len > 0;
+    }
+    struct ar_query qq = *q;
+    if (!has_q)
+        qq.q = NULL;
+    const char *ftsq = ar_buf_cstr(&fq);
+
+    ar_buf_puts(&sql, "SELECT count(*) FROM registrations r");
+    where(&sql, &qq, 0);
+    if ((rc = prepare_q(s, ar_buf_cstr(&sql), &qq, ftsq, &st)))
+        goto out;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = fail(s, "search count");
+        goto out;
+    }
+    total = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+
+    const char *sort = q->sort && *q->sort ? q->sort : (has_q ? "relevance" : "name");
+    ar_buf_reset(&sql);
+    ar_buf_puts(&sql, "SELECT r.lars, r.name, r.descr, r.name_en, r.descr_en, o.name, o.slug,"
+                      " r.status, r.pubcat, r.updated, r.version, r.is_ai");
+    if (has_q)
+        ar_buf_puts(&sql, ", m.snip FROM registrations r JOIN (SELECT rowid AS rid,"
+                          " bm25(registration_fts) AS score, snippet(registration_fts, -1,"
+                          " char(2), char(3), '…', 16) AS snip FROM registration_fts WHERE"
+                          " registration_fts MATCH :q) m ON m.rid = r.id");
+    else
+        ar_buf_puts(&sql, ", NULL FROM registrations r");
+    ar_buf_puts(&sql, " JOIN organisations o ON o.id = r.org_id");
+    where(&sql, &qq, F_Q);
+    if (strcmp(sort, "updated") == 0)
+        ar_buf_puts(&sql, " ORDER BY r.updated DESC, r.id DESC");
+    else if (strcmp(sort, "relevance") == 0 && has_q)
+        ar_buf_puts(&sql, " ORDER BY m.score, r.id");
+    else
+        ar_buf_puts(&sql, " ORDER BY r.name COLLATE NOCASE, r.id");
+    ar_buf_printf(&sql, " LIMIT %d OFFSET %lld", per, (long long)(page - 1) * per);
+    if ((rc = prepare_q(s, ar_buf_cstr(&sql), &qq, ftsq, &st)))
+        goto out;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+#define T(i) ((const char *)sqlite3_column_text(st, i))
+        json_t *it = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:{s:s, s:s}, s:s, s:s, s:s, s:i}",
+                               "id", T(0), "name", T(1), "description_short", T(2), "name_en",
+                               T(3), "description_short_en", T(4), "organization", "name", T(5),
+                               "slug", T(6), "status", T(7), "publication_category", T(8),
+                               "updated", T(9), "version", sqlite3_column_int(st, 10));
+        int ai = sqlite3_column_int(st, 11);
+        if (ai >= 0)
+            json_object_set_new(it, "is_ai", json_boolean(ai));
+        if (T(12))
+            json_object_set_new(it, "snippet", json_string(T(12)));
+#undef T
+        json_array_append_new(items, it);
+    }
+    if (r != SQLITE_DONE) {
+        rc = fail(s, "search");
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    if ((rc = facet(s, &qq, ftsq, F_ORG, "o.slug, o.name",
+                    "registrations r JOIN organisations o ON o.id = r.org_id", "r.org_id", facets,
+                    "organization")) ||
+        (rc = facet(s, &qq, ftsq, F_STATUS, "r.status", "registrations r", "r.status", facets,
+                    "status")) ||
+        (rc = facet(s, &qq, ftsq, F_PUBCAT, "r.pubcat", "registrations r", "r.pubcat", facets,
+                    "publication_category")) ||
+        (rc = facet(s, &qq, ftsq, F_THEME, "t.theme",
+                    "registration_themes t JOIN registrations r ON r.id = t.reg_id", "t.theme",
+                    facets, "theme")) ||
+        (rc = facet(s, &qq, ftsq, F_AI, "r.is_ai", "registrations r", "r.is_ai", facets,
+                    "is_ai")))
+        goto out;
+
+    json_object_set_new(res, "total", json_integer(total));
+    json_object_set_new(res, "page", json_integer(page));
+    json_object_set_new(res, "per_page", json_integer(per));
+    json_object_set_new(res, "pages", json_integer((total + per - 1) / per));
+    json_object_set(res, "items", items);
+    json_object_set(res, "facets", facets);
+    *out = res;
+    res = NULL;
+out:
+    json_decref(res);
+    json_decref(items);
+    json_decref(facets);
+    sqlite3_finalize(st);
+    ar_buf_free(&fq);
+    ar_buf_free(&sql);
+    return rc;
+}

@@ -1,0 +1,91 @@
+/* store.h — the storage contract. SQLite implements it now (sqlite.c); a PostgreSQL
+ * backend will implement the same functions behind the same struct.
+ *
+ * The store knows rows, not rules: validation and canonical encoding happen in the
+ * model layer above; the store guarantees atomicity (every write in a transaction),
+ * immutability of versions (enforced by the schema itself) and the search index.
+ * One ar_store is one connection: use it from one thread at a time. */
+#ifndef AR_STORE_STORE_H
+#define AR_STORE_STORE_H
+
+#include <jansson.h>
+
+struct ar_store;
+
+/* What the model hands the store for one new version of a registration. */
+struct ar_reg_write {
+    const char *lars;     /* public id, 8 digits */
+    const char *org_name; /* organisation; created with kind "other" when new */
+    const char *doc;      /* canonical JSON of the record */
+    const char *name, *descr, *name_en, *descr_en;
+    const char *status, *pubcat;
+    int is_ai; /* 1, 0, or -1 for not stated */
+    const char *themes[3];
+    int nthemes;
+    const char *text_nl, *text_en; /* plain text for the full-text index */
+    const char *author, *note, *created;
+};
+
+struct ar_query {
+    const char *q;      /* free text; NULL or "" for all */
+    const char *org;    /* organisation slug */
+    const char *status; /* exact status value */
+    const char *pubcat;
+    const char *theme;
+    int is_ai;        /* -1 any, 0 no, 1 yes */
+    const char *sort; /* "relevance", "name", "updated" */
+    int page;         /* 1-based */
+    int per_page;     /* 1..100 */
+};
+
+struct ar_org {
+    const char *slug, *name, *kind, *contact;
+};
+
+/* uri is a file path for SQLite (":memory:" works). create: make the file and run
+ * migrations; otherwise the file must exist. Migrations newer than this binary knows
+ * are refused (no silent downgrade). */
+int ar_store_open(struct ar_store **out, const char *uri, int create);
+void ar_store_close(struct ar_store *s); /* accepts NULL */
+/* The schema version the database is at. */
+int ar_store_schema_version(struct ar_store *s);
+
+/* Transactions nest: the outermost is BEGIN IMMEDIATE … COMMIT, inner ones are
+ * savepoints, so one record of a bulk import can be undone without the rest. */
+int ar_store_begin(struct ar_store *s);
+int ar_store_commit(struct ar_store *s);
+void ar_store_rollback(struct ar_store *s);
+
+/* Organisations. put creates or updates by slug. get/list return new JSON objects:
+ * {slug, name, kind, contact, registrations}. */
+int ar_store_org_put(struct ar_store *s, const struct ar_org *o);
+int ar_store_org_get(struct ar_store *s, const char *slug, json_t **out);
+int ar_store_org_list(struct ar_store *s, json_t **out);
+
+/* Registrations. insert: version 1 of a new id (AR_ECONFLICT if the id exists).
+ * append: the next version, only if the latest is expected_version (AR_ECONFLICT
+ * otherwise; AR_ENOTFOUND for an unknown id). Neither begins a transaction: the
+ * caller wraps them (the model layer does). */
+int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w);
+int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int expected_version,
+                        int *new_version);
+/* Lookup by public id of an existing registration, by the organisation's source id. */
+int ar_store_reg_by_source(struct ar_store *s, const char *org_name, const char *source_id,
+                           char lars_out[9]);
+/* One version (0 = latest): {id, version, versions, author, created, note, doc (string),
+ * registered (time of version 1), organization {slug, name}}. */
+int ar_store_version_get(struct ar_store *s, const char *lars, int version, json_t **out);
+/* All versions of one registration, newest first: [{version, author, created, note}]. */
+int ar_store_versions(struct ar_store *s, const char *lars, json_t **out);
+/* Search: {total, page, per_page, pages, items[], facets{organization, status,
+ * publication_category, theme, is_ai}}. */
+int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out);
+/* Call fn with each latest record document (canonical JSON), in id order. */
+int ar_store_each_latest(struct ar_store *s, int (*fn)(void *ctx, const char *doc), void *ctx);
+/* Number of registrations. */
+int ar_store_count(struct ar_store *s, long long *out);
+
+/* Slug for an organisation name: lowercase ASCII letters, digits and dashes. */
+void ar_store_slugify(char *out, size_t n, const char *name);
+
+#endif

@@ -1,0 +1,633 @@
+/* pages.c — the public site: server-rendered HTML that works without JavaScript.
+ *
+ * Each page's data is the JSON the API returns for the same resource, plus a view
+ * built from the field table (labels, groups, language fallback) and the page
+ * context (language, links). Templates do the markup; nothing here concatenates
+ * user text into HTML. */
+#include "api/api.h"
+#include "base/assets.h"
+#include "base/err.h"
+#include "model/fields.h"
+#include "model/lars.h"
+#include "model/registry.h"
+#include "model/sanitize.h"
+#include "web/tmpl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *pick_lang(const struct ar_req *r)
+{
+    const char *l = ar_req_arg(r, "lang");
+    if (l && (strcmp(l, "en") == 0 || strcmp(l, "nl") == 0))
+        return l;
+    /* Accept-Language: English only when the visitor prefers it over Dutch. */
+    const char *al = r->accept_language;
+    if (al) {
+        const char *en = strstr(al, "en"), *nl = strstr(al, "nl");
+        if (en && (!nl || en < nl))
+            return "en";
+    }
+    return "nl";
+}
+
+static json_t *page_ctx(struct ar_req *r, const char *title)
+{
+    const char *lang = pick_lang(r);
+    int en = strcmp(lang, "en") == 0;
+    /* Links keep the language only when it was chosen explicitly. */
+    const char *chosen = ar_req_arg(r, "lang");
+    const char *lq = chosen && en ? "lang=en" : (chosen ? "lang=nl" : "");
+    struct ar_buf other;
+    ar_buf_init(&other, 8192);
+    ar_buf_puts(&other, r->path);
+    int first = 1;
+    for (int i = 0; i < r->nargs; i++) {
+        if (strcmp(r->args[i].key, "lang") == 0)
+            continue;
+        ar_buf_putc(&other, first ? '?' : '&');
+        first = 0;
+        ar_buf_urlenc(&other, r->args[i].key);
+        ar_buf_putc(&other, '=');
+        ar_buf_urlenc(&other, r->args[i].value);
+    }
+    ar_buf_printf(&other, "%slang=%s", first ? "?" : "&", en ? "nl" : "en");
+    json_t *ctx = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "lang", lang, "en", en,
+                            "lang_q", lq, "lang_amp", *lq ? "&" : "", "lang_qm", *lq ? "?" : "",
+                            "other_lang_href", ar_buf_cstr(&other), "title", title ? title : "");
+    ar_buf_free(&other);
+    return ctx;
+}
+
+static void render(struct ar_req *r, int status, const char *tmpl, json_t *data)
+{
+    r->status = status;
+    r->ctype = "text/html; charset=utf-8";
+    ar_buf_reset(&r->out);
+    if (ar_tmpl_render(r->app->tmpl, tmpl, data, &r->out)) {
+        ar_buf_reset(&r->out);
+        r->status = 500;
+        ar_buf_puts(&r->out, "<!doctype html><title>Error</title><p>The page could not be"
+                             " rendered.</p>");
+    }
+    ar_req_header(r, "Content-Language", json_string_value(json_object_get(data, "lang")));
+    ar_req_header(r, "Vary", "Accept-Language");
+}
+
+static void error_page(struct ar_req *r, int status, const char *msg_key)
+{
+    json_t *ctx = page_ctx(r, NULL);
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    json_object_set_new(ctx, "title", json_string(ar_tmpl_msg(r->app->tmpl, lang, "error_title")));
+    json_object_set_new(ctx, "message", json_string(ar_tmpl_msg(r->app->tmpl, lang, msg_key)));
+    json_object_set_new(ctx, "status", json_integer(status));
+    render(r, status, "error", ctx);
+    json_decref(ctx);
+}
+
+void ar_web_not_found(struct ar_req *r)
+{
+    error_page(r, 404, "error_not_found");
+}
+
+/* ---- home: search with facets --------------------------------------------- */
+
+/* href for the home page with the current arguments, key set to value ("" removes
+ * it); page is reset whenever a filter changes. */
+static char *home_href(struct ar_req *r, const char *key, const char *value)
+{
+    struct ar_buf b;
+    ar_buf_init(&b, 8192);
+    ar_buf_puts(&b, "/");
+    int first = 1, done = 0;
+    for (int i = 0; i < r->nargs; i++) {
+        const char *k = r->args[i].key, *v = r->args[i].value;
+        if (strcmp(k, "page") == 0 && strcmp(key, "page") != 0)
+            continue;
+        if (strcmp(k, key) == 0) {
+            if (done)
+                continue;
+            v = value;
+            done = 1;
+        }
+        if (!*v)
+            continue;
+        ar_buf_putc(&b, first ? '?' : '&');
+        first = 0;
+        ar_buf_urlenc(&b, k);
+        ar_buf_putc(&b, '=');
+        ar_buf_urlenc(&b, v);
+    }
+    if (!done && *value) {
+        ar_buf_putc(&b, first ? '?' : '&');
+        ar_buf_urlenc(&b, key);
+        ar_buf_putc(&b, '=');
+        ar_buf_urlenc(&b, value);
+    }
+    char *s = ar_arena_strdup(r->arena, ar_buf_cstr(&b));
+    ar_buf_free(&b);
+    return s;
+}
+
+static json_t *facet_view(struct ar_req *r, json_t *facet, const char *param, const char *lang,
+                          const char *label_key)
+{
+    json_t *items = json_array();
+    const char *cur = ar_req_arg(r, param);
+    size_t i;
+    json_t *f;
+    json_array_foreach(facet, i, f)
+    {
+        json_t *v = json_object_get(f, "value");
+        const char *val, *label = json_string_value(json_object_get(f, "label"));
+        char buf[8];
+        if (json_is_integer(v)) { /* is_ai: 1 yes, 0 no, -1 not stated */
+            long long n = json_integer_value(v);
+            if (n < 0)
+                continue;
+            snprintf(buf, sizeof buf, "%s", n ? "yes" : "no");
+            val = buf;
+            label = ar_tmpl_msg(r->app->tmpl, lang, n ? "ai_yes" : "ai_no");
+        } else {
+            val = json_string_value(v);
+        }
+        if (!val)
+            continue;
+        int sel = cur && strcmp(cur, val) == 0;
+        json_array_append_new(items,
+                              json_pack("{s:s, s:s, s:I, s:b, s:s}", "value", val, "label",
+                                        label ? label : val, "count",
+                                        json_integer_value(json_object_get(f, "count")),
+                                        "selected", sel, "href",
+                                        home_href(r, param, sel ? "" : val)));
+    }
+    json_t *out = json_pack("{s:s, s:s, s:o, s:b}", "param", param, "label",
+                            ar_tmpl_msg(r->app->tmpl, lang, label_key), "items", items,
+                            "active", cur && *cur);
+    if (cur && *cur)
+        json_object_set_new(out, "clear_href", json_string(home_href(r, param, "")));
+    return out;
+}
+
+static void h_home(struct ar_req *r)
+{
+    struct ar_query q;
+    json_t *pr = json_array(), *res = NULL, *ctx = page_ctx(r, NULL);
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    int en = strcmp(lang, "en") == 0;
+    int status = 200;
+    if (ar_api_parse_query(r, &q, pr)) {
+        /* Bad filter values: show the message inline and search without them. */
+        json_object_set(ctx, "errors", pr);
+        status = 400;
+        memset(&q, 0, sizeof q);
+        q.is_ai = -1;
+        q.q = ar_req_arg(r, "q");
+        if (q.q && strlen(q.q) > 200)
+            q.q = NULL;
+    }
+    int rc = ar_store_search(r->store, &q, &res);
+    if (rc) {
+        error_page(r, 503, "error_unavailable");
+        goto out;
+    }
+    json_object_set_new(ctx, "title", json_string(ar_tmpl_msg(r->app->tmpl, lang, "site_name")));
+    json_object_set(ctx, "data", res);
+    json_object_set_new(ctx, "q", json_string(q.q ? q.q : ""));
+    json_t *items = json_object_get(res, "items");
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        /* Show English name and description when present, else Dutch marked lang=nl. */
+        const char *ne = json_string_value(json_object_get(it, "name_en"));
+        const char *de = json_string_value(json_object_get(it, "description_short_en"));
+        json_object_set_new(it, "show_name", json_string(en && ne ? ne : json_string_value(json_object_get(it, "name"))));
+        json_object_set_new(it, "name_lang", json_string(en && !ne ? "nl" : lang));
+        json_object_set_new(it, "show_descr", json_string(en && de ? de : json_string_value(json_object_get(it, "description_short"))));
+        json_object_set_new(it, "descr_lang", json_string(en && !de ? "nl" : lang));
+    }
+    json_t *facets = json_object_get(res, "facets");
+    json_t *fv = json_array();
+    json_array_append_new(fv, facet_view(r, json_object_get(facets, "organization"),
+                                         "organization", lang, "facet_organization"));
+    json_array_append_new(fv, facet_view(r, json_object_get(facets, "status"), "status", lang,
+                                         "facet_status"));
+    json_array_append_new(fv, facet_view(r, json_object_get(facets, "publication_category"),
+                                         "publication_category", lang, "facet_pubcat"));
+    json_array_append_new(fv, facet_view(r, json_object_get(facets, "theme"), "theme", lang,
+                                         "facet_theme"));
+    json_array_append_new(fv, facet_view(r, json_object_get(facets, "is_ai"), "ai", lang,
+                                         "facet_ai"));
+    json_object_set_new(ctx, "facets", fv);
+    /* Hidden inputs keep active filters when the search text changes. */
+    json_t *hidden = json_array();
+    static const char *const keep[] = {"organization", "status", "publication_category", "theme",
+                                       "ai", "lang", NULL};
+    for (const char *const *k = keep; *k; k++) {
+        const char *v = ar_req_arg(r, *k);
+        if (v && *v)
+            json_array_append_new(hidden, json_pack("{s:s, s:s}", "name", *k, "value", v));
+    }
+    json_object_set_new(ctx, "hidden", hidden);
+    const char *sort = q.sort && *q.sort ? q.sort : (q.q && *q.q ? "relevance" : "name");
+    json_t *sorts = json_array();
+    static const char *const sort_keys[] = {"relevance", "name", "updated", NULL};
+    for (const char *const *s = sort_keys; *s; s++) {
+        char key[32];
+        snprintf(key, sizeof key, "sort_%s", *s);
+        json_array_append_new(sorts, json_pack("{s:s, s:s, s:b}", "value", *s, "label",
+                                               ar_tmpl_msg(r->app->tmpl, lang, key), "selected",
+                                               strcmp(sort, *s) == 0));
+    }
+    json_object_set_new(ctx, "sorts", sorts);
+    long long page = json_integer_value(json_object_get(res, "page"));
+    long long pages = json_integer_value(json_object_get(res, "pages"));
+    char num[32];
+    if (page > 1) {
+        snprintf(num, sizeof num, "%lld", page - 1);
+        json_object_set_new(ctx, "prev_href", json_string(home_href(r, "page", num)));
+    }
+    if (page < pages) {
+        snprintf(num, sizeof num, "%lld", page + 1);
+        json_object_set_new(ctx, "next_href", json_string(home_href(r, "page", num)));
+    }
+    char *api = home_href(r, "lang", "");
+    json_object_set_new(ctx, "api_href",
+                        json_string(ar_arena_printf(r->arena, "/api/v1/registrations%s", api + 1)));
+    render(r, status, "home", ctx);
+out:
+    json_decref(res);
+    json_decref(pr);
+    json_decref(ctx);
+}
+
+/* ---- entry page ------------------------------------------------------------- */
+
+static json_t *value_view(const struct ar_field *f, json_t *v, json_t *env, const char *lang,
+                          struct ar_req *r);
+
+static json_t *fields_view(const struct ar_field *table, const char *const *only, json_t *obj,
+                           json_t *en_obj, const char *lang, struct ar_req *r)
+{
+    json_t *arr = json_array();
+    for (const struct ar_field *f = table; f->key; f++) {
+        if (only) {
+            int found = 0;
+            for (const char *const *k = only; *k; k++)
+                found |= strcmp(*k, f->key) == 0;
+            if (!found)
+                continue;
+        }
+        json_t *v = json_object_get(obj, f->key);
+        json_t *ev = en_obj ? json_object_get(en_obj, f->key) : NULL;
+        json_t *view = value_view(f, v, ev, lang, r);
+        if (view)
+            json_array_append_new(arr, view);
+    }
+    return arr;
+}
+
+static json_t *value_view(const struct ar_field *f, json_t *v, json_t *ev, const char *lang,
+                          struct ar_req *r)
+{
+    int en = strcmp(lang, "en") == 0;
+    json_t *o = json_pack("{s:s, s:s}", "key", f->key, "label", ar_field_label(f, lang));
+    /* Every view key is present (null when unused): template lookups fall through to
+     * enclosing contexts for missing keys, and a nested row must never pick up its
+     * parent's value. */
+    static const char *const keys[] = {"text", "html", "link", "email", "mailto", "list",
+                                       "links", "children", "is_list", "is_links",
+                                       "is_children", "value_lang", "empty", "empty_text", NULL};
+    for (const char *const *k = keys; *k; k++)
+        json_object_set_new(o, *k, json_null());
+    if (!v) {
+        json_object_set_new(o, "empty", json_true());
+        json_object_set_new(o, "empty_text",
+                            json_string(ar_tmpl_msg(r->app->tmpl, lang, "not_filled_in")));
+        return o;
+    }
+    json_t *show = v;
+    if (en && (f->flags & AR_FF_I18N)) {
+        if (ev)
+            show = ev;
+        else
+            json_object_set_new(o, "value_lang", json_string("nl"));
+    }
+    switch (f->type) {
+    case AR_FT_HTML: json_object_set(o, "html", show); break;
+    case AR_FT_URL: json_object_set(o, "link", show); break;
+    case AR_FT_EMAIL:
+        json_object_set(o, "email", show);
+        json_object_set_new(o, "mailto", json_string(ar_arena_printf(r->arena, "mailto:%s", json_string_value(show))));
+        break;
+    case AR_FT_BOOL:
+        json_object_set_new(o, "text", json_string(ar_tmpl_msg(r->app->tmpl, lang,
+                                                                json_is_true(show) ? "yes" : "no")));
+        break;
+    case AR_FT_ENUM_LIST:
+    case AR_FT_STR_LIST:
+        json_object_set(o, "list", show);
+        json_object_set_new(o, "is_list", json_true());
+        break;
+    case AR_FT_LINKS:
+        json_object_set(o, "links", show);
+        json_object_set_new(o, "is_links", json_true());
+        break;
+    case AR_FT_OBJECT: {
+        json_t *kids = fields_view(f->children, NULL, v, ev, lang, r);
+        /* Hide empty nested rows so a sub-object shows only what was filled in. */
+        json_t *filled = json_array();
+        size_t i;
+        json_t *k;
+        json_array_foreach(kids, i, k) if (!json_object_get(k, "empty"))
+            json_array_append(filled, k);
+        json_object_set_new(o, "children", filled);
+        json_object_set_new(o, "is_children", json_boolean(json_array_size(filled) > 0));
+        json_decref(kids);
+        break;
+    }
+    default: json_object_set(o, "text", show); break;
+    }
+    return o;
+}
+
+static json_t *entry_groups(const json_t *rec, const char *lang, struct ar_req *r)
+{
+    json_t *groups = json_array();
+    json_t *en = json_object_get(rec, "en");
+    for (const struct ar_group *g = ar_record_groups; g->key; g++) {
+        json_t *fields = fields_view(ar_record_fields, g->fields, (json_t *)rec, en, lang, r);
+        /* The safeguards and AI Act groups are objects: show their members directly. */
+        if (json_array_size(fields) == 1 && json_object_get(json_array_get(fields, 0), "children")) {
+            json_t *kids = json_incref(json_object_get(json_array_get(fields, 0), "children"));
+            json_decref(fields);
+            fields = kids;
+        }
+        json_array_append_new(groups, json_pack("{s:s, s:s, s:o}", "key", g->key, "label",
+                                                strcmp(lang, "en") == 0 ? g->label_en : g->label_nl,
+                                                "fields", fields));
+    }
+    return groups;
+}
+
+static void h_entry(struct ar_req *r)
+{
+    const char *id = r->params[0];
+    json_t *data = NULL, *ctx = page_ctx(r, NULL);
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    long version = 0;
+    const char *vs = ar_req_arg(r, "version");
+    if (vs) {
+        char *end;
+        version = strtol(vs, &end, 10);
+        if (*end || version < 1 || version > 1000000) {
+            error_page(r, 400, "error_bad_version");
+            goto out;
+        }
+    }
+    if (!ar_lars_valid(id)) {
+        error_page(r, 404, "error_bad_id");
+        goto out;
+    }
+    int rc = ar_registry_get(r->store, id, (int)version, &data);
+    if (rc) {
+        error_page(r, rc == AR_ENOTFOUND ? 404 : 503,
+                   rc == AR_ENOTFOUND ? "error_not_found" : "error_unavailable");
+        goto out;
+    }
+    json_t *rec = json_object_get(data, "record");
+    const char *name = json_string_value(json_object_get(rec, "name"));
+    json_t *en = json_object_get(rec, "en");
+    if (strcmp(lang, "en") == 0 && json_string_value(json_object_get(en, "name")))
+        name = json_string_value(json_object_get(en, "name"));
+    json_object_set_new(ctx, "title", json_string(name));
+    json_object_set(ctx, "data", data);
+    json_object_set_new(ctx, "groups", entry_groups(rec, lang, r));
+    int latest = json_integer_value(json_object_get(data, "version")) ==
+                 json_integer_value(json_object_get(data, "versions"));
+    json_object_set_new(ctx, "is_latest", json_boolean(latest));
+    render(r, 200, "entry", ctx);
+out:
+    json_decref(data);
+    json_decref(ctx);
+}
+
+/* A field value as plain text for the difference table: HTML without tags, lists
+ * joined, links as "title (link)". */
+static void display_text(struct ar_buf *t, const json_t *v, int html, const char *lang,
+                         struct ar_req *r)
+{
+    if (json_is_string(v)) {
+        if (html)
+            ar_sanitize_text(t, json_string_value(v), json_string_length(v));
+        else
+            ar_buf_add(t, json_string_value(v), json_string_length(v));
+    } else if (json_is_boolean(v)) {
+        ar_buf_puts(t, ar_tmpl_msg(r->app->tmpl, lang, json_is_true(v) ? "yes" : "no"));
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(v, i, it)
+        {
+            if (i)
+                ar_buf_puts(t, "; ");
+            if (json_is_object(it) && json_object_get(it, "title")) {
+                ar_buf_puts(t, json_string_value(json_object_get(it, "title")));
+                if (json_string_value(json_object_get(it, "link")))
+                    ar_buf_printf(t, " (%s)", json_string_value(json_object_get(it, "link")));
+            } else {
+                display_text(t, it, 0, lang, r);
+            }
+        }
+    } else if (json_is_integer(v)) {
+        ar_buf_printf(t, "%lld", (long long)json_integer_value(v));
+    }
+}
+
+static void h_history(struct ar_req *r)
+{
+    const char *id = r->params[0];
+    json_t *versions = NULL, *head = NULL, *diff = NULL, *ctx = page_ctx(r, NULL);
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    if (!ar_lars_valid(id)) {
+        error_page(r, 404, "error_bad_id");
+        goto out;
+    }
+    int rc = ar_registry_get(r->store, id, 0, &head);
+    if (!rc)
+        rc = ar_store_versions(r->store, id, &versions);
+    if (rc) {
+        error_page(r, rc == AR_ENOTFOUND ? 404 : 503,
+                   rc == AR_ENOTFOUND ? "error_not_found" : "error_unavailable");
+        goto out;
+    }
+    long latest = (long)json_integer_value(json_object_get(head, "version"));
+    long from = latest - 1, to = latest;
+    const char *fs = ar_req_arg(r, "from"), *ts = ar_req_arg(r, "to");
+    char *end;
+    if (fs && *fs) {
+        from = strtol(fs, &end, 10);
+        if (*end || from < 0 || from > latest) {
+            error_page(r, 400, "error_bad_version");
+            goto out;
+        }
+    }
+    if (ts && *ts) {
+        to = strtol(ts, &end, 10);
+        if (*end || to < 1 || to > latest) {
+            error_page(r, 400, "error_bad_version");
+            goto out;
+        }
+    }
+    if ((rc = ar_registry_diff(r->store, id, (int)from, (int)to, &diff))) {
+        error_page(r, 503, "error_unavailable");
+        goto out;
+    }
+    int en = strcmp(lang, "en") == 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(diff, "changes"), i, c)
+    {
+        json_object_set(c, "label", json_object_get(c, en ? "label_en" : "label_nl"));
+        /* Render values as text: lists and objects as compact JSON. */
+        static const char *const sides[] = {"before", "after"};
+        for (int s = 0; s < 2; s++) {
+            json_t *v = json_object_get(c, sides[s]);
+            char key[16];
+            snprintf(key, sizeof key, "%s_text", sides[s]);
+            if (!v || json_is_null(v))
+                continue;
+            struct ar_buf t;
+            ar_buf_init(&t, 1 << 20);
+            display_text(&t, v, json_is_true(json_object_get(c, "html")), lang, r);
+            json_object_set_new(c, key, json_string(ar_buf_cstr(&t)));
+            ar_buf_free(&t);
+        }
+    }
+    json_array_foreach(versions, i, c)
+    {
+        long v = (long)json_integer_value(json_object_get(c, "version"));
+        json_object_set_new(c, "from_selected", json_boolean(v == from));
+        json_object_set_new(c, "to_selected", json_boolean(v == to));
+    }
+    json_t *rec = json_object_get(head, "record");
+    json_object_set_new(ctx, "title", json_string(ar_arena_printf(
+                                          r->arena, "%s — %s",
+                                          ar_tmpl_msg(r->app->tmpl, lang, "history"),
+                                          json_string_value(json_object_get(rec, "name")))));
+    json_object_set(ctx, "data", head);
+    json_object_set(ctx, "versions", versions);
+    json_object_set(ctx, "diff", diff);
+    render(r, 200, "history", ctx);
+out:
+    json_decref(versions);
+    json_decref(head);
+    json_decref(diff);
+    json_decref(ctx);
+}
+
+static void h_orgs(struct ar_req *r)
+{
+    json_t *orgs = NULL, *ctx = page_ctx(r, NULL);
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    if (ar_store_org_list(r->store, &orgs)) {
+        error_page(r, 503, "error_unavailable");
+        goto out;
+    }
+    json_object_set_new(ctx, "title", json_string(ar_tmpl_msg(r->app->tmpl, lang, "organisations")));
+    json_object_set(ctx, "organisations", orgs);
+    render(r, 200, "organisations", ctx);
+out:
+    json_decref(orgs);
+    json_decref(ctx);
+}
+
+static void h_org(struct ar_req *r)
+{
+    json_t *org = NULL, *res = NULL, *ctx = page_ctx(r, NULL);
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    int rc = ar_store_org_get(r->store, r->params[0], &org);
+    if (rc) {
+        error_page(r, rc == AR_ENOTFOUND ? 404 : 503,
+                   rc == AR_ENOTFOUND ? "error_not_found" : "error_unavailable");
+        goto out;
+    }
+    struct ar_query q = {.org = r->params[0], .is_ai = -1, .page = 1, .per_page = 100};
+    if ((rc = ar_store_search(r->store, &q, &res))) {
+        error_page(r, 503, "error_unavailable");
+        goto out;
+    }
+    const char *kind = json_string_value(json_object_get(org, "kind"));
+    char key[64];
+    snprintf(key, sizeof key, "kind_%s", kind ? kind : "other");
+    json_object_set_new(org, "kind_label", json_string(ar_tmpl_msg(r->app->tmpl, lang, key)));
+    json_object_set(ctx, "title", json_object_get(org, "name"));
+    json_object_set(ctx, "org", org);
+    json_object_set(ctx, "data", res);
+    json_object_set_new(ctx, "search_href", json_string(ar_arena_printf(
+                                                r->arena, "/?organization=%s", r->params[0])));
+    render(r, 200, "organisation", ctx);
+out:
+    json_decref(org);
+    json_decref(res);
+    json_decref(ctx);
+}
+
+static void h_about(struct ar_req *r)
+{
+    json_t *ctx = page_ctx(r, NULL);
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    json_object_set_new(ctx, "title", json_string(ar_tmpl_msg(r->app->tmpl, lang, "about")));
+    render(r, 200, "about", ctx);
+    json_decref(ctx);
+}
+
+static void h_problem(struct ar_req *r)
+{
+    json_t *ctx = page_ctx(r, NULL);
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    char key[80];
+    snprintf(key, sizeof key, "problem_%.60s", r->params[0]);
+    const char *msg = ar_tmpl_msg(r->app->tmpl, lang, key);
+    if (strcmp(msg, key) == 0) {
+        error_page(r, 404, "error_not_found");
+    } else {
+        json_object_set_new(ctx, "title", json_string(ar_arena_printf(r->arena, "/problems/%s", r->params[0])));
+        json_object_set_new(ctx, "message", json_string(msg));
+        render(r, 200, "problem", ctx);
+    }
+    json_decref(ctx);
+}
+
+static void h_static(struct ar_req *r)
+{
+    char name[160];
+    snprintf(name, sizeof name, "static/%.120s", r->params[0]);
+    const struct ar_asset *a = ar_asset_find(name);
+    if (!a) {
+        ar_web_not_found(r);
+        return;
+    }
+    const char *ext = strrchr(name, '.');
+    r->ctype = ext && strcmp(ext, ".css") == 0   ? "text/css; charset=utf-8"
+               : ext && strcmp(ext, ".js") == 0  ? "text/javascript; charset=utf-8"
+               : ext && strcmp(ext, ".svg") == 0 ? "image/svg+xml"
+                                                 : "application/octet-stream";
+    r->status = 200;
+    ar_req_header(r, "Cache-Control", "public, max-age=86400");
+    ar_buf_add(&r->out, a->data, a->len);
+}
+
+const struct ar_route ar_web_routes[] = {
+    {"GET", "/", h_home, "Search the register"},
+    {"GET", "/registrations/{id}", h_entry, "Entry page"},
+    {"GET", "/registrations/{id}/history", h_history, "Version history and differences"},
+    {"GET", "/organisations", h_orgs, "Organisations"},
+    {"GET", "/organisations/{slug}", h_org, "One organisation"},
+    {"GET", "/about", h_about, "About the register"},
+    {"GET", "/problems/{type}", h_problem, "Explanation of an API problem type"},
+    {"GET", "/static/{name}", h_static, "Stylesheets"},
+    {NULL, NULL, NULL, NULL},
+};
