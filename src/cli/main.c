@@ -37,6 +37,7 @@ static const char *usage_main =
     "  export   write the latest version of every registration as JSON lines\n"
     "  show     print one registration\n"
     "  version  print the version\n"
+    "  routes   list the HTTP routes the server has\n"
     "\n"
     "Run 'algoreg COMMAND --help' for a command's options. See also man algoreg.\n";
 
@@ -266,7 +267,7 @@ static int cmd_init(int argc, char **argv)
     if (!o.db)
         return die("%s", "init: --db PATH is required");
     if (ar_store_open(&s, o.db, 1))
-        return die("init: cannot create the database at %s", o.db);
+        return 1; /* the store printed why */
     char tokpath[4096];
     snprintf(tokpath, sizeof tokpath, "%s.tokens", o.db);
     if (access(tokpath, F_OK) != 0) {
@@ -317,7 +318,7 @@ static int cmd_serve(int argc, char **argv)
         return die("%s", "serve: --db PATH is required");
     /* Open once up front so a missing or newer database fails before listening. */
     if (ar_store_open(&s, o.db, 0))
-        return die("serve: cannot open the database %s (run algoreg init first)", o.db);
+        return 1; /* the store printed why */
     ar_store_close(s);
     app.db_path = o.db;
     char tokpath[4096];
@@ -373,10 +374,8 @@ static int cmd_import(int argc, char **argv)
     in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!in)
         return die("import: cannot open %s", path);
-    if (ar_store_open(&s, o.db, 0)) {
-        die("import: cannot open the database %s", o.db);
-        goto out;
-    }
+    if (ar_store_open(&s, o.db, 0))
+        goto out; /* the store printed why */
     struct import_stats st = {0};
     int r = import_stream(s, in, o.author, o.strict, &st, 0);
     fprintf(stderr, "algoreg: import: %ld created, %ld updated, %ld unchanged, %ld rejected%s\n",
@@ -411,7 +410,7 @@ static int cmd_export(int argc, char **argv)
     if (!o.db || optind < argc - 1)
         return die("%s", "export: usage: algoreg export --db PATH [FILE]");
     if (ar_store_open(&s, o.db, 0))
-        return die("export: cannot open the database %s", o.db);
+        return 1; /* the store printed why */
     out = optind == argc - 1 ? fopen(argv[optind], "w") : stdout;
     if (!out) {
         die("export: cannot write %s", argv[optind]);
@@ -447,7 +446,7 @@ static int cmd_show(int argc, char **argv)
     if (!ar_lars_valid(id))
         return die("show: %s is not a registration number (eight digits, check digit last)", id);
     if (ar_store_open(&s, o.db, 0))
-        return die("show: cannot open the database %s", o.db);
+        return 1; /* the store printed why */
     int r = ar_registry_get(s, id, o.version, &v);
     if (r == AR_ENOTFOUND) {
         die(o.version ? "show: %s has no such version" : "show: no registration %s", id);
@@ -501,6 +500,14 @@ int main(int argc, char **argv)
         return cmd_export(argc, argv);
     if (strcmp(cmd, "show") == 0)
         return cmd_show(argc, argv);
+    if (strcmp(cmd, "routes") == 0) {
+        /* The router's own table, for tests that check the OpenAPI document. */
+        const struct ar_route *tables[] = {ar_api_routes, ar_web_routes};
+        for (unsigned t = 0; t < 2; t++)
+            for (const struct ar_route *r = tables[t]; r->method; r++)
+                printf("%s %s\t%s\n", r->method, r->pattern, r->summary);
+        return 0;
+    }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         if (argc > 1 && strcmp(argv[1], "--help") == 0) {
             puts("usage: algoreg version\nPrint the program version.");

@@ -14,8 +14,10 @@ const char *ar_req_arg(const struct ar_req *r, const char *key)
 
 void ar_req_header(struct ar_req *r, const char *key, const char *value)
 {
-    if (r->nheaders < AR_RESP_MAX_HEADERS)
-        r->headers[r->nheaders++] = (struct ar_kv){key, value};
+    /* Copied: the value often points into page data that is freed before sending. */
+    if (r->nheaders < AR_RESP_MAX_HEADERS && key && value)
+        r->headers[r->nheaders++] = (struct ar_kv){ar_arena_strdup(r->arena, key),
+                                                   ar_arena_strdup(r->arena, value)};
 }
 
 void ar_resp_json(struct ar_req *r, int status, const json_t *v)

@@ -47,6 +47,7 @@ struct ar_req {
 
 /* First value of query argument key, or NULL. */
 const char *ar_req_arg(const struct ar_req *r, const char *key);
+/* Add a response header; key and value are copied into the request arena. */
 void ar_req_header(struct ar_req *r, const char *key, const char *value);
 
 /* Responses. json: the value is serialised compactly (and not consumed). */

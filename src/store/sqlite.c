@@ -148,8 +148,9 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     *out = NULL;
     if (sqlite3_open_v2(uri, &s->db, flags, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: cannot open database %s: %s\n", uri,
-                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        fprintf(stderr, "algoreg: cannot open the database %s: %s%s\n", uri,
+                s->db ? sqlite3_errmsg(s->db) : "out of memory",
+                create ? "" : " (run algoreg init first)");
         rc = AR_EIO;
         goto out;
     }

@@ -341,7 +341,7 @@ static json_t *value_view(const struct ar_field *f, json_t *v, json_t *ev, const
         json_t *filled = json_array();
         size_t i;
         json_t *k;
-        json_array_foreach(kids, i, k) if (!json_object_get(k, "empty"))
+        json_array_foreach(kids, i, k) if (!json_is_true(json_object_get(k, "empty")))
             json_array_append(filled, k);
         json_object_set_new(o, "children", filled);
         json_object_set_new(o, "is_children", json_boolean(json_array_size(filled) > 0));
@@ -360,7 +360,8 @@ static json_t *entry_groups(const json_t *rec, const char *lang, struct ar_req *
     for (const struct ar_group *g = ar_record_groups; g->key; g++) {
         json_t *fields = fields_view(ar_record_fields, g->fields, (json_t *)rec, en, lang, r);
         /* The safeguards and AI Act groups are objects: show their members directly. */
-        if (json_array_size(fields) == 1 && json_object_get(json_array_get(fields, 0), "children")) {
+        if (json_array_size(fields) == 1 &&
+            json_is_array(json_object_get(json_array_get(fields, 0), "children"))) {
             json_t *kids = json_incref(json_object_get(json_array_get(fields, 0), "children"));
             json_decref(fields);
             fields = kids;

@@ -1,0 +1,55 @@
+#!/bin/sh
+# run-tests.sh — every test: cmocka unit tests (ASan+UBSan), end-to-end tests against a
+# real server on loopback, and the browser test in headless Chromium. Ends with one line
+# "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+log=$(mktemp)
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+add() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+for t in build/tests/test_*; do
+    [ -x "$t" ] || continue
+    "$t" >"$log" 2>&1
+    rc=$?
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log")
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | head -1)
+    p=${p:-0}
+    f=${f:-0}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # crash or sanitizer report
+    if [ "$f" -ne 0 ]; then cat "$log"; fi
+    echo "unit $(basename "$t"): $p passed, $f failed"
+    add "$p" "$f"
+done
+
+python3 tests/e2e/run.py >"$log" 2>&1
+rc=$?
+line=$(grep '^e2e:' "$log" | tail -1)
+if [ -z "$line" ] || [ "$rc" -ne 0 ]; then tail -150 "$log"; fi
+p=$(echo "$line" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+f=$(echo "$line" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+p=${p:-0}
+f=${f:-1}
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+echo "${line:-e2e: did not finish}"
+add "$p" "$f"
+
+node tests/browser/site.test.mjs >"$log" 2>&1
+rc=$?
+line=$(grep '^browser:' "$log" | tail -1)
+if [ "$rc" -ne 0 ]; then cat "$log"; fi
+p=$(echo "$line" | sed -n 's/^browser: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+f=$(echo "$line" | sed -n 's/^browser: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+p=${p:-0}
+f=${f:-1}
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+echo "${line:-browser: did not finish}"
+add "$p" "$f"
+
+rm -f "$log"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

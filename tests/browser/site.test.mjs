@@ -1,0 +1,139 @@
+// site.test.mjs — browser test in Debian's headless Chromium, driven by playwright-core:
+// search, filter, open an entry and its history, and run axe-core (WCAG 2.1 A/AA) on
+// every page visited. Prints "browser: N passed, M failed" and exits non-zero on failure.
+import { chromium } from 'playwright-core';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+const bin = process.env.ALGOREG_BIN || path.join(root, 'build', 'algoreg-san');
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+async function waitFor(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((res) => {
+      const c = net.connect(port, '127.0.0.1', () => { c.end(); res(true); });
+      c.on('error', () => res(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('server did not start');
+}
+
+let passed = 0, failed = 0;
+async function check(name, fn) {
+  try { await fn(); passed++; console.log(`ok - ${name}`); }
+  catch (e) { failed++; console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').slice(0, 6).join('\n  ')}`); }
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+async function axe(page, label) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(async () =>
+    await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  const v = res.violations.map((x) => `${x.id}: ${x.help} (${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+  assert(v.length === 0, `${label}: axe violations:\n    ${v.join('\n    ')}`);
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'algoreg-browser-'));
+const db = path.join(dir, 'algoreg.db');
+const init = spawnSync(bin, ['init', '--db', db, '--demo']);
+if (init.status !== 0) { console.log(String(init.stderr)); process.exit(1); }
+const port = await freePort();
+const server = spawn(bin, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+const base = `http://127.0.0.1:${port}`;
+let browser;
+try {
+  await waitFor(port);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+  // bypassCSP only lets the test inject axe-core; the site itself runs no script.
+  const context = await browser.newContext({ bypassCSP: true, javaScriptEnabled: true, locale: 'nl-NL' });
+  const page = await context.newPage();
+
+  await check('home page renders and is accessible', async () => {
+    await page.goto(base + '/');
+    assert((await page.title()).includes('Algoritmeregister'), 'title');
+    await axe(page, 'home');
+  });
+  await check('search finds the facial-recognition system', async () => {
+    await page.fill('#q', 'gezichtsvergelijking');
+    await page.click('form[role=search] button[type=submit]');
+    await page.waitForURL(/q=gezichtsvergelijking/);
+    const heads = await page.locator('.result h3').allTextContents();
+    assert(heads.length === 1 && heads[0].includes('CATCH'), `results: ${heads}`);
+    await axe(page, 'search results');
+  });
+  await check('filters narrow the results and show counts', async () => {
+    await page.goto(base + '/');
+    const total = Number((await page.locator('#results-heading').textContent()).match(/\d+/)[0]);
+    await page.click('.facet a:has-text("Openbaar Ministerie")');
+    await page.waitForURL(/organization=openbaar-ministerie/);
+    const n = Number((await page.locator('#results-heading').textContent()).match(/\d+/)[0]);
+    assert(n >= 1 && n < total, `filtered ${n} of ${total}`);
+    assert(await page.locator('.facet__link--selected').count() === 1, 'selected filter shown');
+    await axe(page, 'filtered');
+  });
+  await check('entry page shows grouped fields and is accessible', async () => {
+    await page.goto(base + '/?q=anticipatie');
+    await page.click('.result h3 a');
+    await page.waitForURL(/\/registrations\/\d{8}/);
+    for (const h of ['Algemene informatie', 'Verantwoord gebruik', 'Werking', 'Waarborgen']) {
+      assert(await page.locator(`h2:has-text("${h}")`).count() === 1, `group ${h}`);
+    }
+    await axe(page, 'entry');
+  });
+  await check('history shows versions and the difference', async () => {
+    await page.click('a:has-text("Versiegeschiedenis")');
+    await page.waitForURL(/\/history/);
+    assert(await page.locator('table.utrecht-table').first().locator('tbody tr').count() === 2, 'two versions');
+    assert((await page.locator('.diff-after ins').allTextContents()).join(' ').includes('Sinds 2024'), 'diff');
+    await page.selectOption('#from', '0');
+    await page.click('.diff-form button');
+    await page.waitForURL(/from=0/);
+    await axe(page, 'history');
+  });
+  await check('English pages and the other pages are accessible', async () => {
+    for (const p of ['/registrations/10000016?lang=en', '/organisations', '/organisations/politie', '/about', '/nope']) {
+      await page.goto(base + p);
+      await axe(page, p);
+    }
+    await page.goto(base + '/registrations/10000016?lang=en');
+    assert((await page.locator('h1').textContent()).includes('Crime Anticipation System'), 'english title');
+  });
+  await check('everything works with JavaScript off', async () => {
+    const ctx2 = await browser.newContext({ javaScriptEnabled: false, locale: 'nl-NL' });
+    const p2 = await ctx2.newPage();
+    await p2.goto(base + '/');
+    await p2.fill('#q', 'spraak');
+    await p2.click('form[role=search] button[type=submit]');
+    await p2.waitForURL(/q=spraak/);
+    assert((await p2.locator('.result h3').allTextContents()).join().includes('Spraak'), 'no-JS search');
+    await ctx2.close();
+  });
+} catch (e) {
+  failed++;
+  console.log(`not ok - setup\n  ${e.stack || e}`);
+} finally {
+  if (browser) await browser.close();
+  server.kill('SIGTERM');
+  await new Promise((r) => server.on('exit', r));
+}
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

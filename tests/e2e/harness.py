@@ -1,0 +1,86 @@
+"""harness.py — start a real algoreg server on a free loopback port for tests.
+
+Uses only the Python standard library. The server binary is the sanitizer build
+(build/algoreg-san) unless ALGOREG_BIN says otherwise; a sanitizer report makes the
+server exit non-zero, which stop() turns into a test failure."""
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("ALGOREG_BIN", os.path.join(ROOT, "build", "algoreg-san"))
+TOKEN = "test-token-0123456789abcdef"
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args, stdin=None, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([BIN, *args], input=stdin, capture_output=True, env=e, timeout=600)
+
+
+class Server:
+    def __init__(self, demo=True, env=None):
+        self.dir = tempfile.mkdtemp(prefix="algoreg-e2e-")
+        self.db = os.path.join(self.dir, "algoreg.db")
+        args = ["init", "--db", self.db] + (["--demo"] if demo else [])
+        r = run_cli(*args)
+        if r.returncode != 0:
+            raise RuntimeError("init failed: " + r.stderr.decode())
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        e = dict(os.environ)
+        e["ALGOREG_API_TOKENS"] = "tester:" + TOKEN
+        e.update(env or {})
+        self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port],
+            stdout=self.log, stderr=subprocess.STDOUT, env=e)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError("server did not start: " + open(self.log.name).read())
+
+    def stop(self):
+        self.proc.terminate()
+        rc = self.proc.wait(timeout=30)
+        self.log.close()
+        if rc != 0:
+            raise AssertionError("server exited %d:\n%s" % (rc, open(self.log.name).read()[-4000:]))
+
+    def request(self, method, path, body=None, headers=None, token=True, raw=None):
+        h = dict(headers or {})
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        if token:
+            h.setdefault("Authorization", "Bearer " + TOKEN)
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def json(self, method, path, body=None, **kw):
+        status, headers, data = self.request(method, path, body, **kw)
+        ctype = headers.get("Content-Type", "")
+        return status, headers, json.loads(data) if "json" in ctype else data.decode()

@@ -1,0 +1,195 @@
+/* test_model.c — ids, validation, sanitising and diffs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "model/lars.h"
+#include "model/record.h"
+#include "model/sanitize.h"
+
+static const char *VALID =
+    "{\"name\":\"Test\",\"description_short\":\"Korte omschrijving\",\"organization\":\"Politie\","
+    "\"status\":\"In gebruik\",\"contact_email\":\"info@politie.nl\","
+    "\"publication_category\":\"Overige algoritmes\"}";
+
+static json_t *with(const char *key, json_t *value)
+{
+    json_t *v = json_loads(VALID, 0, NULL);
+    json_object_set_new(v, key, value);
+    return v;
+}
+
+/* Validate v (consumed); return the problems array (caller frees). */
+static json_t *problems_of(json_t *v, int *rc)
+{
+    json_t *out = NULL, *pr = json_array();
+    *rc = ar_record_validate(&out, v, pr);
+    json_decref(out);
+    json_decref(v);
+    return pr;
+}
+
+static int has_problem(json_t *pr, const char *field, const char *rule)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(pr, i, p)
+    {
+        if (strcmp(json_string_value(json_object_get(p, "field")), field) == 0 &&
+            strcmp(json_string_value(json_object_get(p, "rule")), rule) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void lars_check_digit(void **state)
+{
+    (void)state;
+    /* Real ids from the national register validate with the same scheme. */
+    assert_true(ar_lars_valid("11136893"));
+    assert_true(ar_lars_valid("11234933"));
+    assert_false(ar_lars_valid("11136894")); /* last digit changed */
+    assert_false(ar_lars_valid("11163893")); /* neighbours swapped */
+    assert_false(ar_lars_valid("1113689"));
+    assert_false(ar_lars_valid("1113689a"));
+    for (int i = 0; i < 1000; i++) {
+        char id[9];
+        ar_lars_generate(id);
+        assert_true(ar_lars_valid(id));
+        assert_true(id[0] != '0');
+    }
+}
+
+static void valid_record_is_normalised(void **state)
+{
+    (void)state;
+    json_t *in = json_loads(VALID, 0, NULL), *out = NULL, *pr = json_array();
+    json_object_set_new(in, "goal", json_string("  <p onclick=\"x()\">Doel<script>alert(1)</script></p>  "));
+    json_object_set_new(in, "website", json_string(""));
+    assert_int_equal(ar_record_validate(&out, in, pr), 0);
+    assert_int_equal(json_array_size(pr), 0);
+    assert_string_equal(json_string_value(json_object_get(out, "goal")), "<p>Doel</p>");
+    assert_null(json_object_get(out, "website")); /* empty dropped */
+    assert_string_equal(json_string_value(json_object_get(out, "lang")), "nld");
+    json_decref(in);
+    json_decref(out);
+    json_decref(pr);
+}
+
+static void every_rule_is_named(void **state)
+{
+    (void)state;
+    int rc;
+    json_t *pr;
+#define CHECK(value, field, rule)                                                              \
+    pr = problems_of(value, &rc);                                                              \
+    assert_int_equal(rc, AR_EINVAL);                                                           \
+    assert_true(has_problem(pr, field, rule));                                                 \
+    json_decref(pr)
+    CHECK(with("unknown", json_string("x")), "unknown", "unknown_field");
+    CHECK(with("name", json_integer(3)), "name", "type");
+    char long_name[102];
+    memset(long_name, 'x', 101);
+    long_name[101] = '\0';
+    CHECK(with("name", json_string(long_name)), "name", "max_length");
+    CHECK(with("status", json_string("in gebruik")), "status", "permitted_values");
+    CHECK(with("begin_date", json_string("2024-13")), "begin_date", "format");
+    CHECK(with("begin_date", json_string("05-2024")), "begin_date", "format");
+    CHECK(with("category", json_pack("[s,s,s,s]", "Recht", "Werk", "Wonen", "Economie")),
+          "category", "max_items");
+    CHECK(with("category", json_pack("[s]", "Bestuur")), "category[0]", "permitted_values");
+    CHECK(with("category", json_pack("[s,s]", "Recht", "Recht")), "category[1]", "duplicate");
+    CHECK(with("contact_email", json_string("not an address")), "contact_email", "format");
+    CHECK(with("website", json_string("javascript:alert(1)")), "website", "format");
+    CHECK(with("lars", json_string("11136894")), "lars", "check_digit");
+    CHECK(with("safeguards", json_pack("{s:s}", "is_ai", "yes")), "safeguards.is_ai", "type");
+    CHECK(with("safeguards", json_pack("{s:s}", "dpia_date", "2024-02-30")),
+          "safeguards.dpia_date", "format");
+    CHECK(with("en", json_pack("{s:s}", "status", "In use")), "en.status", "unknown_field");
+    CHECK(with("lawful_basis_grouping", json_pack("[{s:s}]", "link", "https://x.nl/")),
+          "lawful_basis_grouping[0].title", "required");
+    CHECK(with("name", json_string("a\x01b")), "name", "control_characters");
+    json_t *v = with("begin_date", json_string("2024-05"));
+    json_object_set_new(v, "end_date", json_string("2023-01"));
+    CHECK(v, "end_date", "end_before_begin");
+    v = json_loads(VALID, 0, NULL);
+    json_object_del(v, "name");
+    json_object_del(v, "status");
+    pr = problems_of(v, &rc);
+    assert_true(has_problem(pr, "name", "required"));
+    assert_true(has_problem(pr, "status", "required"));
+    json_decref(pr);
+#undef CHECK
+}
+
+static void length_counts_characters(void **state)
+{
+    (void)state;
+    /* 100 characters of 2 bytes each is within the 100-character limit. */
+    char s[201];
+    for (int i = 0; i < 100; i++)
+        memcpy(s + 2 * i, "\xc3\xab", 2);
+    s[200] = '\0';
+    int rc;
+    json_t *pr = problems_of(with("name", json_string(s)), &rc);
+    assert_int_equal(rc, 0);
+    json_decref(pr);
+}
+
+static void sanitizer_keeps_whitelist_only(void **state)
+{
+    (void)state;
+    struct ar_buf b;
+    ar_buf_init(&b, 0);
+    const char *in = "<div class=x><p>a &amp; b<br/><b>vet</b></p><ul><li>1<li>2</ul>"
+                     "<img src=x onerror=alert(1)><style>p{}</style><!-- c --></div>";
+    assert_int_equal(ar_sanitize_html(&b, in, strlen(in)), 0);
+    assert_string_equal(ar_buf_cstr(&b),
+                        "<div><p>a &amp; b<br>vet</p><ul><li>1</li><li>2</li></ul></div>");
+    struct ar_buf t;
+    ar_buf_init(&t, 0);
+    ar_sanitize_text(&t, b.ptr, b.len);
+    assert_string_equal(ar_buf_cstr(&t), "a & b vet 1 2");
+    ar_buf_free(&b);
+    ar_buf_free(&t);
+}
+
+static void diff_lists_changed_fields(void **state)
+{
+    (void)state;
+    json_t *a = json_loads(VALID, 0, NULL);
+    json_t *b = json_loads(VALID, 0, NULL);
+    json_object_set_new(b, "name", json_string("Nieuw"));
+    json_object_set_new(b, "safeguards", json_pack("{s:b}", "is_ai", 1));
+    json_t *d = ar_record_diff(a, b);
+    assert_int_equal(json_array_size(d), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "field")), "name");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 1), "field")),
+                        "safeguards.is_ai");
+    json_decref(d);
+    d = ar_record_diff(NULL, a); /* from nothing: every field present */
+    assert_int_equal(json_array_size(d), 6);
+    json_decref(d);
+    json_decref(a);
+    json_decref(b);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lars_check_digit),
+        cmocka_unit_test(valid_record_is_normalised),
+        cmocka_unit_test(every_rule_is_named),
+        cmocka_unit_test(length_counts_characters),
+        cmocka_unit_test(sanitizer_keeps_whitelist_only),
+        cmocka_unit_test(diff_lists_changed_fields),
+    };
+    return cmocka_run_group_tests_name("model", tests, NULL, NULL);
+}

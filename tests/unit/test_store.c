@@ -1,0 +1,209 @@
+/* test_store.c — SQLite store and registry: versions, immutability, search, facets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "model/registry.h"
+#include "store/store.h"
+
+static char dbpath[64];
+
+static json_t *record(const char *name, const char *org, const char *status)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:{s:b}}", "name", name,
+                     "description_short", "Omschrijving van het gezichtsherkenningssysteem",
+                     "organization", org, "status", status, "contact_email", "a@b.nl",
+                     "publication_category", "Overige algoritmes", "category", "Recht",
+                     "safeguards", "is_ai", 1);
+}
+
+static int setup(void **state)
+{
+    snprintf(dbpath, sizeof dbpath, "/tmp/algoreg-test-%d.db", (int)getpid());
+    unlink(dbpath);
+    struct ar_store *s = NULL;
+    if (ar_store_open(&s, dbpath, 1))
+        return -1;
+    *state = s;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ar_store_close(*state);
+    char p[80];
+    unlink(dbpath);
+    snprintf(p, sizeof p, "%s-wal", dbpath);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", dbpath);
+    unlink(p);
+    return 0;
+}
+
+static void versions_are_appended_never_overwritten(void **state)
+{
+    struct ar_store *s = *state;
+    json_t *pr = json_array(), *rec = record("Systeem A", "Politie", "In gebruik");
+    char id[9];
+    assert_int_equal(ar_registry_create(s, rec, "tester", "eerste", pr, id), 0);
+    json_object_set_new(rec, "name", json_string("Systeem A2"));
+    int v, changed;
+    assert_int_equal(ar_registry_update(s, id, rec, "tester", "tweede", 1, pr, &v, &changed), 0);
+    assert_int_equal(v, 2);
+    assert_true(changed);
+    /* Same content again: no new version. */
+    assert_int_equal(ar_registry_update(s, id, rec, "tester", "zelfde", 0, pr, &v, &changed), 0);
+    assert_int_equal(v, 2);
+    assert_false(changed);
+    /* Stale base version: conflict, nothing written. */
+    json_object_set_new(rec, "name", json_string("Systeem A3"));
+    assert_int_equal(ar_registry_update(s, id, rec, "tester", "oud", 1, pr, &v, &changed),
+                     AR_ECONFLICT);
+    json_t *one = NULL;
+    assert_int_equal(ar_registry_get(s, id, 1, &one), 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(one, "record"), "name")),
+                        "Systeem A");
+    assert_int_equal(json_integer_value(json_object_get(one, "versions")), 2);
+    json_t *d = NULL;
+    assert_int_equal(ar_registry_diff(s, id, 1, 2, &d), 0);
+    assert_int_equal(json_array_size(json_object_get(d, "changes")), 1);
+    json_decref(d);
+    json_decref(one);
+    json_decref(rec);
+    json_decref(pr);
+}
+
+static void schema_forbids_changing_versions(void **state)
+{
+    struct ar_store *s = *state;
+    json_t *pr = json_array(), *rec = record("Vast", "Politie", "In gebruik");
+    char id[9];
+    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id), 0);
+    json_decref(rec);
+    json_decref(pr);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "UPDATE versions SET doc = '{}'", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM versions", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM registrations", NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void rejected_write_leaves_nothing(void **state)
+{
+    struct ar_store *s = *state;
+    long long before, after;
+    assert_int_equal(ar_store_count(s, &before), 0);
+    json_t *pr = json_array(), *rec = record("", "Politie", "Kapot");
+    char id[9];
+    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id), AR_EINVAL);
+    assert_true(json_array_size(pr) >= 2); /* name required and status invalid, both */
+    assert_int_equal(ar_store_count(s, &after), 0);
+    assert_true(before == after);
+    /* A duplicate given id: conflict, nothing written. */
+    json_decref(rec);
+    rec = record("Dubbel", "Politie", "In gebruik");
+    json_object_set_new(rec, "lars", json_string("11136893"));
+    json_array_clear(pr);
+    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id), 0);
+    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id), AR_ECONFLICT);
+    json_decref(rec);
+    json_decref(pr);
+}
+
+static void search_filters_and_counts(void **state)
+{
+    struct ar_store *s = *state;
+    json_t *pr = json_array();
+    char id[9];
+    const char *orgs[] = {"Politie", "Openbaar Ministerie"};
+    for (int i = 0; i < 30; i++) {
+        char name[40];
+        snprintf(name, sizeof name, "Zoeksysteem %d", i);
+        json_t *rec = record(name, orgs[i % 2], i < 10 ? "In ontwikkeling" : "In gebruik");
+        assert_int_equal(ar_registry_create(s, rec, "t", NULL, pr, id), 0);
+        json_decref(rec);
+    }
+    struct ar_query q = {.q = "zoeksysteem", .is_ai = -1, .page = 1, .per_page = 10};
+    json_t *res = NULL;
+    assert_int_equal(ar_store_search(s, &q, &res), 0);
+    assert_int_equal(json_integer_value(json_object_get(res, "total")), 30);
+    assert_int_equal(json_array_size(json_object_get(res, "items")), 10);
+    assert_int_equal(json_integer_value(json_object_get(res, "pages")), 3);
+    json_decref(res);
+    q.status = "In ontwikkeling";
+    q.org = "politie";
+    assert_int_equal(ar_store_search(s, &q, &res), 0);
+    assert_int_equal(json_integer_value(json_object_get(res, "total")), 5);
+    /* The status facet ignores its own filter: both statuses are counted. */
+    json_t *st = json_object_get(json_object_get(res, "facets"), "status");
+    assert_int_equal(json_array_size(st), 2);
+    json_decref(res);
+    /* FTS syntax in user input is quoted, never interpreted. */
+    struct ar_query evil = {.q = "\"zoek* OR name: NEAR(", .is_ai = -1, .page = 1};
+    assert_int_equal(ar_store_search(s, &evil, &res), 0);
+    json_decref(res);
+    /* Accent-insensitive Dutch search. */
+    struct ar_query acc = {.q = "GEZICHTSHERKENNINGSSYSTEEM", .is_ai = -1, .page = 1};
+    assert_int_equal(ar_store_search(s, &acc, &res), 0);
+    assert_true(json_integer_value(json_object_get(res, "total")) >= 30);
+    json_decref(res);
+    json_decref(pr);
+}
+
+static void nested_transactions_undo_one_part(void **state)
+{
+    struct ar_store *s = *state;
+    long long before, after;
+    ar_store_count(s, &before);
+    json_t *pr = json_array(), *rec = record("Binnen", "Politie", "In gebruik");
+    char id[9];
+    assert_int_equal(ar_store_begin(s), 0);
+    assert_int_equal(ar_registry_create(s, rec, "t", NULL, pr, id), 0);
+    ar_store_rollback(s);
+    ar_store_count(s, &after);
+    assert_true(after == before);
+    json_decref(rec);
+    json_decref(pr);
+}
+
+static void newer_schema_is_refused(void **state)
+{
+    (void)state;
+    sqlite3 *db;
+    char p[80];
+    snprintf(p, sizeof p, "%s.new", dbpath);
+    unlink(p);
+    sqlite3_open(p, &db);
+    sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL);
+    sqlite3_close(db);
+    struct ar_store *s = NULL;
+    assert_int_not_equal(ar_store_open(&s, p, 0), 0);
+    assert_null(s);
+    unlink(p);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(versions_are_appended_never_overwritten, setup, teardown),
+        cmocka_unit_test_setup_teardown(schema_forbids_changing_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(rejected_write_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(search_filters_and_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(nested_transactions_undo_one_part, setup, teardown),
+        cmocka_unit_test(newer_schema_is_refused),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
