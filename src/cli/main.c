@@ -180,6 +180,7 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
     size_t cap = 0;
     ssize_t n;
     long lineno = 0;
+    ar_store_bulk(s, 1);
     int rc = ar_store_begin(s);
     if (rc)
         return rc;
@@ -225,7 +226,10 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
         st->created = st->updated = st->unchanged = 0;
         return AR_EINVAL;
     }
-    return ar_store_commit(s);
+    rc = ar_store_commit(s);
+    if (rc) /* a storage failure rolled the whole import back */
+        st->created = st->updated = st->unchanged = 0;
+    return rc;
 }
 
 static int load_demo(struct ar_store *s)

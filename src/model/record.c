@@ -214,7 +214,7 @@ out:
 }
 
 static json_t *check_object(const struct ar_field *table, const char *prefix, const json_t *in,
-                            json_t *problems, int i18n_only);
+                            json_t *problems, int i18n_only, const char *skip);
 
 /* Validate one member value; returns normalised value or NULL (absent/problem). */
 static json_t *check_value(const struct ar_field *f, const char *path, const json_t *v,
@@ -236,7 +236,7 @@ static json_t *check_value(const struct ar_field *f, const char *path, const jso
             return NULL;
         }
         {
-            json_t *o = check_object(f->children, path, v, problems, i18n_only);
+            json_t *o = check_object(f->children, path, v, problems, i18n_only, NULL);
             if (o && json_object_size(o) == 0) {
                 json_decref(o);
                 return NULL;
@@ -267,7 +267,7 @@ static json_t *check_value(const struct ar_field *f, const char *path, const jso
                     ar_problem_add(problems, ipath, "type", "%s must be an object", ipath);
                     continue;
                 }
-                json_t *o = check_object(f->children, ipath, item, problems, 0);
+                json_t *o = check_object(f->children, ipath, item, problems, 0, NULL);
                 if (o && json_object_size(o))
                     json_array_append_new(arr, o);
                 else
@@ -322,14 +322,17 @@ static int has_i18n(const struct ar_field *f)
     return 0;
 }
 
+/* skip: a member name handled by the caller (the top-level "en"). */
 static json_t *check_object(const struct ar_field *table, const char *prefix, const json_t *in,
-                            json_t *problems, int i18n_only)
+                            json_t *problems, int i18n_only, const char *skip)
 {
     json_t *out = json_object();
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)in, key, v)
     {
+        if (skip && strcmp(key, skip) == 0)
+            continue;
         char path[160];
         if (prefix && *prefix)
             snprintf(path, sizeof path, "%s.%s", prefix, key);
@@ -374,22 +377,20 @@ static json_t *check_object(const struct ar_field *table, const char *prefix, co
 int ar_record_validate(json_t **out, const json_t *in, json_t *problems)
 {
     size_t before = json_array_size(problems);
-    json_t *rec = NULL, *rest = NULL;
+    json_t *rec = NULL;
     *out = NULL;
     if (!json_is_object(in)) {
         ar_problem_add(problems, "", "type", "a record must be a JSON object");
         return AR_EINVAL;
     }
     /* "en" holds English versions; validate it against the I18N subset of the table. */
-    rest = json_copy((json_t *)in);
     json_t *en_in = json_object_get(in, "en");
-    json_object_del(rest, "en");
-    rec = check_object(ar_record_fields, "", rest, problems, 0);
+    rec = check_object(ar_record_fields, "", in, problems, 0, "en");
     if (en_in && !json_is_null(en_in)) {
         if (!json_is_object(en_in)) {
             ar_problem_add(problems, "en", "type", "en must be an object");
         } else {
-            json_t *en = check_object(ar_record_fields, "en", en_in, problems, 1);
+            json_t *en = check_object(ar_record_fields, "en", en_in, problems, 1, NULL);
             if (json_object_size(en))
                 json_object_set_new(rec, "en", en);
             else
@@ -405,7 +406,6 @@ int ar_record_validate(json_t **out, const json_t *in, json_t *problems)
         json_object_set_new(rec, "lang", json_string("nld"));
     if (!json_object_get(rec, "standard_version"))
         json_object_set_new(rec, "standard_version", json_string("1.0"));
-    json_decref(rest);
     if (json_array_size(problems) > before) {
         json_decref(rec);
         return AR_EINVAL;

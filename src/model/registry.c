@@ -54,6 +54,7 @@ static int prepare(struct prepared *p, json_t *rec, const char *lars, const char
         w->themes[w->nthemes++] = json_string_value(json_array_get(cat, i));
     w->text_nl = ar_buf_cstr(&p->nl);
     w->text_en = ar_buf_cstr(&p->en);
+    w->source_id = ar_json_str(rec, "source_id");
     w->author = author;
     w->note = note ? note : "";
     w->created = p->created;
@@ -162,7 +163,9 @@ int ar_registry_update(struct ar_store *s, const char *lars, const json_t *in, c
     }
     if (strcmp(ar_json_str(cur, "doc"), p.doc) == 0) {
         *version_out = latest;
-        ar_store_rollback(s);
+        /* Nothing was written: end the transaction normally (a rollback would mark
+         * an enclosing bulk transaction as failed). */
+        rc = ar_store_commit(s);
         in_tx = 0;
         rc = 0;
         goto out;

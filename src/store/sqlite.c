@@ -51,7 +51,9 @@ static const char *const sql_text[ST_COUNT] = {
 struct ar_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
-    int depth; /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
+    int depth;    /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
+    int flat;     /* bulk mode: nested transactions are not savepoints */
+    int poisoned; /* bulk mode: a nested part rolled back, so the whole must */
 };
 
 static int fail(struct ar_store *s, const char *what)
@@ -188,6 +190,9 @@ int ar_store_begin(struct ar_store *s)
         /* IMMEDIATE takes the write lock now, so a transaction never fails half-way
          * on a lock upgrade. */
         rc = exec(s, "BEGIN IMMEDIATE");
+        s->poisoned = 0;
+    } else if (s->flat) {
+        rc = 0;
     } else {
         /* Nested: a savepoint, so a bulk import can undo one record alone. */
         snprintf(sql, sizeof sql, "SAVEPOINT sp%d", s->depth);
@@ -203,6 +208,18 @@ int ar_store_commit(struct ar_store *s)
     char sql[48];
     if (s->depth <= 0)
         return AR_EINVAL;
+    if (s->depth > 1 && s->flat) {
+        s->depth--;
+        return 0;
+    }
+    if (s->depth == 1 && s->poisoned) {
+        fprintf(stderr, "algoreg: store: a part of the transaction failed; all of it was"
+                        " rolled back\n");
+        exec(s, "ROLLBACK");
+        s->depth = 0;
+        s->poisoned = 0;
+        return AR_EIO;
+    }
     if (s->depth == 1)
         snprintf(sql, sizeof sql, "COMMIT");
     else
@@ -218,6 +235,11 @@ void ar_store_rollback(struct ar_store *s)
     char sql[80];
     if (s->depth <= 0)
         return;
+    if (s->depth > 1 && s->flat) {
+        s->poisoned = 1;
+        s->depth--;
+        return;
+    }
     if (s->depth == 1) {
         if (!sqlite3_get_autocommit(s->db))
             exec(s, "ROLLBACK");
@@ -413,12 +435,17 @@ static int write_version(struct ar_store *s, long long reg_id, int version,
     sqlite3_reset(st);
     if (r != SQLITE_DONE)
         return fail(s, "version insert");
-    /* Themes and full-text rows mirror the latest version only. */
+    /* Themes and full-text rows mirror the latest version only; a first version has
+     * nothing to replace. */
     char sql[128];
-    snprintf(sql, sizeof sql, "DELETE FROM registration_themes WHERE reg_id = %lld;"
-                              " DELETE FROM registration_fts WHERE rowid = %lld", reg_id, reg_id);
-    if (exec(s, sql))
-        return AR_EIO;
+    if (version > 1) {
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM registration_themes WHERE reg_id = %lld;"
+                 " DELETE FROM registration_fts WHERE rowid = %lld",
+                 reg_id, reg_id);
+        if (exec(s, sql))
+            return AR_EIO;
+    }
     for (int i = 0; i < w->nthemes; i++) {
         st = stmt(s, ST_THEME_INSERT);
         if (!st)
@@ -443,16 +470,15 @@ static int write_version(struct ar_store *s, long long reg_id, int version,
     return 0;
 }
 
-static const char *source_id_of(const char *doc, json_t **hold)
+void ar_store_bulk(struct ar_store *s, int on)
 {
-    *hold = json_loads(doc, 0, NULL);
-    return json_string_value(json_object_get(*hold, "source_id"));
+    s->flat = on;
+    exec(s, on ? "PRAGMA cache_size=-131072" : "PRAGMA cache_size=-8192");
 }
 
 int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w)
 {
     long long oid;
-    json_t *hold = NULL;
     int rc = org_id(s, w->org_name, &oid);
     if (rc)
         goto out;
@@ -471,7 +497,7 @@ int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w)
     sqlite3_bind_text(st, 8, w->status, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, w->pubcat, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 10, w->is_ai);
-    bind_opt(st, 11, source_id_of(w->doc, &hold));
+    bind_opt(st, 11, w->source_id);
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r != SQLITE_DONE) {
@@ -480,7 +506,6 @@ int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w)
     }
     rc = write_version(s, sqlite3_last_insert_rowid(s->db), 1, w);
 out:
-    json_decref(hold);
     return rc;
 }
 
@@ -488,7 +513,6 @@ int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int ex
                         int *new_version)
 {
     sqlite3_stmt *st = NULL;
-    json_t *hold = NULL;
     long long oid, rid;
     int rc = 0, cur;
     if (sqlite3_prepare_v2(s->db, "SELECT id, version FROM registrations WHERE lars = ?1", -1,
@@ -531,7 +555,7 @@ int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int ex
     sqlite3_bind_text(st, 9, w->status, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, w->pubcat, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 11, w->is_ai);
-    bind_opt(st, 12, source_id_of(w->doc, &hold));
+    bind_opt(st, 12, w->source_id);
     if (sqlite3_step(st) != SQLITE_DONE) {
         rc = fail(s, "registration update");
         goto out;
@@ -541,7 +565,6 @@ int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int ex
     if (new_version)
         *new_version = cur + 1;
 out:
-    json_decref(hold);
     sqlite3_finalize(st);
     return rc;
 }

@@ -23,6 +23,7 @@ struct ar_reg_write {
     const char *themes[3];
     int nthemes;
     const char *text_nl, *text_en; /* plain text for the full-text index */
+    const char *source_id;         /* the organisation's own id, for idempotent imports */
     const char *author, *note, *created;
 };
 
@@ -82,6 +83,12 @@ int ar_store_versions(struct ar_store *s, const char *lars, json_t **out);
 int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out);
 /* Call fn with each latest record document (canonical JSON), in id order. */
 int ar_store_each_latest(struct ar_store *s, int (*fn)(void *ctx, const char *doc), void *ctx);
+/* Bulk mode, for long imports: a larger page cache, and nested transactions are not
+ * savepoints (FTS5 flushes its index at every savepoint, which made imports ten times
+ * slower). Callers validate before writing, so a nested part only fails on a storage
+ * error; such a failure poisons the outer transaction, whose commit then rolls back
+ * everything and returns AR_EIO: all or nothing. */
+void ar_store_bulk(struct ar_store *s, int on);
 /* Number of registrations. */
 int ar_store_count(struct ar_store *s, long long *out);
 

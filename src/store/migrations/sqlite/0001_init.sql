@@ -37,17 +37,20 @@ CREATE TABLE registration_themes (
     reg_id INTEGER NOT NULL REFERENCES registrations(id),
     PRIMARY KEY (theme, reg_id)
 ) WITHOUT ROWID;
+CREATE INDEX registration_themes_reg ON registration_themes(reg_id);
 
 -- Versions are immutable: nothing is ever updated or deleted (issue: register core).
+-- A rowid table: documents are large rows, which WITHOUT ROWID tables handle badly.
 CREATE TABLE versions (
+    id INTEGER PRIMARY KEY,
     reg_id INTEGER NOT NULL REFERENCES registrations(id),
     version INTEGER NOT NULL CHECK (version >= 1),
     author TEXT NOT NULL,
     created TEXT NOT NULL,
     note TEXT NOT NULL,
     doc TEXT NOT NULL,
-    PRIMARY KEY (reg_id, version)
-) WITHOUT ROWID;
+    UNIQUE (reg_id, version)
+);
 CREATE TRIGGER versions_immutable_update BEFORE UPDATE ON versions
 BEGIN SELECT RAISE(ABORT, 'versions are immutable'); END;
 CREATE TRIGGER versions_immutable_delete BEFORE DELETE ON versions
