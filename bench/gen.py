@@ -1,19 +1,31 @@
 """gen.py N — write N synthetic registrations as JSON lines (valid record model) to stdout.
-Deterministic (seeded) so runs are comparable."""
+
+Deterministic (seeded). Text draws on a vocabulary of a few thousand pseudo-words with a
+Zipf-like frequency plus a small set of domain words, so a typical search term matches a
+small part of the register, as in real registers; `gezicht` is kept broad on purpose
+(about one entry in six) to measure the worst case."""
 import json
 import random
 import sys
 
 n = int(sys.argv[1])
 rnd = random.Random(42)
-words = ("analyse beeld camera data fraude gezicht herkenning kenteken melding model patroon "
-         "politie profiel risico signaal spraak tekst verdachte voorspelling woninginbraak "
-         "zaak zoek toezicht handhaving opsporing vervolging dossier classificatie").split()
+syll = ["ka", "lo", "mi", "ne", "po", "ra", "si", "tu", "ve", "wo", "be", "di", "fa", "go",
+        "hu", "je", "ki", "lu", "ma", "no", "pe", "ri", "sa", "te", "vi"]
+vocab = sorted({"".join(rnd.choice(syll) for _ in range(rnd.randint(2, 4))) for _ in range(6000)})
+weights = [1.0 / (i + 1) for i in range(len(vocab))]
+domain = ("analyse beeld camera fraude herkenning kenteken melding patroon profiel risico "
+          "signaal spraak tekst verdachte voorspelling woninginbraak toezicht handhaving "
+          "opsporing vervolging dossier classificatie").split()
 themes = ["Openbare orde en veiligheid", "Recht", "Organisatie en bedrijfsvoering", "Verkeer",
           "Sociale zekerheid", "Zorg en gezondheid"]
 statuses = ["In gebruik", "In ontwikkeling", "Buiten gebruik"]
 cats = ["Hoog-risico AI-systeem", "Impactvolle algoritmes", "Overige algoritmes"]
 orgs = ["Politie eenheid %d" % i for i in range(1, 41)] + ["Gemeente %d" % i for i in range(1, 161)]
+
+
+def words(k):
+    return rnd.choices(vocab, weights, k=k)
 
 
 def lars(i):
@@ -24,19 +36,21 @@ def lars(i):
 
 out = sys.stdout
 for i in range(n):
-    w = rnd.sample(words, 6)
+    w = words(12)
+    d = rnd.choice(domain)
+    broad = "gezicht " if i % 6 == 0 else ""
     rec = {
         "lars": lars(i),
-        "name": "%s %s systeem %d" % (w[0].capitalize(), w[1], i),
-        "description_short": "Dit systeem ondersteunt %s en %s bij %s. Een medewerker beoordeelt de uitkomst." % (w[2], w[3], w[4]),
+        "name": "%s %s %s %d" % (w[0].capitalize(), w[1], d, i),
+        "description_short": "Dit systeem ondersteunt %s%s en %s bij %s. Een medewerker beoordeelt de uitkomst." % (broad, w[2], w[3], w[4]),
         "organization": orgs[i % len(orgs)],
         "category": rnd.sample(themes, rnd.randint(1, 2)),
         "status": statuses[i % 3],
         "contact_email": "algoritmes@example.nl",
         "publication_category": cats[i % 3],
-        "goal": "<p>Het doel is %s van %s.</p><ul><li>%s</li><li>%s</li></ul>" % (w[1], w[2], w[3], w[5]),
-        "human_intervention": "<p>Een medewerker controleert elke uitkomst van %s.</p>" % w[4],
-        "methods_and_models": "<p>Een model voor %s met %s.</p>" % (w[0], w[5]),
+        "goal": "<p>Het doel is %s van %s.</p><ul><li>%s</li><li>%s</li></ul>" % (w[5], w[6], w[7], w[8]),
+        "human_intervention": "<p>Een medewerker controleert elke uitkomst van %s.</p>" % w[9],
+        "methods_and_models": "<p>Een model voor %s met %s.</p>" % (w[10], w[11]),
         "source_id": "GEN-%d" % i,
         "safeguards": {"is_ai": i % 2 == 0, "self_learning": False},
     }

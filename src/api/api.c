@@ -2,6 +2,7 @@
  * field and the rule; every write is one transaction in the model layer. */
 #include "api/api.h"
 #include "base/assets.h"
+#include "base/cache.h"
 #include "base/err.h"
 #include "json/json.h"
 #include "model/fields.h"
@@ -339,6 +340,30 @@ out:
 static void get_version(struct ar_req *r, const char *id, int version)
 {
     json_t *out = NULL;
+    long long stamp;
+    char *key = NULL;
+    /* Responses are cached under the database's change stamp (see base/cache.h). */
+    if (ar_store_stamp(r->store, &stamp) == 0) {
+        key = ar_arena_printf(r->arena, "api|%lld|%s|%d", stamp, id, version);
+        size_t before = r->out.len;
+        if (ar_cache_get(key, &r->out)) {
+            /* the cached body starts with the ETag line */
+            const char *nl = memchr(r->out.ptr + before, '\n', r->out.len - before);
+            if (nl) {
+                char *etag = ar_arena_strndup(r->arena, r->out.ptr + before,
+                                              (size_t)(nl - r->out.ptr - before));
+                ar_req_header(r, "ETag", etag);
+                size_t skip = (size_t)(nl - r->out.ptr - before) + 1;
+                memmove(r->out.ptr + before, nl + 1, r->out.len - before - skip);
+                r->out.len -= skip;
+                r->out.ptr[r->out.len] = '\0';
+                r->status = 200;
+                r->ctype = "application/json";
+                return;
+            }
+            ar_buf_reset(&r->out);
+        }
+    }
     int rc = ar_registry_get(r->store, id, version, &out);
     if (rc) {
         json_t *pr = json_array();
@@ -351,11 +376,20 @@ static void get_version(struct ar_req *r, const char *id, int version)
         json_decref(pr);
         return;
     }
-    ar_req_header(r, "ETag", ar_arena_printf(r->arena, "\"%lld\"",
-                                              (long long)json_integer_value(
-                                                  json_object_get(out, "version"))));
+    char *etag = ar_arena_printf(r->arena, "\"%lld\"",
+                                 (long long)json_integer_value(json_object_get(out, "version")));
+    ar_req_header(r, "ETag", etag);
     ar_resp_json(r, 200, out);
     json_decref(out);
+    if (key) {
+        struct ar_buf c;
+        ar_buf_init(&c, 0);
+        ar_buf_printf(&c, "%s\n", etag);
+        ar_buf_add(&c, r->out.ptr, r->out.len);
+        if (ar_buf_ok(&c))
+            ar_cache_put(key, c.ptr, c.len);
+        ar_buf_free(&c);
+    }
 }
 
 static void h_get(struct ar_req *r)

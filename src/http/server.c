@@ -5,6 +5,7 @@
  * collected up to AR_HTTP_MAX_BODY; a larger Content-Length is refused before any
  * byte of the body is read. */
 #include "http/server.h"
+#include "base/cache.h"
 #include "base/err.h"
 #include "base/utf8.h"
 #include "store/store.h"
@@ -297,5 +298,6 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
         ar_store_close(g_stores[i]);
     g_nstores = 0;
     pthread_mutex_unlock(&g_stores_mu);
+    ar_cache_clear();
     return rc;
 }

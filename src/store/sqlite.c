@@ -24,6 +24,7 @@ enum {
     ST_VERSION_INSERT,
     ST_THEME_INSERT,
     ST_FTS_INSERT,
+    ST_STAMP,
     ST_COUNT
 };
 
@@ -46,6 +47,7 @@ static const char *const sql_text[ST_COUNT] = {
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_THEME_INSERT] = "INSERT OR IGNORE INTO registration_themes(theme, reg_id) VALUES (?1, ?2)",
     [ST_FTS_INSERT] = "INSERT INTO registration_fts(rowid, nl, en) VALUES (?1, ?2, ?3)",
+    [ST_STAMP] = "SELECT value FROM meta WHERE key = 'changes'",
 };
 
 struct ar_store {
@@ -54,7 +56,13 @@ struct ar_store {
     int depth;    /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
     int flat;     /* bulk mode: nested transactions are not savepoints */
     int poisoned; /* bulk mode: a nested part rolled back, so the whole must */
+    int dirty;    /* the open transaction changed data: bump meta.changes at commit */
 };
+
+sqlite3 *ar_sqlite_db(struct ar_store *s)
+{
+    return s->db;
+}
 
 static int fail(struct ar_store *s, const char *what)
 {
@@ -220,6 +228,16 @@ int ar_store_commit(struct ar_store *s)
         s->poisoned = 0;
         return AR_EIO;
     }
+    if (s->depth == 1 && s->dirty) {
+        /* One bump per transaction, however many rows it wrote. */
+        if (exec(s, "UPDATE meta SET value = value + 1 WHERE key = 'changes'")) {
+            exec(s, "ROLLBACK");
+            s->depth = 0;
+            s->dirty = 0;
+            return AR_EIO;
+        }
+        s->dirty = 0;
+    }
     if (s->depth == 1)
         snprintf(sql, sizeof sql, "COMMIT");
     else
@@ -241,6 +259,7 @@ void ar_store_rollback(struct ar_store *s)
         return;
     }
     if (s->depth == 1) {
+        s->dirty = 0;
         if (!sqlite3_get_autocommit(s->db))
             exec(s, "ROLLBACK");
     } else {
@@ -325,6 +344,7 @@ static int org_id(struct ar_store *s, const char *name, long long *id)
     sqlite3_reset(st);
     if (r != SQLITE_DONE)
         return fail(s, "organisation insert");
+    s->dirty = 1;
     *id = sqlite3_last_insert_rowid(s->db);
     return 0;
 }
@@ -332,7 +352,9 @@ static int org_id(struct ar_store *s, const char *name, long long *id)
 int ar_store_org_put(struct ar_store *s, const struct ar_org *o)
 {
     sqlite3_stmt *st = NULL;
-    int rc = 0;
+    int rc = ar_store_begin(s), in_tx = !rc;
+    if (rc)
+        return rc;
     if (sqlite3_prepare_v2(s->db,
                            "INSERT INTO organisations(slug, name, kind, contact, created)"
                            " VALUES (?1, ?2, ?3, ?4, datetime('now')) ON CONFLICT(slug) DO"
@@ -347,10 +369,19 @@ int ar_store_org_put(struct ar_store *s, const struct ar_org *o)
     sqlite3_bind_text(st, 3, o->kind, -1, SQLITE_STATIC);
     if (o->contact)
         sqlite3_bind_text(st, 4, o->contact, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    if (sqlite3_step(st) != SQLITE_DONE) {
         rc = fail(s, "organisation write");
+        goto out;
+    }
+    s->dirty = 1;
+    sqlite3_finalize(st);
+    st = NULL;
+    rc = ar_store_commit(s);
+    in_tx = 0;
 out:
     sqlite3_finalize(st);
+    if (in_tx)
+        ar_store_rollback(s);
     return rc;
 }
 
@@ -422,6 +453,7 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *v)
 static int write_version(struct ar_store *s, long long reg_id, int version,
                          const struct ar_reg_write *w)
 {
+    s->dirty = 1;
     sqlite3_stmt *st = stmt(s, ST_VERSION_INSERT);
     if (!st)
         return AR_EIO;
@@ -653,6 +685,18 @@ out:
     return rc;
 }
 
+int ar_store_stamp(struct ar_store *s, long long *out)
+{
+    sqlite3_stmt *st = stmt(s, ST_STAMP);
+    if (!st)
+        return AR_EIO;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return r == SQLITE_ROW ? 0 : fail(s, "stamp");
+}
+
 int ar_store_count(struct ar_store *s, long long *out)
 {
     sqlite3_stmt *st = NULL;
@@ -688,219 +732,3 @@ out:
     return rc;
 }
 
-/* ---- search ---------------------------------------------------------------- */
-
-/* Turn free text into a safe FTS5 query: every word quoted (so no operator or column
- * syntax from the user reaches FTS5), words ANDed, the last one a prefix so results
- * appear while typing. At most 16 words. */
-static void fts_query(struct ar_buf *b, const char *q)
-{
-    int words = 0;
-    const unsigned char *p = (const unsigned char *)q;
-    while (*p && words < 16) {
-        while (*p && !(isalnum(*p) || *p >= 0x80))
-            p++;
-        if (!*p)
-            break;
-        const unsigned char *start = p;
-        while (*p && (isalnum(*p) || *p >= 0x80))
-            p++;
-        if (words++)
-            ar_buf_putc(b, ' ');
-        ar_buf_putc(b, '"');
-        ar_buf_add(b, start, (size_t)(p - start));
-        ar_buf_putc(b, '"');
-        if (!*p)
-            ar_buf_putc(b, '*');
-    }
-}
-
-enum { F_ORG = 1, F_STATUS = 2, F_PUBCAT = 4, F_THEME = 8, F_AI = 16, F_Q = 32 };
-
-static void where(struct ar_buf *b, const struct ar_query *q, int skip)
-{
-    ar_buf_puts(b, " WHERE 1");
-    if (q->q && *q->q && !(skip & F_Q))
-        ar_buf_puts(b, " AND r.id IN (SELECT rowid FROM registration_fts WHERE"
-                       " registration_fts MATCH :q)");
-    if (q->org && *q->org && !(skip & F_ORG))
-        ar_buf_puts(b, " AND r.org_id = (SELECT id FROM organisations WHERE slug = :org)");
-    if (q->status && *q->status && !(skip & F_STATUS))
-        ar_buf_puts(b, " AND r.status = :status");
-    if (q->pubcat && *q->pubcat && !(skip & F_PUBCAT))
-        ar_buf_puts(b, " AND r.pubcat = :pubcat");
-    if (q->theme && *q->theme && !(skip & F_THEME))
-        ar_buf_puts(b, " AND r.id IN (SELECT reg_id FROM registration_themes WHERE theme = :theme)");
-    if (q->is_ai >= 0 && !(skip & F_AI))
-        ar_buf_puts(b, " AND r.is_ai = :ai");
-}
-
-static void bind_name(sqlite3_stmt *st, const char *name, const char *v)
-{
-    int i = sqlite3_bind_parameter_index(st, name);
-    if (i)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-}
-
-static int prepare_q(struct ar_store *s, const char *sql, const struct ar_query *q,
-                     const char *ftsq, sqlite3_stmt **out)
-{
-    if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK)
-        return fail(s, "search prepare");
-    bind_name(*out, ":q", ftsq);
-    bind_name(*out, ":org", q->org);
-    bind_name(*out, ":status", q->status);
-    bind_name(*out, ":pubcat", q->pubcat);
-    bind_name(*out, ":theme", q->theme);
-    int i = sqlite3_bind_parameter_index(*out, ":ai");
-    if (i)
-        sqlite3_bind_int(*out, i, q->is_ai);
-    return 0;
-}
-
-static int facet(struct ar_store *s, const struct ar_query *q, const char *ftsq, int skip,
-                 const char *select, const char *from, const char *group, json_t *facets,
-                 const char *key)
-{
-    struct ar_buf b;
-    sqlite3_stmt *st = NULL;
-    int rc = 0, r;
-    json_t *arr = json_array();
-    ar_buf_init(&b, 8192);
-    ar_buf_printf(&b, "SELECT %s, count(*) FROM %s", select, from);
-    where(&b, q, skip);
-    ar_buf_printf(&b, " GROUP BY %s ORDER BY count(*) DESC, 1", group);
-    if ((rc = prepare_q(s, ar_buf_cstr(&b), q, ftsq, &st)))
-        goto out;
-    int cols = sqlite3_column_count(st);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *row = json_object();
-        if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
-            json_object_set_new(row, "value", json_integer(sqlite3_column_int(st, 0)));
-        else
-            json_object_set_new(row, "value", json_string((const char *)sqlite3_column_text(st, 0)));
-        if (cols == 3)
-            json_object_set_new(row, "label",
-                                json_string((const char *)sqlite3_column_text(st, 1)));
-        json_object_set_new(row, "count", json_integer(sqlite3_column_int64(st, cols - 1)));
-        json_array_append_new(arr, row);
-    }
-    if (r != SQLITE_DONE)
-        rc = fail(s, "facet");
-    json_object_set(facets, key, arr);
-out:
-    json_decref(arr);
-    sqlite3_finalize(st);
-    ar_buf_free(&b);
-    return rc;
-}
-
-int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
-{
-    struct ar_buf fq, sql;
-    sqlite3_stmt *st = NULL;
-    json_t *res = json_object(), *items = json_array(), *facets = json_object();
-    int rc = 0, r;
-    long long total = 0;
-    int per = q->per_page < 1 ? 20 : q->per_page > 100 ? 100 : q->per_page;
-    int page = q->page < 1 ? 1 : q->page;
-    ar_buf_init(&fq, 4096);
-    ar_buf_init(&sql, 8192);
-    *out = NULL;
-    int has_q = 0;
-    if (q->q && *q->q) {
-        fts_query(&fq, q->q);
-        has_q = fq.len > 0;
-    }
-    struct ar_query qq = *q;
-    if (!has_q)
-        qq.q = NULL;
-    const char *ftsq = ar_buf_cstr(&fq);
-
-    ar_buf_puts(&sql, "SELECT count(*) FROM registrations r");
-    where(&sql, &qq, 0);
-    if ((rc = prepare_q(s, ar_buf_cstr(&sql), &qq, ftsq, &st)))
-        goto out;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        rc = fail(s, "search count");
-        goto out;
-    }
-    total = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-
-    const char *sort = q->sort && *q->sort ? q->sort : (has_q ? "relevance" : "name");
-    ar_buf_reset(&sql);
-    ar_buf_puts(&sql, "SELECT r.lars, r.name, r.descr, r.name_en, r.descr_en, o.name, o.slug,"
-                      " r.status, r.pubcat, r.updated, r.version, r.is_ai");
-    if (has_q)
-        ar_buf_puts(&sql, ", m.snip FROM registrations r JOIN (SELECT rowid AS rid,"
-                          " bm25(registration_fts) AS score, snippet(registration_fts, -1,"
-                          " char(2), char(3), '…', 16) AS snip FROM registration_fts WHERE"
-                          " registration_fts MATCH :q) m ON m.rid = r.id");
-    else
-        ar_buf_puts(&sql, ", NULL FROM registrations r");
-    ar_buf_puts(&sql, " JOIN organisations o ON o.id = r.org_id");
-    where(&sql, &qq, F_Q);
-    if (strcmp(sort, "updated") == 0)
-        ar_buf_puts(&sql, " ORDER BY r.updated DESC, r.id DESC");
-    else if (strcmp(sort, "relevance") == 0 && has_q)
-        ar_buf_puts(&sql, " ORDER BY m.score, r.id");
-    else
-        ar_buf_puts(&sql, " ORDER BY r.name COLLATE NOCASE, r.id");
-    ar_buf_printf(&sql, " LIMIT %d OFFSET %lld", per, (long long)(page - 1) * per);
-    if ((rc = prepare_q(s, ar_buf_cstr(&sql), &qq, ftsq, &st)))
-        goto out;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-#define T(i) ((const char *)sqlite3_column_text(st, i))
-        json_t *it = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:{s:s, s:s}, s:s, s:s, s:s, s:i}",
-                               "id", T(0), "name", T(1), "description_short", T(2), "name_en",
-                               T(3), "description_short_en", T(4), "organization", "name", T(5),
-                               "slug", T(6), "status", T(7), "publication_category", T(8),
-                               "updated", T(9), "version", sqlite3_column_int(st, 10));
-        int ai = sqlite3_column_int(st, 11);
-        if (ai >= 0)
-            json_object_set_new(it, "is_ai", json_boolean(ai));
-        if (T(12))
-            json_object_set_new(it, "snippet", json_string(T(12)));
-#undef T
-        json_array_append_new(items, it);
-    }
-    if (r != SQLITE_DONE) {
-        rc = fail(s, "search");
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-
-    if ((rc = facet(s, &qq, ftsq, F_ORG, "o.slug, o.name",
-                    "registrations r JOIN organisations o ON o.id = r.org_id", "r.org_id", facets,
-                    "organization")) ||
-        (rc = facet(s, &qq, ftsq, F_STATUS, "r.status", "registrations r", "r.status", facets,
-                    "status")) ||
-        (rc = facet(s, &qq, ftsq, F_PUBCAT, "r.pubcat", "registrations r", "r.pubcat", facets,
-                    "publication_category")) ||
-        (rc = facet(s, &qq, ftsq, F_THEME, "t.theme",
-                    "registration_themes t JOIN registrations r ON r.id = t.reg_id", "t.theme",
-                    facets, "theme")) ||
-        (rc = facet(s, &qq, ftsq, F_AI, "r.is_ai", "registrations r", "r.is_ai", facets,
-                    "is_ai")))
-        goto out;
-
-    json_object_set_new(res, "total", json_integer(total));
-    json_object_set_new(res, "page", json_integer(page));
-    json_object_set_new(res, "per_page", json_integer(per));
-    json_object_set_new(res, "pages", json_integer((total + per - 1) / per));
-    json_object_set(res, "items", items);
-    json_object_set(res, "facets", facets);
-    *out = res;
-    res = NULL;
-out:
-    json_decref(res);
-    json_decref(items);
-    json_decref(facets);
-    sqlite3_finalize(st);
-    ar_buf_free(&fq);
-    ar_buf_free(&sql);
-    return rc;
-}

@@ -81,6 +81,8 @@ int ar_store_versions(struct ar_store *s, const char *lars, json_t **out);
 /* Search: {total, page, per_page, pages, items[], facets{organization, status,
  * publication_category, theme, is_ai}}. */
 int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out);
+/* Drop the process's cached search snapshot (it is rebuilt on the next search). */
+void ar_store_search_reset(void);
 /* Call fn with each latest record document (canonical JSON), in id order. */
 int ar_store_each_latest(struct ar_store *s, int (*fn)(void *ctx, const char *doc), void *ctx);
 /* Bulk mode, for long imports: a larger page cache, and nested transactions are not
@@ -89,6 +91,9 @@ int ar_store_each_latest(struct ar_store *s, int (*fn)(void *ctx, const char *do
  * error; such a failure poisons the outer transaction, whose commit then rolls back
  * everything and returns AR_EIO: all or nothing. */
 void ar_store_bulk(struct ar_store *s, int on);
+/* The database's change counter: it moves with every write that pages depend on
+ * (registrations, versions, organisations), whichever process wrote. */
+int ar_store_stamp(struct ar_store *s, long long *out);
 /* Number of registrations. */
 int ar_store_count(struct ar_store *s, long long *out);
 

@@ -6,6 +6,7 @@
  * user text into HTML. */
 #include "api/api.h"
 #include "base/assets.h"
+#include "base/cache.h"
 #include "base/err.h"
 #include "model/fields.h"
 #include "model/lars.h"
@@ -373,9 +374,39 @@ static json_t *entry_groups(const json_t *rec, const char *lang, struct ar_req *
     return groups;
 }
 
+/* Cache key for a page whose bytes depend only on the database state, the path, the
+ * query and the negotiated language; NULL when the stamp cannot be read. */
+static char *page_key(struct ar_req *r, const char *lang)
+{
+    long long stamp;
+    if (ar_store_stamp(r->store, &stamp))
+        return NULL;
+    struct ar_buf b;
+    ar_buf_init(&b, 8192);
+    ar_buf_printf(&b, "page|%lld|%s|%s", stamp, lang, r->path);
+    for (int i = 0; i < r->nargs; i++) {
+        ar_buf_putc(&b, '|');
+        ar_buf_urlenc(&b, r->args[i].key);
+        ar_buf_putc(&b, '=');
+        ar_buf_urlenc(&b, r->args[i].value);
+    }
+    char *k = ar_buf_ok(&b) ? ar_arena_strdup(r->arena, ar_buf_cstr(&b)) : NULL;
+    ar_buf_free(&b);
+    return k;
+}
+
 static void h_entry(struct ar_req *r)
 {
     const char *id = r->params[0];
+    const char *lang0 = pick_lang(r);
+    char *key = page_key(r, lang0);
+    if (key && ar_cache_get(key, &r->out)) {
+        r->status = 200;
+        r->ctype = "text/html; charset=utf-8";
+        ar_req_header(r, "Content-Language", lang0);
+        ar_req_header(r, "Vary", "Accept-Language");
+        return;
+    }
     json_t *data = NULL, *ctx = page_ctx(r, NULL);
     const char *lang = json_string_value(json_object_get(ctx, "lang"));
     long version = 0;
@@ -410,6 +441,8 @@ static void h_entry(struct ar_req *r)
                  json_integer_value(json_object_get(data, "versions"));
     json_object_set_new(ctx, "is_latest", json_boolean(latest));
     render(r, 200, "entry", ctx);
+    if (key && r->status == 200)
+        ar_cache_put(key, r->out.ptr, r->out.len);
 out:
     json_decref(data);
     json_decref(ctx);

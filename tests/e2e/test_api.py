@@ -85,6 +85,29 @@ class Api(unittest.TestCase):
         self.assertEqual(st, 404)
         self.assertEqual(nov["field"], "version")
 
+    def test_cached_pages_follow_writes(self):
+        b = self.create(name="Cachesysteem")
+        rid = b["id"]
+        for _ in range(2):  # the second read is served from the cache
+            self.assertEqual(srv.json("GET", "/api/v1/registrations/" + rid)[2]["record"]["name"],
+                             "Cachesysteem")
+            self.assertIn("Cachesysteem", srv.request("GET", "/registrations/" + rid)[2].decode())
+        rec = dict(b["record"], name="Cachesysteem nieuw")
+        self.assertEqual(srv.json("PUT", "/api/v1/registrations/" + rid, rec)[0], 200)
+        st, hd, got = srv.json("GET", "/api/v1/registrations/" + rid)
+        self.assertEqual((got["record"]["name"], hd["ETag"]), ("Cachesysteem nieuw", '"2"'))
+        self.assertIn("Cachesysteem nieuw", srv.request("GET", "/registrations/" + rid)[2].decode())
+        # an organisation rename shows on the (cached) entry page at once
+        st, _, o = srv.json("PUT", "/api/v1/organisations/cache-org", {"name": "Cache Org"})
+        rec = dict(rec, organization="Cache Org")
+        self.assertEqual(srv.json("PUT", "/api/v1/registrations/" + rid, rec)[0], 200)
+        self.assertIn("Cache Org", srv.request("GET", "/registrations/" + rid)[2].decode())
+        srv.json("PUT", "/api/v1/organisations/cache-org", {"name": "Cache Organisatie"})
+        self.assertIn("Cache Organisatie", srv.request("GET", "/registrations/" + rid)[2].decode())
+        st, _, res = srv.json("GET", "/api/v1/registrations?organization=cache-org")
+        self.assertEqual(res["total"], 1)
+        self.assertEqual(res["facets"]["organization"][0]["label"], "Cache Organisatie")
+
     def test_given_lars_is_kept_and_unique(self):
         b = self.create(lars="19999991", name="Met eigen id")
         self.assertEqual(b["id"], "19999991")

@@ -27,9 +27,8 @@ CREATE TABLE registrations (
     is_ai INTEGER NOT NULL DEFAULT -1,
     source_id TEXT
 );
-CREATE INDEX registrations_org ON registrations(org_id);
-CREATE INDEX registrations_name ON registrations(name COLLATE NOCASE);
-CREATE INDEX registrations_updated ON registrations(updated);
+-- Search orders and filters in memory (src/store/search.c), so the only index besides
+-- the public id is the one idempotent imports look up by.
 CREATE INDEX registrations_source ON registrations(org_id, source_id);
 
 CREATE TABLE registration_themes (
@@ -62,3 +61,10 @@ BEGIN SELECT RAISE(ABORT, 'registrations are never deleted'); END;
 CREATE VIRTUAL TABLE registration_fts USING fts5(
     nl, en, tokenize = 'unicode61 remove_diacritics 2'
 );
+
+-- A change counter, moved by every write that search results and cached pages depend
+-- on (the store bumps it in the same transaction as the write); each server process
+-- keeps an in-memory facet snapshot and a page cache keyed by it, so writes by other
+-- connections or processes are seen.
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('changes', 0);

@@ -1,0 +1,135 @@
+#!/bin/sh
+# bench.sh — `make bench`: performance figures against references measured in the same
+# run, written to BENCHMARKS.md. Not a test: it reports, it does not pass or fail.
+#   * 100,000 generated registrations; `algoreg import` time
+#   * wrk on loopback: the entry page and the JSON entry vs nginx serving the same
+#     entry page's bytes as a static file; search latency over a mix of queries
+#   * server RSS with 100,000 entries
+set -eu
+cd "$(dirname "$0")/.."
+scripts/deps.sh wrk nginx-light procps >/dev/null
+make -s build/algoreg
+N=${BENCH_N:-100000}
+DUR=${BENCH_SECONDS:-10}
+W=$(mktemp -d /tmp/algoreg-bench.XXXXXX)
+trap 'kill $SRV $NGX 2>/dev/null || true; rm -rf "$W"' EXIT INT TERM
+SRV=""
+NGX=""
+
+echo "bench: generating $N registrations"
+python3 bench/gen.py "$N" >"$W/gen.jsonl"
+python3 bench/queries.py "$W/gen.jsonl" 500 >"$W/queries.txt"
+build/algoreg init --db "$W/b.db" 2>/dev/null
+t0=$(date +%s.%N)
+build/algoreg import --db "$W/b.db" "$W/gen.jsonl" 2>"$W/import.log"
+t1=$(date +%s.%N)
+import_s=$(echo "$t1 - $t0" | bc -l)
+echo "bench: import of $N: ${import_s}s"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+build/algoreg serve --db "$W/b.db" --listen "127.0.0.1:$port" 2>"$W/serve.log" &
+SRV=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/about" && break; sleep 0.1; done
+ID=$(sed -n '5000p' "$W/gen.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["lars"])')
+mkdir -p "$W/www"
+curl -sf -o "$W/www/entry.html" "http://127.0.0.1:$port/registrations/$ID"
+cat >"$W/nginx.conf" <<NGINX
+worker_processes auto;
+pid $W/nginx.pid;
+error_log $W/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path $W/tmp; proxy_temp_path $W/tmp; fastcgi_temp_path $W/tmp;
+  uwsgi_temp_path $W/tmp; scgi_temp_path $W/tmp;
+  server {
+    listen 127.0.0.1:$nport;
+    root $W/www;
+    default_type text/html;
+  }
+}
+NGINX
+mkdir -p "$W/tmp"
+nginx -c "$W/nginx.conf" -g 'daemon off;' &
+NGX=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$nport/entry.html" && break; sleep 0.1; done
+
+# wrk URL CONNECTIONS [script] -> "rps p50 p99" (latencies in ms)
+run_wrk() {
+    t=2
+    [ "$2" -ge 2 ] || t=1
+    if [ -n "${3:-}" ]; then
+        out=$(PATHS="$3" wrk -t$t -c"$2" -d"${DUR}s" --latency -s bench/paths.lua "$1")
+    else
+        out=$(wrk -t$t -c"$2" -d"${DUR}s" --latency "$1")
+    fi
+    echo "$out" >>"$W/wrk.log"
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+    p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+    errs=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
+    echo "$rps $(ms "$p50") $(ms "$p99") ${errs:-}"
+}
+ms() { # wrk prints 812.00us, 1.23ms or 1.02s
+    case "$1" in
+    *us) echo "$1" | sed 's/us$//' | awk '{printf "%.3f", $1/1000}' ;;
+    *ms) echo "$1" | sed 's/ms$//' | awk '{printf "%.3f", $1}' ;;
+    *s) echo "$1" | sed 's/s$//' | awk '{printf "%.3f", $1*1000}' ;;
+    *) echo "$1" ;;
+    esac
+}
+
+echo "bench: nginx static entry page"
+set -- $(run_wrk "http://127.0.0.1:$nport/entry.html" 64); ng_rps=$1; ng_p50=$2; ng_p99=$3
+echo "bench: algoreg entry page"
+set -- $(run_wrk "http://127.0.0.1:$port/registrations/$ID" 64); en_rps=$1; en_p50=$2; en_p99=$3
+echo "bench: algoreg JSON entry"
+set -- $(run_wrk "http://127.0.0.1:$port/api/v1/registrations/$ID" 64); js_rps=$1; js_p50=$2; js_p99=$3
+echo "bench: search, 500 different queries, one connection"
+set -- $(run_wrk "http://127.0.0.1:$port/" 1 "$W/queries.txt"); se_rps=$1; se_p50=$2; se_p99=$3
+echo "/?organization=politie-eenheid-7&status=In+gebruik" >"$W/home.txt"
+echo "/api/v1/registrations?status=In%20gebruik&theme=Recht" >>"$W/home.txt"
+echo "bench: filters without text (all $N entries counted), one connection"
+set -- $(run_wrk "http://127.0.0.1:$port/" 1 "$W/home.txt"); fi_rps=$1; fi_p50=$2; fi_p99=$3
+echo "/api/v1/registrations?q=gezicht" >"$W/broad.txt"
+echo "bench: broad term (1 in 6 entries) ranked by relevance, one connection"
+set -- $(run_wrk "http://127.0.0.1:$port/" 1 "$W/broad.txt"); br_rps=$1; br_p50=$2; br_p99=$3
+echo "/api/v1/registrations?q=gezicht&sort=name" >"$W/broadn.txt"
+set -- $(run_wrk "http://127.0.0.1:$port/" 1 "$W/broadn.txt"); bn_rps=$1; bn_p50=$2; bn_p99=$3
+rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$SRV/status")
+hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$SRV/status")
+
+ratio() { echo "$1 $2" | awk '{printf "%.0f", 100*$1/$2}'; }
+cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
+mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
+cat >BENCHMARKS.md <<MD
+# Benchmarks
+
+Produced by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%d): $(nproc) cores
+($cpu), $mem, Debian $(cat /etc/debian_version). wrk runs on the same machine as the
+servers (loopback), 2 threads, ${DUR} s per figure. Each figure is compared with a
+reference measured in the same run.
+
+Data: $N generated registrations (bench/gen.py), SQLite store.
+
+| what | result | reference | ratio | target |
+|---|---|---|---|---|
+| \`algoreg import\` of $N entries | $(printf %.1f "$import_s") s | — | — | < 10 s |
+| entry page (HTML), 64 connections | $en_rps req/s, p50 $en_p50 ms, p99 $en_p99 ms | nginx, same bytes as a static file: $ng_rps req/s, p99 $ng_p99 ms | $(ratio "$en_rps" "$ng_rps") % | ≥ 50 %, p99 < 10 ms |
+| entry (JSON API), 64 connections | $js_rps req/s, p50 $js_p50 ms, p99 $js_p99 ms | nginx as above | $(ratio "$js_rps" "$ng_rps") % | ≥ 50 %, p99 < 10 ms |
+| search, 500 different queries (1–2 words of an entry name), with counts per filter value | p50 $se_p50 ms, p99 $se_p99 ms | — | — | p50 < 5 ms |
+| filters without text (counts over all entries) | p50 $fi_p50 ms, p99 $fi_p99 ms | — | — | — |
+| broad term matching 1 in 6 entries, ranked by relevance | p50 $br_p50 ms, p99 $br_p99 ms | same term sorted by name: p50 $bn_p50 ms | — | — |
+| server RSS after the run | $((rss_kb / 1024)) MiB (peak $((hwm_kb / 1024)) MiB) | — | — | < 64 MB |
+
+Notes
+- Search counts per filter value in one pass over an in-memory snapshot of the
+  filterable values (src/store/search.c); only the page of results is read from SQLite.
+- Ranking a very broad term by relevance is dominated by FTS5's bm25 over every match;
+  sorting the same matches by name is fast. Typical queries match far fewer entries.
+MD
+cat BENCHMARKS.md

@@ -1,0 +1,771 @@
+/* search.c — search with counts per filter value, over an in-memory facet snapshot.
+ *
+ * Counting five facets in SQL means five passes over the matches, each a B-tree lookup
+ * per row: hundreds of milliseconds for a broad query over 100,000 registrations. So
+ * each process keeps a compact snapshot of the filterable values (a few bytes per
+ * registration) and answers a search in one pass over the candidate ids: all of them,
+ * or the rowids FTS5 returns for the text. The snapshot is stamped with the database's
+ * change counter (meta.changes, bumped by triggers on every relevant write, whoever
+ * writes) and rebuilt when the counter moves, so results are never stale. Only the
+ * page of results is read from the tables. */
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/sqlite_int.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DICT 64    /* distinct status, category values */
+#define MAX_THEMES 32  /* distinct themes (the standard has 16) */
+#define RANK_LIMIT 2000 /* above this many matches, relevance is by title (see below) */
+
+struct frow {
+    uint32_t name_off; /* offset of the lowercased name in snap.names */
+    uint32_t org;      /* index into orgs, UINT32_MAX when absent */
+    uint32_t themes;
+    uint32_t name_rank, upd_rank;
+    uint8_t present, status, pubcat;
+    int8_t ai;
+};
+
+struct org {
+    long long id;
+    char *slug, *name;
+};
+
+struct snap {
+    char *file;
+    long long stamp;
+    int refs;
+    uint32_t max_id;
+    struct frow *rows; /* [max_id + 1] */
+    struct org *orgs;
+    int norgs;
+    char *status[MAX_DICT], *pubcat[MAX_DICT], *theme[MAX_THEMES];
+    struct ar_buf names; /* lowercased names, NUL-separated */
+    int nstatus, npubcat, ntheme;
+};
+
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct snap *g_snap;
+static void snap_free(struct snap *sn);
+
+static void snap_free(struct snap *sn)
+{
+    if (!sn)
+        return;
+    for (int i = 0; i < sn->norgs; i++) {
+        free(sn->orgs[i].slug);
+        free(sn->orgs[i].name);
+    }
+    for (int i = 0; i < sn->nstatus; i++)
+        free(sn->status[i]);
+    for (int i = 0; i < sn->npubcat; i++)
+        free(sn->pubcat[i]);
+    for (int i = 0; i < sn->ntheme; i++)
+        free(sn->theme[i]);
+    free(sn->orgs);
+    free(sn->rows);
+    ar_buf_free(&sn->names);
+    free(sn->file);
+    free(sn);
+}
+
+/* Index of v in dict, adding it when new; -1 when the dictionary is full. */
+static int dict_code(char **dict, int *n, int max, const char *v)
+{
+    for (int i = 0; i < *n; i++)
+        if (strcmp(dict[i], v) == 0)
+            return i;
+    if (*n >= max)
+        return -1;
+    dict[*n] = ar_xstrdup(v);
+    return (*n)++;
+}
+
+static int dict_find(char *const *dict, int n, const char *v)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(dict[i], v) == 0)
+            return i;
+    return -1;
+}
+
+static int org_code(const struct snap *sn, long long id)
+{
+    int lo = 0, hi = sn->norgs - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (sn->orgs[mid].id == id)
+            return mid;
+        if (sn->orgs[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+static long long read_stamp(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'changes'", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int build(sqlite3 *db, struct snap **out)
+{
+    struct snap *sn = ar_xcalloc(1, sizeof *sn);
+    sqlite3_stmt *st = NULL;
+    int rc = AR_EIO, r;
+    /* One read transaction so every query sees the same state as the stamp. */
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        goto out;
+    sn->stamp = read_stamp(db);
+    sn->file = ar_xstrdup(sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") : "");
+    if (sqlite3_prepare_v2(db, "SELECT max(id) FROM registrations", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        goto out;
+    sn->max_id = (uint32_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    sn->rows = ar_xcalloc((size_t)sn->max_id + 1, sizeof *sn->rows);
+
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM organisations", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        goto out;
+    int norg = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    sn->orgs = ar_xcalloc((size_t)norg + 1, sizeof *sn->orgs);
+    if (sqlite3_prepare_v2(db, "SELECT id, slug, name FROM organisations ORDER BY id", -1, &st,
+                           NULL) != SQLITE_OK)
+        goto out;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW && sn->norgs < norg) {
+        struct org *o = &sn->orgs[sn->norgs++];
+        o->id = sqlite3_column_int64(st, 0);
+        o->slug = ar_xstrdup((const char *)sqlite3_column_text(st, 1));
+        o->name = ar_xstrdup((const char *)sqlite3_column_text(st, 2));
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    if (sqlite3_prepare_v2(db, "SELECT id, org_id, status, pubcat, is_ai FROM registrations", -1,
+                           &st, NULL) != SQLITE_OK)
+        goto out;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(st, 0);
+        if (id < 1 || id > sn->max_id)
+            continue;
+        struct frow *fr = &sn->rows[id];
+        int oc = org_code(sn, sqlite3_column_int64(st, 1));
+        int sc = dict_code(sn->status, &sn->nstatus, MAX_DICT,
+                           (const char *)sqlite3_column_text(st, 2));
+        int pc = dict_code(sn->pubcat, &sn->npubcat, MAX_DICT,
+                           (const char *)sqlite3_column_text(st, 3));
+        fr->present = 1;
+        fr->org = oc < 0 ? UINT32_MAX : (uint32_t)oc;
+        fr->status = (uint8_t)(sc < 0 ? 255 : sc);
+        fr->pubcat = (uint8_t)(pc < 0 ? 255 : pc);
+        fr->ai = (int8_t)sqlite3_column_int(st, 4);
+    }
+    if (r != SQLITE_DONE)
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+
+    if (sqlite3_prepare_v2(db, "SELECT reg_id, theme FROM registration_themes", -1, &st, NULL) !=
+        SQLITE_OK)
+        goto out;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(st, 0);
+        int tc = dict_code(sn->theme, &sn->ntheme, MAX_THEMES,
+                           (const char *)sqlite3_column_text(st, 1));
+        if (id >= 1 && id <= sn->max_id && tc >= 0)
+            sn->rows[id].themes |= 1u << tc;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    ar_buf_init(&sn->names, (size_t)1 << 30);
+    ar_buf_putc(&sn->names, '\0'); /* offset 0: the empty name */
+    static const char *const orders[] = {
+        "SELECT id, name FROM registrations ORDER BY name COLLATE NOCASE, id",
+        "SELECT id FROM registrations ORDER BY updated DESC, id DESC"};
+    for (int k = 0; k < 2; k++) {
+        uint32_t rank = 0;
+        if (sqlite3_prepare_v2(db, orders[k], -1, &st, NULL) != SQLITE_OK)
+            goto out;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+            long long id = sqlite3_column_int64(st, 0);
+            if (id < 1 || id > sn->max_id)
+                continue;
+            if (k == 0) {
+                sn->rows[id].name_rank = rank++;
+                sn->rows[id].name_off = (uint32_t)sn->names.len;
+                for (const unsigned char *c = sqlite3_column_text(st, 1); c && *c; c++)
+                    ar_buf_putc(&sn->names, (char)tolower(*c));
+                ar_buf_putc(&sn->names, '\0');
+            } else
+                sn->rows[id].upd_rank = rank++;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    rc = 0;
+    *out = sn;
+    sn = NULL;
+out:
+    if (rc)
+        fprintf(stderr, "algoreg: store: building the search snapshot: %s\n", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    snap_free(sn);
+    return rc;
+}
+
+static void at_exit_reset(void)
+{
+    ar_store_search_reset();
+}
+
+/* The snapshot lives as long as the process; free it at exit so leak checks stay clean. */
+static void register_exit(void)
+{
+    atexit(at_exit_reset);
+}
+
+static int snap_get(sqlite3 *db, struct snap **out)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_exit);
+    long long stamp = read_stamp(db);
+    const char *file = sqlite3_db_filename(db, "main");
+    int rc = 0;
+    if (!file)
+        file = "";
+    pthread_mutex_lock(&g_mu);
+    if (!g_snap || g_snap->stamp != stamp || strcmp(g_snap->file, file) != 0) {
+        struct snap *sn = NULL;
+        if ((rc = build(db, &sn))) {
+            pthread_mutex_unlock(&g_mu);
+            return rc;
+        }
+        if (g_snap && --g_snap->refs == 0)
+            snap_free(g_snap);
+        g_snap = sn;
+        g_snap->refs = 1; /* the global reference */
+    }
+    g_snap->refs++;
+    *out = g_snap;
+    pthread_mutex_unlock(&g_mu);
+    return 0;
+}
+
+static void snap_put(struct snap *sn)
+{
+    pthread_mutex_lock(&g_mu);
+    if (--sn->refs == 0)
+        snap_free(sn);
+    pthread_mutex_unlock(&g_mu);
+}
+
+void ar_store_search_reset(void)
+{
+    pthread_mutex_lock(&g_mu);
+    if (g_snap && --g_snap->refs == 0)
+        snap_free(g_snap);
+    g_snap = NULL;
+    pthread_mutex_unlock(&g_mu);
+}
+
+/* Turn free text into a safe FTS5 query: every word quoted (so no operator or column
+ * syntax from the user reaches FTS5), words ANDed, the last one a prefix so results
+ * appear while typing. At most 16 words. */
+static void fts_query(struct ar_buf *b, const char *q)
+{
+    int words = 0;
+    const unsigned char *p = (const unsigned char *)q;
+    while (*p && words < 16) {
+        while (*p && !(isalnum(*p) || *p >= 0x80))
+            p++;
+        if (!*p)
+            break;
+        const unsigned char *start = p;
+        while (*p && (isalnum(*p) || *p >= 0x80))
+            p++;
+        if (words++)
+            ar_buf_putc(b, ' ');
+        ar_buf_putc(b, '"');
+        ar_buf_add(b, start, (size_t)(p - start));
+        ar_buf_putc(b, '"');
+        if (!*p)
+            ar_buf_putc(b, '*');
+    }
+}
+
+struct idvec {
+    uint32_t *v;
+    size_t n, cap;
+};
+
+static void idvec_push(struct idvec *iv, uint32_t id)
+{
+    if (iv->n == iv->cap) {
+        iv->cap = iv->cap ? iv->cap * 2 : 1024;
+        iv->v = ar_xrealloc(iv->v, iv->cap * sizeof *iv->v);
+    }
+    iv->v[iv->n++] = id;
+}
+
+enum { F_ORG = 1, F_STATUS = 2, F_PUBCAT = 4, F_THEME = 8, F_AI = 16 };
+
+struct keyed {
+    uint32_t key, id;
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const struct keyed *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Move the k smallest keys to the front (unordered): quickselect, O(n). */
+static void select_smallest(struct keyed *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        uint32_t pivot = a[lo + (hi - lo) / 2].key;
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i].key < pivot)
+                i++;
+            while (a[j].key > pivot)
+                j--;
+            if (i <= j) {
+                struct keyed t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k - 1 <= j)
+            hi = j;
+        else if (k - 1 >= i)
+            lo = i;
+        else
+            break;
+    }
+}
+
+struct count {
+    long long n;
+    int code;
+};
+
+static int count_cmp(const void *a, const void *b)
+{
+    const struct count *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return x->code - y->code;
+}
+
+/* Facet entries with a count, most frequent first. */
+static json_t *facet_json(const long long *counts, int n, char *const *labels,
+                          const struct snap *sn, int kind)
+{
+    struct count *c = ar_xmalloc((size_t)(n ? n : 1) * sizeof *c);
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (counts[i] > 0)
+            c[m++] = (struct count){counts[i], i};
+    qsort(c, (size_t)m, sizeof *c, count_cmp);
+    json_t *arr = json_array();
+    for (int i = 0; i < m; i++) {
+        json_t *e;
+        if (kind == 1) /* organisation */
+            e = json_pack("{s:s, s:s, s:I}", "value", sn->orgs[c[i].code].slug, "label",
+                          sn->orgs[c[i].code].name, "count", (json_int_t)c[i].n);
+        else if (kind == 2) /* is_ai: codes 0,1,2 for -1,0,1 */
+            e = json_pack("{s:i, s:I}", "value", c[i].code - 1, "count", (json_int_t)c[i].n);
+        else
+            e = json_pack("{s:s, s:I}", "value", labels[c[i].code], "count", (json_int_t)c[i].n);
+        json_array_append_new(arr, e);
+    }
+    free(c);
+    return arr;
+}
+
+/* The query's words, lowercased ASCII, for highlighting. */
+struct words {
+    char w[16][64];
+    size_t len[16];
+    int n;
+};
+
+static void words_of(struct words *ws, const char *q)
+{
+    const unsigned char *p = (const unsigned char *)q;
+    ws->n = 0;
+    while (*p && ws->n < 16) {
+        while (*p && !(isalnum(*p) || *p >= 0x80))
+            p++;
+        size_t n = 0;
+        while (*p && (isalnum(*p) || *p >= 0x80)) {
+            if (n < 63)
+                ws->w[ws->n][n++] = (char)tolower(*p);
+            p++;
+        }
+        if (n) {
+            ws->w[ws->n][n] = '\0';
+            ws->len[ws->n++] = n;
+        }
+    }
+}
+
+static int is_word_byte(unsigned char c)
+{
+    return isalnum(c) || c >= 0x80;
+}
+
+/* Does a query word start at text[i]? Returns the matched word's full length. */
+static size_t word_match(const char *text, size_t i, const struct words *ws)
+{
+    for (int k = 0; k < ws->n; k++) {
+        size_t j = 0;
+        while (j < ws->len[k] && text[i + j] && tolower((unsigned char)text[i + j]) == ws->w[k][j])
+            j++;
+        if (j == ws->len[k]) {
+            while (is_word_byte((unsigned char)text[i + j]))
+                j++;
+            return j;
+        }
+    }
+    return 0;
+}
+
+/* About 16 words around the first match, matches between \x02 and \x03, "…" where
+ * the text was cut. Nothing is appended when no word matches. */
+static void snippet(struct ar_buf *b, const char *text, const struct words *ws)
+{
+    size_t n = strlen(text), first = n;
+    for (size_t i = 0; i < n; i++)
+        if ((i == 0 || !is_word_byte((unsigned char)text[i - 1])) && word_match(text, i, ws)) {
+            first = i;
+            break;
+        }
+    if (first == n)
+        return;
+    /* Start up to four words before the match. */
+    size_t start = first;
+    for (int wcount = 0; start > 0 && wcount < 4;) {
+        start--;
+        if (start > 0 && text[start - 1] == ' ' && text[start] != ' ')
+            wcount++;
+    }
+    while (start > 0 && start < first && text[start - 1] != ' ' && text[start - 1] != '\n')
+        start--;
+    if (start > 0)
+        ar_buf_puts(b, "…");
+    int words_out = 0;
+    size_t i = start;
+    while (i < n) {
+        unsigned char c = (unsigned char)text[i];
+        if ((i == 0 || !is_word_byte((unsigned char)text[i - 1])) && is_word_byte(c)) {
+            if (words_out == 16)
+                break;
+            size_t m = word_match(text, i, ws);
+            words_out++;
+            if (m) {
+                ar_buf_putc(b, '\x02');
+                ar_buf_add(b, text + i, m);
+                ar_buf_putc(b, '\x03');
+                i += m;
+                continue;
+            }
+        }
+        ar_buf_putc(b, c == '\n' ? ' ' : (char)c);
+        i++;
+    }
+    if (i < n)
+        ar_buf_puts(b, "…");
+}
+
+/* Does the lowercased name hold every query word at a word start? */
+static int name_has_all(const char *name, const struct words *ws)
+{
+    for (int k = 0; k < ws->n; k++) {
+        int found = 0;
+        for (const char *p = name; *p && !found; p++) {
+            if (p != name && is_word_byte((unsigned char)p[-1]))
+                continue;
+            found = strncmp(p, ws->w[k], ws->len[k]) == 0;
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+static int fetch_item(sqlite3 *db, uint32_t id, const struct words *words, json_t *items)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT r.lars, r.name, r.descr, r.name_en, r.descr_en, o.name,"
+                           " o.slug, r.status, r.pubcat, r.updated, r.version, r.is_ai FROM"
+                           " registrations r JOIN organisations o ON o.id = r.org_id WHERE"
+                           " r.id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return AR_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW) { /* written after the snapshot: skip */
+        sqlite3_finalize(st);
+        return 0;
+    }
+#define T(i) ((const char *)sqlite3_column_text(st, i))
+    json_t *it = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:{s:s, s:s}, s:s, s:s, s:s, s:i}",
+                           "id", T(0), "name", T(1), "description_short", T(2), "name_en", T(3),
+                           "description_short_en", T(4), "organization", "name", T(5), "slug",
+                           T(6), "status", T(7), "publication_category", T(8), "updated", T(9),
+                           "version", sqlite3_column_int(st, 10));
+#undef T
+    int ai = sqlite3_column_int(st, 11);
+    if (ai >= 0)
+        json_object_set_new(it, "is_ai", json_boolean(ai));
+    sqlite3_finalize(st);
+    st = NULL;
+    if (words && words->n) {
+        /* FTS5's snippet() re-reads the whole doclist of a prefix term for every row;
+         * marking the words ourselves in the indexed text is a single row lookup. */
+        if (sqlite3_prepare_v2(db, "SELECT nl, en FROM registration_fts WHERE rowid = ?1", -1,
+                               &st, NULL) != SQLITE_OK) {
+            rc = AR_EIO;
+        } else {
+            sqlite3_bind_int64(st, 1, id);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                struct ar_buf b;
+                ar_buf_init(&b, 4096);
+                for (int col = 0; col < 2 && b.len == 0; col++) {
+                    const char *text = (const char *)sqlite3_column_text(st, col);
+                    if (text)
+                        snippet(&b, text, words);
+                }
+                if (b.len)
+                    json_object_set_new(it, "snippet", json_string(ar_buf_cstr(&b)));
+                ar_buf_free(&b);
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    json_array_append_new(items, it);
+    return rc;
+}
+
+int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
+{
+    sqlite3 *db = ar_sqlite_db(s);
+    struct snap *sn = NULL;
+    struct ar_buf fq;
+    struct idvec cand = {0}, match = {0};
+    sqlite3_stmt *st = NULL;
+    uint8_t *in_match = NULL;
+    struct keyed *keyed = NULL;
+    long long *c_org = NULL, c_status[MAX_DICT] = {0}, c_pubcat[MAX_DICT] = {0},
+              c_theme[MAX_THEMES] = {0}, c_ai[3] = {0};
+    json_t *res = NULL, *items = NULL;
+    int rc, r;
+    int per = q->per_page < 1 ? 20 : q->per_page > 100 ? 100 : q->per_page;
+    int page = q->page < 1 ? 1 : q->page;
+    ar_buf_init(&fq, 4096);
+    *out = NULL;
+    if ((rc = snap_get(db, &sn)))
+        goto out;
+
+    /* Filter values as snapshot codes; a value nobody has matches nothing. */
+    int f_org = -1, f_status = -1, f_pubcat = -1;
+    uint32_t f_theme = 0;
+    int active = 0, nothing = 0;
+    if (q->org && *q->org) {
+        active |= F_ORG;
+        for (int i = 0; i < sn->norgs; i++)
+            if (strcmp(sn->orgs[i].slug, q->org) == 0)
+                f_org = i;
+        nothing |= f_org < 0;
+    }
+    if (q->status && *q->status) {
+        active |= F_STATUS;
+        nothing |= (f_status = dict_find(sn->status, sn->nstatus, q->status)) < 0;
+    }
+    if (q->pubcat && *q->pubcat) {
+        active |= F_PUBCAT;
+        nothing |= (f_pubcat = dict_find(sn->pubcat, sn->npubcat, q->pubcat)) < 0;
+    }
+    if (q->theme && *q->theme) {
+        active |= F_THEME;
+        int t = dict_find(sn->theme, sn->ntheme, q->theme);
+        if (t < 0)
+            nothing = 1;
+        else
+            f_theme = 1u << t;
+    }
+    if (q->is_ai >= 0)
+        active |= F_AI;
+
+    int has_q = 0;
+    struct words ws;
+    ws.n = 0;
+    if (q->q && *q->q) {
+        fts_query(&fq, q->q);
+        has_q = fq.len > 0;
+        words_of(&ws, q->q);
+    }
+    if (has_q) {
+        if (sqlite3_prepare_v2(db, "SELECT rowid FROM registration_fts WHERE registration_fts"
+                                   " MATCH ?1",
+                               -1, &st, NULL) != SQLITE_OK) {
+            rc = AR_EIO;
+            goto out;
+        }
+        sqlite3_bind_text(st, 1, ar_buf_cstr(&fq), -1, SQLITE_STATIC);
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+            long long id = sqlite3_column_int64(st, 0);
+            if (id >= 1 && id <= sn->max_id)
+                idvec_push(&cand, (uint32_t)id);
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        if (r != SQLITE_DONE) {
+            rc = AR_EIO;
+            goto out;
+        }
+    }
+
+    /* One pass: a row counts for facet d when it passes every filter but d's own. */
+    c_org = ar_xcalloc((size_t)sn->norgs + 1, sizeof *c_org);
+    size_t ncand = has_q ? cand.n : sn->max_id;
+    match.cap = ncand ? ncand : 1;
+    match.v = ar_xmalloc(match.cap * sizeof *match.v);
+    for (size_t i = 0; i < ncand; i++) {
+        uint32_t id = has_q ? cand.v[i] : (uint32_t)(i + 1);
+        const struct frow *fr = &sn->rows[id];
+        if (!fr->present)
+            continue;
+        int fails = 0;
+        if ((active & F_ORG) && (nothing || (int)fr->org != f_org))
+            fails |= F_ORG;
+        if ((active & F_STATUS) && fr->status != f_status)
+            fails |= F_STATUS;
+        if ((active & F_PUBCAT) && fr->pubcat != f_pubcat)
+            fails |= F_PUBCAT;
+        if ((active & F_THEME) && !(fr->themes & f_theme))
+            fails |= F_THEME;
+        if ((active & F_AI) && fr->ai != q->is_ai)
+            fails |= F_AI;
+        if (!(fails & ~F_ORG) && fr->org != UINT32_MAX)
+            c_org[fr->org]++;
+        if (!(fails & ~F_STATUS) && fr->status < MAX_DICT)
+            c_status[fr->status]++;
+        if (!(fails & ~F_PUBCAT) && fr->pubcat < MAX_DICT)
+            c_pubcat[fr->pubcat]++;
+        if (!(fails & ~F_THEME))
+            for (uint32_t m = fr->themes; m; m &= m - 1)
+                c_theme[__builtin_ctz(m)]++;
+        if (!(fails & ~F_AI))
+            c_ai[fr->ai + 1 > 2 ? 2 : fr->ai + 1 < 0 ? 0 : fr->ai + 1]++;
+        if (!fails && !nothing)
+            match.v[match.n++] = id;
+    }
+
+    /* Order the matches and take the page. */
+    size_t offset = (size_t)(page - 1) * (size_t)per;
+    const char *sort = q->sort && *q->sort ? q->sort : (has_q ? "relevance" : "name");
+    items = json_array();
+    int big = match.n > RANK_LIMIT;
+    if (strcmp(sort, "relevance") == 0 && has_q && !big) {
+        in_match = ar_xcalloc((size_t)sn->max_id + 1, 1);
+        for (size_t i = 0; i < match.n; i++)
+            in_match[match.v[i]] = 1;
+        if (sqlite3_prepare_v2(db, "SELECT rowid FROM registration_fts WHERE registration_fts"
+                                   " MATCH ?1 ORDER BY rank",
+                               -1, &st, NULL) != SQLITE_OK) {
+            rc = AR_EIO;
+            goto out;
+        }
+        sqlite3_bind_text(st, 1, ar_buf_cstr(&fq), -1, SQLITE_STATIC);
+        size_t seen = 0;
+        while (seen < offset + (size_t)per && (r = sqlite3_step(st)) == SQLITE_ROW) {
+            long long id = sqlite3_column_int64(st, 0);
+            if (id < 1 || id > sn->max_id || !in_match[id])
+                continue;
+            if (seen++ >= offset && (rc = fetch_item(db, (uint32_t)id, &ws, items)))
+                goto out;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    } else {
+        int by_upd = strcmp(sort, "updated") == 0;
+        /* Relevance over very many matches: bm25 would cost a few microseconds per
+         * match, so entries whose name holds every query word come first, then the
+         * rest, each part by name. */
+        int by_title = has_q && strcmp(sort, "relevance") == 0;
+        keyed = ar_xmalloc((match.n ? match.n : 1) * sizeof *keyed);
+        for (size_t i = 0; i < match.n; i++) {
+            const struct frow *fr = &sn->rows[match.v[i]];
+            uint32_t k = by_upd ? fr->upd_rank : fr->name_rank;
+            if (by_title && !name_has_all(sn->names.ptr + fr->name_off, &ws))
+                k |= 0x80000000u;
+            keyed[i] = (struct keyed){k, match.v[i]};
+        }
+        size_t want = offset + (size_t)per;
+        if (want < match.n && want <= 2000)
+            select_smallest(keyed, match.n, want);
+        else
+            want = match.n;
+        qsort(keyed, want, sizeof *keyed, keyed_cmp);
+        for (size_t i = offset; i < match.n && i < offset + (size_t)per; i++)
+            if ((rc = fetch_item(db, keyed[i].id, has_q ? &ws : NULL, items)))
+                goto out;
+    }
+
+    json_t *facets = json_object();
+    json_object_set_new(facets, "organization", facet_json(c_org, sn->norgs, NULL, sn, 1));
+    json_object_set_new(facets, "status", facet_json(c_status, sn->nstatus, sn->status, sn, 0));
+    json_object_set_new(facets, "publication_category",
+                        facet_json(c_pubcat, sn->npubcat, sn->pubcat, sn, 0));
+    json_object_set_new(facets, "theme", facet_json(c_theme, sn->ntheme, sn->theme, sn, 0));
+    json_object_set_new(facets, "is_ai", facet_json(c_ai, 3, NULL, sn, 2));
+    long long total = (long long)match.n;
+    res = json_pack("{s:I, s:i, s:i, s:I, s:O, s:o}", "total", (json_int_t)total, "page", page,
+                    "per_page", per, "pages", (json_int_t)((total + per - 1) / per), "items",
+                    items, "facets", facets);
+    *out = res;
+    rc = 0;
+out:
+    if (rc && !*out)
+        fprintf(stderr, "algoreg: store: search: %s\n", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    if (sn)
+        snap_put(sn);
+    json_decref(items);
+    free(cand.v);
+    free(match.v);
+    free(in_match);
+    free(keyed);
+    free(c_org);
+    ar_buf_free(&fq);
+    return rc;
+}
