@@ -28,6 +28,12 @@ def words(k):
     return rnd.choices(vocab, weights, k=k)
 
 
+def name_words(k):
+    # Names use distinctive words, as real names do ("Criminaliteits Anticipatie
+    # Systeem"), not the most frequent ones.
+    return [rnd.choice(vocab[200:]) for _ in range(k)]
+
+
 def lars(i):
     s = "%07d" % (1000000 + i)
     c = sum(int(d) * (3 if k % 2 == 0 else 1) for k, d in enumerate(s)) % 10
@@ -37,11 +43,12 @@ def lars(i):
 out = sys.stdout
 for i in range(n):
     w = words(12)
+    nw = name_words(2)
     d = rnd.choice(domain)
     broad = "gezicht " if i % 6 == 0 else ""
     rec = {
         "lars": lars(i),
-        "name": "%s %s %s %d" % (w[0].capitalize(), w[1], d, i),
+        "name": "%s %s %s %d" % (nw[0].capitalize(), nw[1], d, i),
         "description_short": "Dit systeem ondersteunt %s%s en %s bij %s. Een medewerker beoordeelt de uitkomst." % (broad, w[2], w[3], w[4]),
         "organization": orgs[i % len(orgs)],
         "category": rnd.sample(themes, rnd.randint(1, 2)),

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_DICT 64    /* distinct status, category values */
 #define MAX_THEMES 32  /* distinct themes (the standard has 16) */
@@ -291,24 +292,48 @@ void ar_store_search_reset(void)
 /* Turn free text into a safe FTS5 query: every word quoted (so no operator or column
  * syntax from the user reaches FTS5), words ANDed, the last one a prefix so results
  * appear while typing. At most 16 words. */
+/* Dutch and English words so common that they select nearly every entry; dropped from
+ * a query that has other words ("de politie" searches "politie"). */
+static const char *const stopwords[] = {
+    "de", "het", "een", "en", "van", "in", "op", "te", "voor", "met", "die", "dat", "is",
+    "of", "aan", "bij", "door", "om", "als", "naar", "the", "a", "an", "and", "of", "to",
+    "for", "with", "on", "at", "by", "or", NULL};
+
+static int is_stopword(const unsigned char *w, size_t n)
+{
+    for (const char *const *s = stopwords; *s; s++)
+        if (strlen(*s) == n && strncasecmp(*s, (const char *)w, n) == 0)
+            return 1;
+    return 0;
+}
+
 static void fts_query(struct ar_buf *b, const char *q)
 {
-    int words = 0;
-    const unsigned char *p = (const unsigned char *)q;
-    while (*p && words < 16) {
+    const unsigned char *start[16], *p = (const unsigned char *)q;
+    size_t len[16];
+    int n = 0, content = 0;
+    while (*p && n < 16) {
         while (*p && !(isalnum(*p) || *p >= 0x80))
             p++;
         if (!*p)
             break;
-        const unsigned char *start = p;
+        start[n] = p;
         while (*p && (isalnum(*p) || *p >= 0x80))
             p++;
-        if (words++)
+        len[n] = (size_t)(p - start[n]);
+        content += !is_stopword(start[n], len[n]);
+        n++;
+    }
+    int out = 0, last_is_end = !*p;
+    for (int i = 0; i < n; i++) {
+        if (content && is_stopword(start[i], len[i]))
+            continue;
+        if (out++)
             ar_buf_putc(b, ' ');
         ar_buf_putc(b, '"');
-        ar_buf_add(b, start, (size_t)(p - start));
+        ar_buf_add(b, start[i], len[i]);
         ar_buf_putc(b, '"');
-        if (!*p)
+        if (i == n - 1 && last_is_end)
             ar_buf_putc(b, '*');
     }
 }

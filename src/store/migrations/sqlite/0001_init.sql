@@ -58,8 +58,10 @@ CREATE TRIGGER registrations_no_delete BEFORE DELETE ON registrations
 BEGIN SELECT RAISE(ABORT, 'registrations are never deleted'); END;
 
 -- Public text only: Dutch and English columns; rowid = registrations.id.
+-- prefix '3 4': the last word of a query is a prefix (Dutch compounds: "gezicht" finds
+-- "gezichtsherkenning"); short prefixes would otherwise merge thousands of doclists.
 CREATE VIRTUAL TABLE registration_fts USING fts5(
-    nl, en, tokenize = 'unicode61 remove_diacritics 2'
+    nl, en, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4'
 );
 
 -- A change counter, moved by every write that search results and cached pages depend
