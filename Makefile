@@ -80,14 +80,14 @@ run: deps $(BUILD)/algoreg
 	@test -f var/algoreg.db || $(BUILD)/algoreg init --db var/algoreg.db --demo
 	$(BUILD)/algoreg serve --db var/algoreg.db --listen 127.0.0.1:8080
 
-test: deps $(BUILD)/algoreg $(BUILD)/algoreg-san $(UNIT_BINS)
+test: deps format-check $(BUILD)/algoreg $(BUILD)/algoreg-san $(UNIT_BINS)
 	@scripts/run-tests.sh
 
 bench: deps $(BUILD)/algoreg
 	@scripts/bench.sh
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(MAIN_SRC)
+	@clang-format --dry-run --Werror $(LIB_SRC) $(MAIN_SRC) $(wildcard src/*/*.h) $(UNIT_SRC)
 
 clean:
 	rm -rf $(BUILD)

@@ -104,9 +104,7 @@ static void store_error(struct ar_req *r, int rc, json_t *problems)
     case AR_ENOTFOUND:
         ar_resp_problem(r, 404, "not-found", "Not found", "no such registration", problems);
         break;
-    case AR_ECONFLICT:
-        ar_resp_problem(r, 409, "conflict", "Conflict", NULL, problems);
-        break;
+    case AR_ECONFLICT: ar_resp_problem(r, 409, "conflict", "Conflict", NULL, problems); break;
     case AR_EUNAVAIL:
         ar_resp_problem(r, 503, "unavailable", "Service unavailable",
                         "the database is busy; try again", NULL);
@@ -164,8 +162,7 @@ static int unwrap(json_t *body, json_t **rec, const char **note, long *base, jso
         return 0;
     const char *k;
     json_t *v;
-    json_object_foreach(body, k, v)
-    {
+    json_object_foreach (body, k, v) {
         if (strcmp(k, "record") && strcmp(k, "change_note") && strcmp(k, "base_version"))
             ar_problem_add(problems, k, "unknown_field",
                            "%s is not a member of a write envelope (record, change_note,"
@@ -187,10 +184,10 @@ static int unwrap(json_t *body, json_t **rec, const char **note, long *base, jso
 
 static void h_index(struct ar_req *r)
 {
-    json_t *v = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "name", "algoreg API",
-                          "version", "v1", "links", "registrations", "/api/v1/registrations",
-                          "organisations", "/api/v1/organisations", "fields", "/api/v1/fields",
-                          "openapi", "/api/v1/openapi.json");
+    json_t *v = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "name", "algoreg API", "version",
+                          "v1", "links", "registrations", "/api/v1/registrations", "organisations",
+                          "/api/v1/organisations", "fields", "/api/v1/fields", "openapi",
+                          "/api/v1/openapi.json");
     ar_resp_json(r, 200, v);
     json_decref(v);
 }
@@ -206,23 +203,32 @@ static void h_openapi(struct ar_req *r)
 static json_t *fields_json(const struct ar_field *table)
 {
     static const char *const type_names[] = {
-        [AR_FT_TEXT] = "text",     [AR_FT_HTML] = "html",   [AR_FT_ENUM] = "enum",
-        [AR_FT_ENUM_LIST] = "enum_list", [AR_FT_STR_LIST] = "string_list",
-        [AR_FT_MONTH] = "month",   [AR_FT_DATE] = "date",   [AR_FT_EMAIL] = "email",
-        [AR_FT_URL] = "url",       [AR_FT_BOOL] = "boolean", [AR_FT_LINKS] = "links",
-        [AR_FT_OBJECT] = "object", [AR_FT_LARS] = "lars",
+        [AR_FT_TEXT] = "text",
+        [AR_FT_HTML] = "html",
+        [AR_FT_ENUM] = "enum",
+        [AR_FT_ENUM_LIST] = "enum_list",
+        [AR_FT_STR_LIST] = "string_list",
+        [AR_FT_MONTH] = "month",
+        [AR_FT_DATE] = "date",
+        [AR_FT_EMAIL] = "email",
+        [AR_FT_URL] = "url",
+        [AR_FT_BOOL] = "boolean",
+        [AR_FT_LINKS] = "links",
+        [AR_FT_OBJECT] = "object",
+        [AR_FT_LARS] = "lars",
     };
     json_t *arr = json_array();
     for (const struct ar_field *f = table; f->key; f++) {
-        json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:s, s:s}", "key", f->key, "type",
-                              type_names[f->type], "required", !!(f->flags & AR_FF_REQUIRED),
-                              "english", !!(f->flags & AR_FF_I18N), "label_nl", f->label_nl,
-                              "label_en", f->label_en);
+        json_t *o =
+            json_pack("{s:s, s:s, s:b, s:b, s:s, s:s}", "key", f->key, "type", type_names[f->type],
+                      "required", !!(f->flags & AR_FF_REQUIRED), "english",
+                      !!(f->flags & AR_FF_I18N), "label_nl", f->label_nl, "label_en", f->label_en);
         if (f->max)
-            json_object_set_new(o, f->type == AR_FT_ENUM_LIST || f->type == AR_FT_STR_LIST ||
-                                           f->type == AR_FT_LINKS
-                                       ? "max_items"
-                                       : "max_length",
+            json_object_set_new(o,
+                                f->type == AR_FT_ENUM_LIST || f->type == AR_FT_STR_LIST ||
+                                        f->type == AR_FT_LINKS
+                                    ? "max_items"
+                                    : "max_length",
                                 json_integer((json_int_t)f->max));
         if (f->values) {
             json_t *vals = json_array();
@@ -369,8 +375,7 @@ static void get_version(struct ar_req *r, const char *id, int version)
         json_t *pr = json_array();
         if (rc == AR_ENOTFOUND)
             ar_problem_add(pr, version ? "version" : "id", "exists",
-                           version ? "registration %s has no version %d"
-                                   : "no registration %s%.0d",
+                           version ? "registration %s has no version %d" : "no registration %s%.0d",
                            id, version);
         store_error(r, rc, pr);
         json_decref(pr);
@@ -516,8 +521,7 @@ static void h_org_put(struct ar_req *r)
     } else {
         const char *k;
         json_t *v;
-        json_object_foreach(body, k, v)
-        {
+        json_object_foreach (body, k, v) {
             if (strcmp(k, "name") && strcmp(k, "kind") && strcmp(k, "contact"))
                 ar_problem_add(pr, k, "unknown_field",
                                "%s is not a field of an organisation (name, kind, contact)", k);
@@ -539,8 +543,8 @@ static void h_org_put(struct ar_req *r)
     if (contact && strlen(contact) > 500)
         ar_problem_add(pr, "contact", "max_length", "contact is limited to 500 characters");
     if (json_array_size(pr)) {
-        ar_resp_problem(r, 422, "validation", "The organisation breaks the register's rules",
-                        NULL, pr);
+        ar_resp_problem(r, 422, "validation", "The organisation breaks the register's rules", NULL,
+                        pr);
         goto out;
     }
     struct ar_org o = {slug, name, kind, contact};

@@ -10,7 +10,8 @@
 static int add_one(struct ar_app *app, const char *entry, size_t n)
 {
     const char *colon = memchr(entry, ':', n);
-    if (!colon || colon == entry || (size_t)(colon - entry) > 64 || n - (size_t)(colon - entry) - 1 < 16) {
+    if (!colon || colon == entry || (size_t)(colon - entry) > 64 ||
+        n - (size_t)(colon - entry) - 1 < 16) {
         fprintf(stderr, "algoreg: token entries are NAME:TOKEN with a token of at least 16"
                         " characters\n");
         return AR_EINVAL;

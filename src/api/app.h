@@ -8,7 +8,7 @@
 struct ar_tmpl_set;
 
 struct ar_token {
-    const char *name;  /* recorded as the author of versions written with it */
+    const char *name;       /* recorded as the author of versions written with it */
     unsigned char hash[32]; /* BLAKE2b of the token; the token itself is not kept */
 };
 

@@ -16,7 +16,8 @@ void ar_arena_free(struct ar_arena *a); /* accepts NULL */
 void *ar_arena_alloc(struct ar_arena *a, size_t n);
 char *ar_arena_strdup(struct ar_arena *a, const char *s);
 char *ar_arena_strndup(struct ar_arena *a, const char *s, size_t n);
-char *ar_arena_printf(struct ar_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *ar_arena_printf(struct ar_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Run fn(p) when the arena is freed, in reverse order of registration. */
 void ar_arena_defer(struct ar_arena *a, void (*fn)(void *), void *p);
 

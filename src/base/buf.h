@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 struct ar_buf {
-    char *ptr;  /* always NUL-terminated when len > 0 or after ar_buf_cstr */
+    char *ptr; /* always NUL-terminated when len > 0 or after ar_buf_cstr */
     size_t len;
     size_t cap; /* allocated */
     size_t max; /* hard limit on len; 0 means AR_BUF_DEFAULT_MAX */

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -65,9 +66,8 @@ static const char *usage_import =
 static const char *usage_export =
     "usage: algoreg export --db PATH [FILE]\n"
     "Write the latest version of every registration as JSON lines to FILE or stdout.\n";
-static const char *usage_show =
-    "usage: algoreg show --db PATH [--version N] [--json] ID\n"
-    "Print one registration (latest version unless --version).\n";
+static const char *usage_show = "usage: algoreg show --db PATH [--version N] [--json] ID\n"
+                                "Print one registration (latest version unless --version).\n";
 
 __attribute__((format(printf, 1, 2))) static int die(const char *fmt, ...)
 {
@@ -81,11 +81,16 @@ __attribute__((format(printf, 1, 2))) static int die(const char *fmt, ...)
 }
 
 static const struct option common_opts[] = {
-    {"db", required_argument, NULL, 'd'},       {"help", no_argument, NULL, 'h'},
-    {"demo", no_argument, NULL, 'D'},           {"listen", required_argument, NULL, 'l'},
-    {"tokens", required_argument, NULL, 't'},   {"threads", required_argument, NULL, 'n'},
-    {"author", required_argument, NULL, 'a'},   {"strict", no_argument, NULL, 's'},
-    {"version", required_argument, NULL, 'v'},  {"json", no_argument, NULL, 'j'},
+    {"db", required_argument, NULL, 'd'},
+    {"help", no_argument, NULL, 'h'},
+    {"demo", no_argument, NULL, 'D'},
+    {"listen", required_argument, NULL, 'l'},
+    {"tokens", required_argument, NULL, 't'},
+    {"threads", required_argument, NULL, 'n'},
+    {"author", required_argument, NULL, 'a'},
+    {"strict", no_argument, NULL, 's'},
+    {"version", required_argument, NULL, 'v'},
+    {"json", no_argument, NULL, 'j'},
     {NULL, 0, NULL, 0},
 };
 
@@ -166,11 +171,11 @@ static void report_problems(long line, json_t *problems)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(problems, i, p)
-    fprintf(stderr, "algoreg: line %ld: %s: %s (%s)\n", line,
-            json_string_value(json_object_get(p, "field")),
-            json_string_value(json_object_get(p, "detail")),
-            json_string_value(json_object_get(p, "rule")));
+    json_array_foreach (problems, i, p)
+        fprintf(stderr, "algoreg: line %ld: %s: %s (%s)\n", line,
+                json_string_value(json_object_get(p, "field")),
+                json_string_value(json_object_get(p, "detail")),
+                json_string_value(json_object_get(p, "rule")));
 }
 
 static int import_stream(struct ar_store *s, FILE *in, const char *author, int strict,
@@ -323,6 +328,15 @@ static int cmd_serve(int argc, char **argv)
     /* Open once up front so a missing or newer database fails before listening. */
     if (ar_store_open(&s, o.db, 0))
         return 1; /* the store printed why */
+#ifdef __GLIBC__
+    /* Per-thread malloc arenas keep freed snapshots and pages mapped; two suffice. */
+    mallopt(M_ARENA_MAX, 2);
+#endif
+    /* Warm the search snapshot so the first visitor does not pay for building it. */
+    struct ar_query warm = {.is_ai = -1, .page = 1, .per_page = 1};
+    json_t *ignored = NULL;
+    ar_store_search(s, &warm, &ignored);
+    json_decref(ignored);
     ar_store_close(s);
     app.db_path = o.db;
     char tokpath[4096];

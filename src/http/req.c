@@ -16,8 +16,8 @@ void ar_req_header(struct ar_req *r, const char *key, const char *value)
 {
     /* Copied: the value often points into page data that is freed before sending. */
     if (r->nheaders < AR_RESP_MAX_HEADERS && key && value)
-        r->headers[r->nheaders++] = (struct ar_kv){ar_arena_strdup(r->arena, key),
-                                                   ar_arena_strdup(r->arena, value)};
+        r->headers[r->nheaders++] =
+            (struct ar_kv){ar_arena_strdup(r->arena, key), ar_arena_strdup(r->arena, value)};
 }
 
 void ar_resp_json(struct ar_req *r, int status, const json_t *v)

@@ -30,8 +30,7 @@ static int check(const json_t *v, int depth, const struct ar_json_limits *lim, c
     if (json_is_object(v)) {
         const char *k;
         json_t *m;
-        json_object_foreach((json_t *)v, k, m)
-        {
+        json_object_foreach ((json_t *)v, k, m) {
             int rc = check(m, depth + 1, lim, why, whylen);
             if (rc)
                 return rc;
@@ -39,8 +38,7 @@ static int check(const json_t *v, int depth, const struct ar_json_limits *lim, c
     } else {
         size_t i;
         json_t *m;
-        json_array_foreach(v, i, m)
-        {
+        json_array_foreach (v, i, m) {
             int rc = check(m, depth + 1, lim, why, whylen);
             if (rc)
                 return rc;
@@ -146,7 +144,8 @@ int ar_json_canon(struct ar_buf *b, const json_t *v)
         const char **keys = ar_xmalloc(n * sizeof *keys);
         const char *k;
         json_t *m;
-        json_object_foreach((json_t *)v, k, m) keys[i++] = k;
+        json_object_foreach ((json_t *)v, k, m)
+            keys[i++] = k;
         qsort(keys, n, sizeof *keys, keycmp);
         int rc = 0;
         ar_buf_putc(b, '{');

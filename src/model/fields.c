@@ -9,26 +9,40 @@
 const char *const ar_status_values[] = {"In ontwikkeling", "In gebruik", "Buiten gebruik", NULL};
 const char *const ar_pubcat_values[] = {"Hoog-risico AI-systeem", "Impactvolle algoritmes",
                                         "Overige algoritmes", NULL};
-const char *const ar_theme_values[] = {
-    "Organisatie en bedrijfsvoering", "Cultuur en recreatie", "Economie",
-    "Overheidsfinanciën", "Wonen", "Internationaal", "Migratie en integratie",
-    "Natuur en milieu", "Onderwijs en wetenschap", "Openbare orde en veiligheid", "Recht",
-    "Ruimte en infrastructuur", "Sociale zekerheid", "Verkeer", "Werk", "Zorg en gezondheid",
-    NULL};
-const char *const ar_org_kinds[] = {"police", "public_prosecutor", "ministry", "municipality",
-                                    "other", NULL};
+const char *const ar_theme_values[] = {"Organisatie en bedrijfsvoering",
+                                       "Cultuur en recreatie",
+                                       "Economie",
+                                       "Overheidsfinanciën",
+                                       "Wonen",
+                                       "Internationaal",
+                                       "Migratie en integratie",
+                                       "Natuur en milieu",
+                                       "Onderwijs en wetenschap",
+                                       "Openbare orde en veiligheid",
+                                       "Recht",
+                                       "Ruimte en infrastructuur",
+                                       "Sociale zekerheid",
+                                       "Verkeer",
+                                       "Werk",
+                                       "Zorg en gezondheid",
+                                       NULL};
+const char *const ar_org_kinds[] = {
+    "police", "public_prosecutor", "ministry", "municipality", "other", NULL};
 static const char *const lang_values[] = {"nld", NULL};
 static const char *const stdver_values[] = {"1.0", NULL};
 /* Annex VIII A7 / B8 status values. */
-static const char *const aia_status_values[] = {"on_the_market", "in_service",
-                                                "no_longer_on_the_market",
-                                                "no_longer_in_service", "recalled", NULL};
+static const char *const aia_status_values[] = {
+    "on_the_market",        "in_service", "no_longer_on_the_market",
+    "no_longer_in_service", "recalled",   NULL};
 /* Art. 6(3)(a)–(d) conditions a provider may rely on (Annex VIII B6). */
 static const char *const derogation_values[] = {"a", "b", "c", "d", NULL};
 static const char *const oversight_values[] = {"line_management", "corps_controller",
                                                "corporate_audit", NULL};
 
-#define END {NULL, 0, 0, 0, NULL, NULL, NULL, NULL}
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, 0, 0, 0, NULL, NULL, NULL, NULL                                                      \
+    }
 
 static const struct ar_field link_title100[] = {
     {"title", AR_FT_TEXT, AR_FF_REQUIRED | AR_FF_SEARCH, 100, NULL, NULL, "Titel", "Title"},
@@ -89,8 +103,7 @@ static const struct ar_field annex_a[] = {
      "A11 EU-conformiteitsverklaring", "A11 EU declaration of conformity"},
     {"instructions_url", AR_FT_URL, 0, 500, NULL, NULL, "A12 Gebruiksaanwijzing",
      "A12 Instructions for use"},
-    {"more_info_url", AR_FT_URL, 0, 500, NULL, NULL, "A13 Meer informatie",
-     "A13 More information"},
+    {"more_info_url", AR_FT_URL, 0, 500, NULL, NULL, "A13 Meer informatie", "A13 More information"},
     END,
 };
 
@@ -124,8 +137,7 @@ static const struct ar_field annex_c[] = {
      "C3 URL of the provider's entry"},
     {"fria_summary", AR_FT_TEXT, 0, 2500, NULL, NULL, "C4 Samenvatting FRIA (art. 27)",
      "C4 FRIA findings summary (Art. 27)"},
-    {"dpia_summary", AR_FT_TEXT, 0, 2500, NULL, NULL, "C5 Samenvatting DPIA",
-     "C5 DPIA summary"},
+    {"dpia_summary", AR_FT_TEXT, 0, 2500, NULL, NULL, "C5 Samenvatting DPIA", "C5 DPIA summary"},
     END,
 };
 
@@ -192,19 +204,25 @@ const struct ar_field ar_record_fields[] = {
 #undef I
 #undef R
 
-static const char *const g_general[] = {"name", "description_short", "organization", "category",
-                                        "status", "begin_date", "end_date", "contact_email",
-                                        "website", "publication_category", "url", NULL};
-static const char *const g_responsible[] = {"goal", "proportionality", "human_intervention",
-                                            "risks", "lawful_basis", "lawful_basis_grouping",
-                                            "process_index_url", "impacttoetsen",
-                                            "impacttoetsen_grouping", NULL};
-static const char *const g_operation[] = {"source_data", "source_data_grouping",
-                                          "methods_and_models", "provider", "publiccode", NULL};
+static const char *const g_general[] = {
+    "name",    "description_short",    "organization", "category",
+    "status",  "begin_date",           "end_date",     "contact_email",
+    "website", "publication_category", "url",          NULL};
+static const char *const g_responsible[] = {"goal",
+                                            "proportionality",
+                                            "human_intervention",
+                                            "risks",
+                                            "lawful_basis",
+                                            "lawful_basis_grouping",
+                                            "process_index_url",
+                                            "impacttoetsen",
+                                            "impacttoetsen_grouping",
+                                            NULL};
+static const char *const g_operation[] = {
+    "source_data", "source_data_grouping", "methods_and_models", "provider", "publiccode", NULL};
 static const char *const g_safeguards[] = {"safeguards", NULL};
 static const char *const g_aiact[] = {"aiact", NULL};
-static const char *const g_meta[] = {"lars", "lang", "standard_version", "source_id", "tags",
-                                     NULL};
+static const char *const g_meta[] = {"lars", "lang", "standard_version", "source_id", "tags", NULL};
 
 /* The first four groups are the standard's own tabs (layout v1_0). */
 const struct ar_group ar_record_groups[] = {

@@ -18,8 +18,8 @@ void ar_problem_add(json_t *problems, const char *field, const char *rule, const
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    json_array_append_new(problems, json_pack("{s:s, s:s, s:s}", "field", field, "rule", rule,
-                                              "detail", detail));
+    json_array_append_new(
+        problems, json_pack("{s:s, s:s, s:s}", "field", field, "rule", rule, "detail", detail));
 }
 
 static int num(const char *s, int n)
@@ -198,13 +198,12 @@ static json_t *check_string(const struct ar_field *f, const char *path, const ch
             goto out;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     size_t len = ar_utf8_len(v, n);
     if (f->max && len > f->max) {
-        ar_problem_add(problems, path, "max_length",
-                       "%s is %zu characters; the maximum is %zu", path, len, f->max);
+        ar_problem_add(problems, path, "max_length", "%s is %zu characters; the maximum is %zu",
+                       path, len, f->max);
         goto out;
     }
     res = json_stringn(v, n);
@@ -258,8 +257,7 @@ static json_t *check_value(const struct ar_field *f, const char *path, const jso
         json_t *arr = json_array();
         size_t i;
         json_t *item;
-        json_array_foreach(v, i, item)
-        {
+        json_array_foreach (v, i, item) {
             char ipath[200];
             snprintf(ipath, sizeof ipath, "%.160s[%zu]", path, i);
             if (f->type == AR_FT_LINKS) {
@@ -287,7 +285,8 @@ static json_t *check_value(const struct ar_field *f, const char *path, const jso
             size_t j;
             json_t *prev;
             int dup = 0;
-            json_array_foreach(arr, j, prev) dup |= json_equal(prev, s);
+            json_array_foreach (arr, j, prev)
+                dup |= json_equal(prev, s);
             if (dup) {
                 ar_problem_add(problems, ipath, "duplicate", "%s repeats \"%s\"", ipath,
                                json_string_value(s));
@@ -329,8 +328,7 @@ static json_t *check_object(const struct ar_field *table, const char *prefix, co
     json_t *out = json_object();
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)in, key, v)
-    {
+    json_object_foreach ((json_t *)in, key, v) {
         if (skip && strcmp(key, skip) == 0)
             continue;
         char path[160];
@@ -361,8 +359,7 @@ static json_t *check_object(const struct ar_field *table, const char *prefix, co
             int seen = 0;
             size_t i;
             json_t *p;
-            json_array_foreach(problems, i, p)
-            {
+            json_array_foreach (problems, i, p) {
                 const char *pf = json_string_value(json_object_get(p, "field"));
                 if (pf && strcmp(pf, path) == 0)
                     seen = 1;
@@ -436,8 +433,7 @@ static void text_of(const struct ar_field *table, const json_t *obj, struct ar_b
         } else if (json_is_array(v)) {
             size_t i;
             json_t *it;
-            json_array_foreach(v, i, it)
-            {
+            json_array_foreach (v, i, it) {
                 if (json_is_string(it))
                     ar_buf_puts(b, json_string_value(it));
                 else if (json_is_object(it) && json_string_value(json_object_get(it, "title")))

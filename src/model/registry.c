@@ -64,7 +64,8 @@ static int prepare(struct prepared *p, json_t *rec, const char *lars, const char
 static int check_meta(const char *author, const char *note, json_t *problems)
 {
     if (!author || !*author || strlen(author) > 200) {
-        ar_problem_add(problems, "author", "required", "an author of at most 200 bytes is required");
+        ar_problem_add(problems, "author", "required",
+                       "an author of at most 200 bytes is required");
         return AR_EINVAL;
     }
     if (note && strlen(note) > 1000) {
@@ -240,10 +241,10 @@ int ar_registry_diff(struct ar_store *s, const char *lars, int from, int to, jso
         goto out;
     if (from > 0 && (rc = ar_registry_get(s, lars, from, &a)))
         goto out;
-    *out = json_pack("{s:s, s:i, s:i, s:o}", "id", lars, "from", from, "to",
-                     (int)json_integer_value(json_object_get(b, "version")), "changes",
-                     ar_record_diff(a ? json_object_get(a, "record") : NULL,
-                                    json_object_get(b, "record")));
+    *out = json_pack(
+        "{s:s, s:i, s:i, s:o}", "id", lars, "from", from, "to",
+        (int)json_integer_value(json_object_get(b, "version")), "changes",
+        ar_record_diff(a ? json_object_get(a, "record") : NULL, json_object_get(b, "record")));
 out:
     json_decref(a);
     json_decref(b);

@@ -48,8 +48,7 @@ static void walk(struct ar_buf *out, const GumboNode *node, int depth)
             ar_buf_printf(out, "</%s>", name);
         return;
     }
-    default:
-        return; /* comments, documents */
+    default: return; /* comments, documents */
     }
 }
 
@@ -98,8 +97,8 @@ void ar_sanitize_text(struct ar_buf *out, const char *html, size_t n)
             static const struct {
                 const char *ent;
                 char ch;
-            } ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'},
-                        {"&#39;", '\''}};
+            } ents[] = {
+                {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
             int matched = 0;
             for (unsigned k = 0; k < 5; k++) {
                 size_t l = strlen(ents[k].ent);

@@ -13,6 +13,7 @@
 #include "store/sqlite_int.h"
 
 #include <ctype.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,8 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_DICT 64    /* distinct status, category values */
-#define MAX_THEMES 32  /* distinct themes (the standard has 16) */
+#define MAX_DICT 64     /* distinct status, category values */
+#define MAX_THEMES 32   /* distinct themes (the standard has 16) */
 #define RANK_LIMIT 2000 /* above this many matches, relevance is by title (see below) */
 
 struct frow {
@@ -123,10 +124,36 @@ static long long read_stamp(sqlite3 *db)
     return v;
 }
 
+struct sort_ctx {
+    const struct snap *sn;
+    char (*upd)[24];
+};
+
+/* Name order as SQLite's NOCASE collation (ASCII case folding), then id. */
+static int by_name(const void *a, const void *b, void *ctx)
+{
+    const struct sort_ctx *c = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int d = strcmp(c->sn->names.ptr + c->sn->rows[x].name_off,
+                   c->sn->names.ptr + c->sn->rows[y].name_off);
+    return d ? d : (x > y) - (x < y);
+}
+
+/* Newest first (RFC 3339 UTC strings order as text), then the higher id. */
+static int by_updated_desc(const void *a, const void *b, void *ctx)
+{
+    const struct sort_ctx *c = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int d = strcmp(c->upd[y], c->upd[x]);
+    return d ? d : (y > x) - (y < x);
+}
+
 static int build(sqlite3 *db, struct snap **out)
 {
     struct snap *sn = ar_xcalloc(1, sizeof *sn);
     sqlite3_stmt *st = NULL;
+    char(*upd)[24] = NULL;
+    uint32_t *order = NULL;
     int rc = AR_EIO, r;
     /* One read transaction so every query sees the same state as the stamp. */
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
@@ -160,8 +187,15 @@ static int build(sqlite3 *db, struct snap **out)
     sqlite3_finalize(st);
     st = NULL;
 
-    if (sqlite3_prepare_v2(db, "SELECT id, org_id, status, pubcat, is_ai FROM registrations", -1,
-                           &st, NULL) != SQLITE_OK)
+    /* One scan; the two orders are sorted here rather than by SQL sorters, which would
+     * hold every row in memory again. */
+    ar_buf_init(&sn->names, (size_t)1 << 30);
+    ar_buf_putc(&sn->names, '\0'); /* offset 0: the empty name */
+    upd = ar_xcalloc((size_t)sn->max_id + 1, sizeof *upd);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, org_id, status, pubcat, is_ai, name, updated FROM"
+                           " registrations",
+                           -1, &st, NULL) != SQLITE_OK)
         goto out;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         long long id = sqlite3_column_int64(st, 0);
@@ -169,17 +203,23 @@ static int build(sqlite3 *db, struct snap **out)
             continue;
         struct frow *fr = &sn->rows[id];
         int oc = org_code(sn, sqlite3_column_int64(st, 1));
-        int sc = dict_code(sn->status, &sn->nstatus, MAX_DICT,
-                           (const char *)sqlite3_column_text(st, 2));
-        int pc = dict_code(sn->pubcat, &sn->npubcat, MAX_DICT,
-                           (const char *)sqlite3_column_text(st, 3));
+        int sc =
+            dict_code(sn->status, &sn->nstatus, MAX_DICT, (const char *)sqlite3_column_text(st, 2));
+        int pc =
+            dict_code(sn->pubcat, &sn->npubcat, MAX_DICT, (const char *)sqlite3_column_text(st, 3));
         fr->present = 1;
         fr->org = oc < 0 ? UINT32_MAX : (uint32_t)oc;
         fr->status = (uint8_t)(sc < 0 ? 255 : sc);
         fr->pubcat = (uint8_t)(pc < 0 ? 255 : pc);
         fr->ai = (int8_t)sqlite3_column_int(st, 4);
+        fr->name_off = (uint32_t)sn->names.len;
+        for (const unsigned char *c = sqlite3_column_text(st, 5); c && *c; c++)
+            ar_buf_putc(&sn->names, (char)tolower(*c));
+        ar_buf_putc(&sn->names, '\0');
+        const char *u = (const char *)sqlite3_column_text(st, 6);
+        snprintf(upd[id], sizeof upd[id], "%s", u ? u : "");
     }
-    if (r != SQLITE_DONE)
+    if (r != SQLITE_DONE || !ar_buf_ok(&sn->names))
         goto out;
     sqlite3_finalize(st);
     st = NULL;
@@ -189,39 +229,26 @@ static int build(sqlite3 *db, struct snap **out)
         goto out;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         long long id = sqlite3_column_int64(st, 0);
-        int tc = dict_code(sn->theme, &sn->ntheme, MAX_THEMES,
-                           (const char *)sqlite3_column_text(st, 1));
+        int tc =
+            dict_code(sn->theme, &sn->ntheme, MAX_THEMES, (const char *)sqlite3_column_text(st, 1));
         if (id >= 1 && id <= sn->max_id && tc >= 0)
             sn->rows[id].themes |= 1u << tc;
     }
     sqlite3_finalize(st);
     st = NULL;
 
-    ar_buf_init(&sn->names, (size_t)1 << 30);
-    ar_buf_putc(&sn->names, '\0'); /* offset 0: the empty name */
-    static const char *const orders[] = {
-        "SELECT id, name FROM registrations ORDER BY name COLLATE NOCASE, id",
-        "SELECT id FROM registrations ORDER BY updated DESC, id DESC"};
-    for (int k = 0; k < 2; k++) {
-        uint32_t rank = 0;
-        if (sqlite3_prepare_v2(db, orders[k], -1, &st, NULL) != SQLITE_OK)
-            goto out;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            long long id = sqlite3_column_int64(st, 0);
-            if (id < 1 || id > sn->max_id)
-                continue;
-            if (k == 0) {
-                sn->rows[id].name_rank = rank++;
-                sn->rows[id].name_off = (uint32_t)sn->names.len;
-                for (const unsigned char *c = sqlite3_column_text(st, 1); c && *c; c++)
-                    ar_buf_putc(&sn->names, (char)tolower(*c));
-                ar_buf_putc(&sn->names, '\0');
-            } else
-                sn->rows[id].upd_rank = rank++;
-        }
-        sqlite3_finalize(st);
-        st = NULL;
-    }
+    order = ar_xmalloc(((size_t)sn->max_id + 1) * sizeof *order);
+    size_t n = 0;
+    for (uint32_t id = 1; id <= sn->max_id; id++)
+        if (sn->rows[id].present)
+            order[n++] = id;
+    struct sort_ctx sc = {sn, upd};
+    qsort_r(order, n, sizeof *order, by_name, &sc);
+    for (size_t i = 0; i < n; i++)
+        sn->rows[order[i]].name_rank = (uint32_t)i;
+    qsort_r(order, n, sizeof *order, by_updated_desc, &sc);
+    for (size_t i = 0; i < n; i++)
+        sn->rows[order[i]].upd_rank = (uint32_t)i;
     rc = 0;
     *out = sn;
     sn = NULL;
@@ -231,6 +258,11 @@ out:
     sqlite3_finalize(st);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     snap_free(sn);
+    free(upd);
+    free(order);
+#ifdef __GLIBC__
+    malloc_trim(0); /* hand the previous snapshot's memory back */
+#endif
     return rc;
 }
 
@@ -295,9 +327,9 @@ void ar_store_search_reset(void)
 /* Dutch and English words so common that they select nearly every entry; dropped from
  * a query that has other words ("de politie" searches "politie"). */
 static const char *const stopwords[] = {
-    "de", "het", "een", "en", "van", "in", "op", "te", "voor", "met", "die", "dat", "is",
-    "of", "aan", "bij", "door", "om", "als", "naar", "the", "a", "an", "and", "of", "to",
-    "for", "with", "on", "at", "by", "or", NULL};
+    "de",  "het", "een", "en",  "van", "in",   "op", "te",  "voor", "met", "die",
+    "dat", "is",  "of",  "aan", "bij", "door", "om", "als", "naar", "the", "a",
+    "an",  "and", "of",  "to",  "for", "with", "on", "at",  "by",   "or",  NULL};
 
 static int is_stopword(const unsigned char *w, size_t n)
 {
@@ -562,11 +594,11 @@ static int fetch_item(sqlite3 *db, uint32_t id, const struct words *words, json_
         return 0;
     }
 #define T(i) ((const char *)sqlite3_column_text(st, i))
-    json_t *it = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:{s:s, s:s}, s:s, s:s, s:s, s:i}",
-                           "id", T(0), "name", T(1), "description_short", T(2), "name_en", T(3),
-                           "description_short_en", T(4), "organization", "name", T(5), "slug",
-                           T(6), "status", T(7), "publication_category", T(8), "updated", T(9),
-                           "version", sqlite3_column_int(st, 10));
+    json_t *it = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:{s:s, s:s}, s:s, s:s, s:s, s:i}", "id",
+                           T(0), "name", T(1), "description_short", T(2), "name_en", T(3),
+                           "description_short_en", T(4), "organization", "name", T(5), "slug", T(6),
+                           "status", T(7), "publication_category", T(8), "updated", T(9), "version",
+                           sqlite3_column_int(st, 10));
 #undef T
     int ai = sqlite3_column_int(st, 11);
     if (ai >= 0)
@@ -576,8 +608,8 @@ static int fetch_item(sqlite3 *db, uint32_t id, const struct words *words, json_
     if (words && words->n) {
         /* FTS5's snippet() re-reads the whole doclist of a prefix term for every row;
          * marking the words ourselves in the indexed text is a single row lookup. */
-        if (sqlite3_prepare_v2(db, "SELECT nl, en FROM registration_fts WHERE rowid = ?1", -1,
-                               &st, NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v2(db, "SELECT nl, en FROM registration_fts WHERE rowid = ?1", -1, &st,
+                               NULL) != SQLITE_OK) {
             rc = AR_EIO;
         } else {
             sqlite3_bind_int64(st, 1, id);
@@ -659,8 +691,9 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
         words_of(&ws, q->q);
     }
     if (has_q) {
-        if (sqlite3_prepare_v2(db, "SELECT rowid FROM registration_fts WHERE registration_fts"
-                                   " MATCH ?1",
+        if (sqlite3_prepare_v2(db,
+                               "SELECT rowid FROM registration_fts WHERE registration_fts"
+                               " MATCH ?1",
                                -1, &st, NULL) != SQLITE_OK) {
             rc = AR_EIO;
             goto out;
@@ -724,8 +757,9 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
         in_match = ar_xcalloc((size_t)sn->max_id + 1, 1);
         for (size_t i = 0; i < match.n; i++)
             in_match[match.v[i]] = 1;
-        if (sqlite3_prepare_v2(db, "SELECT rowid FROM registration_fts WHERE registration_fts"
-                                   " MATCH ?1 ORDER BY rank",
+        if (sqlite3_prepare_v2(db,
+                               "SELECT rowid FROM registration_fts WHERE registration_fts"
+                               " MATCH ?1 ORDER BY rank",
                                -1, &st, NULL) != SQLITE_OK) {
             rc = AR_EIO;
             goto out;
@@ -775,8 +809,8 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
     json_object_set_new(facets, "is_ai", facet_json(c_ai, 3, NULL, sn, 2));
     long long total = (long long)match.n;
     res = json_pack("{s:I, s:i, s:i, s:I, s:O, s:o}", "total", (json_int_t)total, "page", page,
-                    "per_page", per, "pages", (json_int_t)((total + per - 1) / per), "items",
-                    items, "facets", facets);
+                    "per_page", per, "pages", (json_int_t)((total + per - 1) / per), "items", items,
+                    "facets", facets);
     *out = res;
     rc = 0;
 out:

@@ -79,8 +79,8 @@ static int fail(struct ar_store *s, const char *what)
 static sqlite3_stmt *stmt(struct ar_store *s, int which)
 {
     if (!s->st[which]) {
-        if (sqlite3_prepare_v3(s->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
-                               &s->st[which], NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(s->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT, &s->st[which],
+                               NULL) != SQLITE_OK) {
             fail(s, "prepare");
             return NULL;
         }
@@ -389,12 +389,12 @@ static json_t *org_row(sqlite3_stmt *st)
 {
     return json_pack("{s:s, s:s, s:s, s:s?, s:I}", "slug", sqlite3_column_text(st, 0), "name",
                      sqlite3_column_text(st, 1), "kind", sqlite3_column_text(st, 2), "contact",
-                     (const char *)sqlite3_column_text(st, 3),
-                     "registrations", (json_int_t)sqlite3_column_int64(st, 4));
+                     (const char *)sqlite3_column_text(st, 3), "registrations",
+                     (json_int_t)sqlite3_column_int64(st, 4));
 }
 
-#define ORG_SELECT                                                                             \
-    "SELECT o.slug, o.name, o.kind, o.contact, (SELECT count(*) FROM registrations r WHERE"   \
+#define ORG_SELECT                                                                                 \
+    "SELECT o.slug, o.name, o.kind, o.contact, (SELECT count(*) FROM registrations r WHERE"        \
     " r.org_id = o.id) FROM organisations o"
 
 int ar_store_org_get(struct ar_store *s, const char *slug, json_t **out)
@@ -423,8 +423,8 @@ int ar_store_org_list(struct ar_store *s, json_t **out)
     int rc = 0, r;
     json_t *arr = json_array();
     *out = NULL;
-    if (sqlite3_prepare_v2(s->db, ORG_SELECT " ORDER BY o.name COLLATE NOCASE", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, ORG_SELECT " ORDER BY o.name COLLATE NOCASE", -1, &st, NULL) !=
+        SQLITE_OK) {
         rc = fail(s, "prepare");
         goto out;
     }
@@ -547,8 +547,8 @@ int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int ex
     sqlite3_stmt *st = NULL;
     long long oid, rid;
     int rc = 0, cur;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, version FROM registrations WHERE lars = ?1", -1,
-                           &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, "SELECT id, version FROM registrations WHERE lars = ?1", -1, &st,
+                           NULL) != SQLITE_OK) {
         rc = fail(s, "prepare");
         goto out;
     }
@@ -641,8 +641,8 @@ int ar_store_version_get(struct ar_store *s, const char *lars, int version, json
 #define T(i) ((const char *)sqlite3_column_text(st, i))
     *out = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "id", T(0),
                      "version", sqlite3_column_int(st, 1), "versions", sqlite3_column_int(st, 2),
-                     "author", T(3), "created", T(4), "note", T(5), "doc", T(6), "registered",
-                     T(7), "organization", "slug", T(8), "name", T(9));
+                     "author", T(3), "created", T(4), "note", T(5), "doc", T(6), "registered", T(7),
+                     "organization", "slug", T(8), "name", T(9));
 #undef T
     sqlite3_reset(st);
     return *out ? 0 : AR_EIO;
@@ -664,11 +664,10 @@ int ar_store_versions(struct ar_store *s, const char *lars, json_t **out)
     }
     sqlite3_bind_text(st, 1, lars, -1, SQLITE_STATIC);
     while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s}", "version",
-                                             sqlite3_column_int(st, 0), "author",
-                                             sqlite3_column_text(st, 1), "created",
-                                             sqlite3_column_text(st, 2), "note",
-                                             sqlite3_column_text(st, 3)));
+        json_array_append_new(
+            arr, json_pack("{s:i, s:s, s:s, s:s}", "version", sqlite3_column_int(st, 0), "author",
+                           sqlite3_column_text(st, 1), "created", sqlite3_column_text(st, 2),
+                           "note", sqlite3_column_text(st, 3)));
     if (r != SQLITE_DONE) {
         rc = fail(s, "versions");
         goto out;
@@ -731,4 +730,3 @@ out:
     sqlite3_finalize(st);
     return rc;
 }
-

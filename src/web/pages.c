@@ -54,8 +54,8 @@ static json_t *page_ctx(struct ar_req *r, const char *title)
         ar_buf_urlenc(&other, r->args[i].value);
     }
     ar_buf_printf(&other, "%slang=%s", first ? "?" : "&", en ? "nl" : "en");
-    json_t *ctx = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "lang", lang, "en", en,
-                            "lang_q", lq, "lang_amp", *lq ? "&" : "", "lang_qm", *lq ? "?" : "",
+    json_t *ctx = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "lang", lang, "en", en, "lang_q",
+                            lq, "lang_amp", *lq ? "&" : "", "lang_qm", *lq ? "?" : "",
                             "other_lang_href", ar_buf_cstr(&other), "title", title ? title : "");
     ar_buf_free(&other);
     return ctx;
@@ -138,8 +138,7 @@ static json_t *facet_view(struct ar_req *r, json_t *facet, const char *param, co
     const char *cur = ar_req_arg(r, param);
     size_t i;
     json_t *f;
-    json_array_foreach(facet, i, f)
-    {
+    json_array_foreach (facet, i, f) {
         json_t *v = json_object_get(f, "value");
         const char *val, *label = json_string_value(json_object_get(f, "label"));
         char buf[8];
@@ -159,13 +158,12 @@ static json_t *facet_view(struct ar_req *r, json_t *facet, const char *param, co
         json_array_append_new(items,
                               json_pack("{s:s, s:s, s:I, s:b, s:s}", "value", val, "label",
                                         label ? label : val, "count",
-                                        json_integer_value(json_object_get(f, "count")),
-                                        "selected", sel, "href",
-                                        home_href(r, param, sel ? "" : val)));
+                                        json_integer_value(json_object_get(f, "count")), "selected",
+                                        sel, "href", home_href(r, param, sel ? "" : val)));
     }
     json_t *out = json_pack("{s:s, s:s, s:o, s:b}", "param", param, "label",
-                            ar_tmpl_msg(r->app->tmpl, lang, label_key), "items", items,
-                            "active", cur && *cur);
+                            ar_tmpl_msg(r->app->tmpl, lang, label_key), "items", items, "active",
+                            cur && *cur);
     if (cur && *cur)
         json_object_set_new(out, "clear_href", json_string(home_href(r, param, "")));
     return out;
@@ -199,33 +197,37 @@ static void h_home(struct ar_req *r)
     json_t *items = json_object_get(res, "items");
     size_t i;
     json_t *it;
-    json_array_foreach(items, i, it)
-    {
+    json_array_foreach (items, i, it) {
         /* Show English name and description when present, else Dutch marked lang=nl. */
         const char *ne = json_string_value(json_object_get(it, "name_en"));
         const char *de = json_string_value(json_object_get(it, "description_short_en"));
-        json_object_set_new(it, "show_name", json_string(en && ne ? ne : json_string_value(json_object_get(it, "name"))));
+        json_object_set_new(
+            it, "show_name",
+            json_string(en && ne ? ne : json_string_value(json_object_get(it, "name"))));
         json_object_set_new(it, "name_lang", json_string(en && !ne ? "nl" : lang));
-        json_object_set_new(it, "show_descr", json_string(en && de ? de : json_string_value(json_object_get(it, "description_short"))));
+        json_object_set_new(
+            it, "show_descr",
+            json_string(en && de ? de
+                                 : json_string_value(json_object_get(it, "description_short"))));
         json_object_set_new(it, "descr_lang", json_string(en && !de ? "nl" : lang));
     }
     json_t *facets = json_object_get(res, "facets");
     json_t *fv = json_array();
-    json_array_append_new(fv, facet_view(r, json_object_get(facets, "organization"),
-                                         "organization", lang, "facet_organization"));
-    json_array_append_new(fv, facet_view(r, json_object_get(facets, "status"), "status", lang,
-                                         "facet_status"));
+    json_array_append_new(fv, facet_view(r, json_object_get(facets, "organization"), "organization",
+                                         lang, "facet_organization"));
+    json_array_append_new(
+        fv, facet_view(r, json_object_get(facets, "status"), "status", lang, "facet_status"));
     json_array_append_new(fv, facet_view(r, json_object_get(facets, "publication_category"),
                                          "publication_category", lang, "facet_pubcat"));
-    json_array_append_new(fv, facet_view(r, json_object_get(facets, "theme"), "theme", lang,
-                                         "facet_theme"));
-    json_array_append_new(fv, facet_view(r, json_object_get(facets, "is_ai"), "ai", lang,
-                                         "facet_ai"));
+    json_array_append_new(
+        fv, facet_view(r, json_object_get(facets, "theme"), "theme", lang, "facet_theme"));
+    json_array_append_new(fv,
+                          facet_view(r, json_object_get(facets, "is_ai"), "ai", lang, "facet_ai"));
     json_object_set_new(ctx, "facets", fv);
     /* Hidden inputs keep active filters when the search text changes. */
     json_t *hidden = json_array();
-    static const char *const keep[] = {"organization", "status", "publication_category", "theme",
-                                       "ai", "lang", NULL};
+    static const char *const keep[] = {
+        "organization", "status", "publication_category", "theme", "ai", "lang", NULL};
     for (const char *const *k = keep; *k; k++) {
         const char *v = ar_req_arg(r, *k);
         if (v && *v)
@@ -298,9 +300,10 @@ static json_t *value_view(const struct ar_field *f, json_t *v, json_t *ev, const
     /* Every view key is present (null when unused): template lookups fall through to
      * enclosing contexts for missing keys, and a nested row must never pick up its
      * parent's value. */
-    static const char *const keys[] = {"text", "html", "link", "email", "mailto", "list",
-                                       "links", "children", "is_list", "is_links",
-                                       "is_children", "value_lang", "empty", "empty_text", NULL};
+    static const char *const keys[] = {"text",    "html",       "link",        "email",
+                                       "mailto",  "list",       "links",       "children",
+                                       "is_list", "is_links",   "is_children", "value_lang",
+                                       "empty",   "empty_text", NULL};
     for (const char *const *k = keys; *k; k++)
         json_object_set_new(o, *k, json_null());
     if (!v) {
@@ -321,11 +324,14 @@ static json_t *value_view(const struct ar_field *f, json_t *v, json_t *ev, const
     case AR_FT_URL: json_object_set(o, "link", show); break;
     case AR_FT_EMAIL:
         json_object_set(o, "email", show);
-        json_object_set_new(o, "mailto", json_string(ar_arena_printf(r->arena, "mailto:%s", json_string_value(show))));
+        json_object_set_new(
+            o, "mailto",
+            json_string(ar_arena_printf(r->arena, "mailto:%s", json_string_value(show))));
         break;
     case AR_FT_BOOL:
-        json_object_set_new(o, "text", json_string(ar_tmpl_msg(r->app->tmpl, lang,
-                                                                json_is_true(show) ? "yes" : "no")));
+        json_object_set_new(
+            o, "text",
+            json_string(ar_tmpl_msg(r->app->tmpl, lang, json_is_true(show) ? "yes" : "no")));
         break;
     case AR_FT_ENUM_LIST:
     case AR_FT_STR_LIST:
@@ -342,8 +348,9 @@ static json_t *value_view(const struct ar_field *f, json_t *v, json_t *ev, const
         json_t *filled = json_array();
         size_t i;
         json_t *k;
-        json_array_foreach(kids, i, k) if (!json_is_true(json_object_get(k, "empty")))
-            json_array_append(filled, k);
+        json_array_foreach (kids, i, k)
+            if (!json_is_true(json_object_get(k, "empty")))
+                json_array_append(filled, k);
         json_object_set_new(o, "children", filled);
         json_object_set_new(o, "is_children", json_boolean(json_array_size(filled) > 0));
         json_decref(kids);
@@ -463,8 +470,7 @@ static void display_text(struct ar_buf *t, const json_t *v, int html, const char
     } else if (json_is_array(v)) {
         size_t i;
         json_t *it;
-        json_array_foreach(v, i, it)
-        {
+        json_array_foreach (v, i, it) {
             if (i)
                 ar_buf_puts(t, "; ");
             if (json_is_object(it) && json_object_get(it, "title")) {
@@ -522,8 +528,7 @@ static void h_history(struct ar_req *r)
     int en = strcmp(lang, "en") == 0;
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(diff, "changes"), i, c)
-    {
+    json_array_foreach (json_object_get(diff, "changes"), i, c) {
         json_object_set(c, "label", json_object_get(c, en ? "label_en" : "label_nl"));
         /* Render values as text: lists and objects as compact JSON. */
         static const char *const sides[] = {"before", "after"};
@@ -540,17 +545,16 @@ static void h_history(struct ar_req *r)
             ar_buf_free(&t);
         }
     }
-    json_array_foreach(versions, i, c)
-    {
+    json_array_foreach (versions, i, c) {
         long v = (long)json_integer_value(json_object_get(c, "version"));
         json_object_set_new(c, "from_selected", json_boolean(v == from));
         json_object_set_new(c, "to_selected", json_boolean(v == to));
     }
     json_t *rec = json_object_get(head, "record");
-    json_object_set_new(ctx, "title", json_string(ar_arena_printf(
-                                          r->arena, "%s — %s",
-                                          ar_tmpl_msg(r->app->tmpl, lang, "history"),
-                                          json_string_value(json_object_get(rec, "name")))));
+    json_object_set_new(
+        ctx, "title",
+        json_string(ar_arena_printf(r->arena, "%s — %s", ar_tmpl_msg(r->app->tmpl, lang, "history"),
+                                    json_string_value(json_object_get(rec, "name")))));
     json_object_set(ctx, "data", head);
     json_object_set(ctx, "versions", versions);
     json_object_set(ctx, "diff", diff);
@@ -570,7 +574,8 @@ static void h_orgs(struct ar_req *r)
         error_page(r, 503, "error_unavailable");
         goto out;
     }
-    json_object_set_new(ctx, "title", json_string(ar_tmpl_msg(r->app->tmpl, lang, "organisations")));
+    json_object_set_new(ctx, "title",
+                        json_string(ar_tmpl_msg(r->app->tmpl, lang, "organisations")));
     json_object_set(ctx, "organisations", orgs);
     render(r, 200, "organisations", ctx);
 out:
@@ -600,8 +605,8 @@ static void h_org(struct ar_req *r)
     json_object_set(ctx, "title", json_object_get(org, "name"));
     json_object_set(ctx, "org", org);
     json_object_set(ctx, "data", res);
-    json_object_set_new(ctx, "search_href", json_string(ar_arena_printf(
-                                                r->arena, "/?organization=%s", r->params[0])));
+    json_object_set_new(ctx, "search_href",
+                        json_string(ar_arena_printf(r->arena, "/?organization=%s", r->params[0])));
     render(r, 200, "organisation", ctx);
 out:
     json_decref(org);
@@ -628,7 +633,8 @@ static void h_problem(struct ar_req *r)
     if (strcmp(msg, key) == 0) {
         error_page(r, 404, "error_not_found");
     } else {
-        json_object_set_new(ctx, "title", json_string(ar_arena_printf(r->arena, "/problems/%s", r->params[0])));
+        json_object_set_new(ctx, "title",
+                            json_string(ar_arena_printf(r->arena, "/problems/%s", r->params[0])));
         json_object_set_new(ctx, "message", json_string(msg));
         render(r, 200, "problem", ctx);
     }

@@ -144,7 +144,8 @@ static int parse(const char *start, const char **pp, const char *closing, struct
             return 0;
         }
         if (sigil == '#' || sigil == '^') {
-            struct node *sec = mk(sigil == '#' ? N_SECTION : N_INVERTED, t + 1, (size_t)(te - t - 1));
+            struct node *sec =
+                mk(sigil == '#' ? N_SECTION : N_INVERTED, t + 1, (size_t)(te - t - 1));
             *tail = sec;
             tail = &sec->next;
             if ((rc = parse(start, &p, sec->text, &sec->child, name, why, whylen)))
@@ -407,7 +408,9 @@ static int render(struct ctx *c, const struct node *n)
             if (json_is_array(v)) {
                 size_t i;
                 const json_t *item;
-                json_array_foreach(v, i, item) if ((rc = push_render(c, item, n->child))) break;
+                json_array_foreach (v, i, item)
+                    if ((rc = push_render(c, item, n->child)))
+                        break;
             } else {
                 rc = push_render(c, v, n->child);
             }

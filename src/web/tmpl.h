@@ -32,8 +32,8 @@ void ar_tmpl_free(struct ar_tmpl_set *set); /* accepts NULL */
 int ar_tmpl_render(const struct ar_tmpl_set *set, const char *name, const json_t *data,
                    struct ar_buf *out);
 /* Compile a single template from text (for tests); name is used in messages. */
-int ar_tmpl_compile_one(struct ar_tmpl_set *set, const char *name, const char *text,
-                        char *why, size_t whylen);
+int ar_tmpl_compile_one(struct ar_tmpl_set *set, const char *name, const char *text, char *why,
+                        size_t whylen);
 struct ar_tmpl_set *ar_tmpl_set_new(void);
 /* Look up a message in the catalog for lang ("nl" or "en"); returns key when absent. */
 const char *ar_tmpl_msg(const struct ar_tmpl_set *set, const char *lang, const char *key);

@@ -34,8 +34,7 @@ static void buf_html_escapes_all_five(void **state)
     ar_buf_init(&b, 0);
     const char *s = "<a href=\"x\">'&'</a>";
     ar_buf_html(&b, s, strlen(s));
-    assert_string_equal(ar_buf_cstr(&b),
-                        "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    assert_string_equal(ar_buf_cstr(&b), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     ar_buf_free(&b);
 }
 
@@ -102,11 +101,11 @@ static void utf8_validation(void **state)
 {
     (void)state;
     assert_true(ar_utf8_valid("Overheidsfinanciën", strlen("Overheidsfinanciën")));
-    assert_false(ar_utf8_valid("\xc3", 1));            /* truncated */
-    assert_false(ar_utf8_valid("\xc0\xaf", 2));        /* overlong */
-    assert_false(ar_utf8_valid("\xed\xa0\x80", 3));    /* surrogate */
+    assert_false(ar_utf8_valid("\xc3", 1));             /* truncated */
+    assert_false(ar_utf8_valid("\xc0\xaf", 2));         /* overlong */
+    assert_false(ar_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
     assert_false(ar_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
-    assert_false(ar_utf8_valid("a\0b", 3));            /* NUL */
+    assert_false(ar_utf8_valid("a\0b", 3));             /* NUL */
     assert_int_equal(ar_utf8_len("ëë", 4), 2);
 }
 

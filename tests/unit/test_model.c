@@ -38,8 +38,7 @@ static int has_problem(json_t *pr, const char *field, const char *rule)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(pr, i, p)
-    {
+    json_array_foreach (pr, i, p) {
         if (strcmp(json_string_value(json_object_get(p, "field")), field) == 0 &&
             strcmp(json_string_value(json_object_get(p, "rule")), rule) == 0)
             return 1;
@@ -69,7 +68,8 @@ static void valid_record_is_normalised(void **state)
 {
     (void)state;
     json_t *in = json_loads(VALID, 0, NULL), *out = NULL, *pr = json_array();
-    json_object_set_new(in, "goal", json_string("  <p onclick=\"x()\">Doel<script>alert(1)</script></p>  "));
+    json_object_set_new(in, "goal",
+                        json_string("  <p onclick=\"x()\">Doel<script>alert(1)</script></p>  "));
     json_object_set_new(in, "website", json_string(""));
     assert_int_equal(ar_record_validate(&out, in, pr), 0);
     assert_int_equal(json_array_size(pr), 0);
@@ -86,10 +86,10 @@ static void every_rule_is_named(void **state)
     (void)state;
     int rc;
     json_t *pr;
-#define CHECK(value, field, rule)                                                              \
-    pr = problems_of(value, &rc);                                                              \
-    assert_int_equal(rc, AR_EINVAL);                                                           \
-    assert_true(has_problem(pr, field, rule));                                                 \
+#define CHECK(value, field, rule)                                                                  \
+    pr = problems_of(value, &rc);                                                                  \
+    assert_int_equal(rc, AR_EINVAL);                                                               \
+    assert_true(has_problem(pr, field, rule));                                                     \
     json_decref(pr)
     CHECK(with("unknown", json_string("x")), "unknown", "unknown_field");
     CHECK(with("name", json_integer(3)), "name", "type");
@@ -108,8 +108,8 @@ static void every_rule_is_named(void **state)
     CHECK(with("website", json_string("javascript:alert(1)")), "website", "format");
     CHECK(with("lars", json_string("11136894")), "lars", "check_digit");
     CHECK(with("safeguards", json_pack("{s:s}", "is_ai", "yes")), "safeguards.is_ai", "type");
-    CHECK(with("safeguards", json_pack("{s:s}", "dpia_date", "2024-02-30")),
-          "safeguards.dpia_date", "format");
+    CHECK(with("safeguards", json_pack("{s:s}", "dpia_date", "2024-02-30")), "safeguards.dpia_date",
+          "format");
     CHECK(with("en", json_pack("{s:s}", "status", "In use")), "en.status", "unknown_field");
     CHECK(with("lawful_basis_grouping", json_pack("[{s:s}]", "link", "https://x.nl/")),
           "lawful_basis_grouping[0].title", "required");

@@ -29,7 +29,8 @@ static void escapes_everything(void **state)
 {
     (void)state;
     char *s = render_text("<p title=\"{{x}}\">{{x}}</p>", "{\"x\":\"<script>\\\"'&\"}");
-    assert_string_equal(s, "<p title=\"&lt;script&gt;&quot;&#39;&amp;\">&lt;script&gt;&quot;&#39;&amp;</p>");
+    assert_string_equal(
+        s, "<p title=\"&lt;script&gt;&quot;&#39;&amp;\">&lt;script&gt;&quot;&#39;&amp;</p>");
     free(s);
 }
 

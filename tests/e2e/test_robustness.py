@@ -1,0 +1,97 @@
+"""Hostile input against a real server: mutated JSON bodies, odd paths and query
+strings, oversized headers. Every answer is a 4xx with a problem+json body (or an HTML
+error page for site paths), nothing is stored, and the server keeps serving."""
+import json
+import os
+import random
+import socket
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Server  # noqa: E402
+
+SEED = {
+    "name": "Robuust", "description_short": "Korte omschrijving.", "organization": "Politie",
+    "status": "In gebruik", "contact_email": "a@b.nl", "publication_category": "Overige algoritmes",
+    "category": ["Recht"], "safeguards": {"is_ai": True}, "lawful_basis_grouping": [{"title": "x"}],
+}
+
+
+def mutate(rnd, data):
+    ops = [
+        lambda b: b[: rnd.randrange(len(b))],
+        lambda b: b[:i] + bytes([rnd.randrange(256)]) + b[i + 1:] if (i := rnd.randrange(len(b))) >= 0 else b,
+        lambda b: b.replace(b'"', b"", 1),
+        lambda b: b.replace(b":", b"::", 1),
+        lambda b: b"[" * rnd.randrange(1, 40) + b,
+        lambda b: b + b"\x00",
+        lambda b: b.replace(b"Robuust", "\u202e\ud800".encode("utf-8", "surrogatepass")),
+    ]
+    for _ in range(rnd.randrange(1, 4)):
+        data = rnd.choice(ops)(data) or b"{"
+    return data
+
+
+class Robustness(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(demo=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def total(self):
+        return self.srv.json("GET", "/api/v1/registrations?per_page=1")[2]["total"]
+
+    def test_mutated_bodies(self):
+        rnd = random.Random(1234)
+        before = self.total()
+        base = json.dumps(SEED).encode()
+        created = 0
+        for _ in range(400):
+            body = mutate(rnd, base)
+            st, hd, data = self.srv.request("POST", "/api/v1/registrations", raw=body,
+                                            headers={"Content-Type": "application/json"})
+            self.assertIn(st, (201, 400, 413, 422), body)
+            if st == 201:
+                created += 1
+            else:
+                self.assertEqual(hd["Content-Type"], "application/problem+json")
+                p = json.loads(data)
+                self.assertIn("title", p)
+        self.assertEqual(self.total(), before + created)
+
+    def test_odd_paths_and_queries(self):
+        rnd = random.Random(99)
+        paths = ["/api/v1/registrations/" + "9" * n for n in (0, 1, 7, 8, 9, 300)]
+        paths += ["/api/v1/registrations?page=" + p for p in ("-1", "0", "1e9", "x", "99999999999")]
+        paths += ["/api/v1/registrations?q=" + "%22" * 50, "/api/v1/registrations?q=%00",
+                  "/api/v1/registrations?q=NEAR(a%20b)", "/api/v1/registrations?q=*",
+                  "/registrations/10000016?version=0", "/registrations/10000016?version=x",
+                  "/?q=%C0%AF", "/?per_page=1000", "/static/../../etc/passwd",
+                  "/organisations/%2e%2e", "/api/v1/" + "a/" * 200]
+        for _ in range(100):
+            paths.append("/api/v1/registrations?" + "&".join(
+                "%s=%s" % (rnd.choice(["q", "status", "theme", "ai", "sort", "page", "x"]),
+                           "".join(rnd.choice("ab%20*\"'()-") for _ in range(rnd.randrange(8))))
+                for _ in range(rnd.randrange(1, 5))))
+        for p in paths:
+            st, hd, _ = self.srv.request("GET", p, token=False)
+            self.assertLess(st, 500, p)
+        self.assertEqual(self.srv.request("GET", "/api/v1")[0], 200)
+
+    def test_huge_headers_and_uri(self):
+        s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=10)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100000 + b"\r\n\r\n")
+        reply = s.recv(100)
+        s.close()
+        self.assertRegex(reply, rb"^HTTP/1\.1 4\d\d")
+        st, hd, _ = self.srv.request("GET", "/?q=" + "a" * 5000, token=False)
+        self.assertIn(st, (400, 414))
+        self.assertEqual(self.srv.request("GET", "/api/v1")[0], 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
