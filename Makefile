@@ -43,47 +43,57 @@ $(BUILD)/embed: tools/embed.c
 	$(CC) -O1 -o $@ $<
 
 $(BUILD)/assets.c: $(BUILD)/embed $(ASSET_FILES) $(NODE_CSS)
-	$(BUILD)/embed $@ $(ASSET_ARGS)
+	@echo "  EMBED   $@"
+	@$(BUILD)/embed $@ $(ASSET_ARGS)
 
 # Release objects
 $(BUILD)/rel/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(OPT) -Isrc $(CFLAGS_PK) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CSTD) $(WARN) $(OPT) -Isrc $(CFLAGS_PK) -MMD -MP -c -o $@ $<
 $(BUILD)/rel/assets.o: $(BUILD)/assets.c
-	$(CC) $(CSTD) -O0 -Isrc -c -o $@ $<
+	@$(CC) $(CSTD) -O0 -Isrc -c -o $@ $<
 
 # Sanitizer objects for the test build
 $(BUILD)/san/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc $(CFLAGS_PK) -MMD -MP -c -o $@ $<
+	@echo "  CC san  $<"
+	@$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc $(CFLAGS_PK) -MMD -MP -c -o $@ $<
 $(BUILD)/san/assets.o: $(BUILD)/assets.c
-	$(CC) $(CSTD) -O0 -Isrc -c -o $@ $<
+	@$(CC) $(CSTD) -O0 -Isrc -c -o $@ $<
 
 REL_OBJ := $(patsubst src/%.c,$(BUILD)/rel/%.o,$(LIB_SRC)) $(BUILD)/rel/assets.o
 SAN_OBJ := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRC)) $(BUILD)/san/assets.o
 
 $(BUILD)/algoreg: $(REL_OBJ) $(BUILD)/rel/cli/main.o
-	$(CC) $(OPT) -o $@ $^ $(LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(OPT) -o $@ $^ $(LIBS)
 
 $(BUILD)/algoreg-san: $(SAN_OBJ) $(BUILD)/san/cli/main.o
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 $(BUILD)/tests/%: tests/unit/%.c $(SAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Itests $(CFLAGS_PK) -o $@ $< $(SAN_OBJ) $(LIBS) -lcmocka
+	@echo "  TEST    $<"
+	@$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Itests $(CFLAGS_PK) -o $@ $< $(SAN_OBJ) $(LIBS) -lcmocka
 
-run: deps $(BUILD)/algoreg
+# The entry points install packages first, then build in a fresh make, so pkg-config
+# flags are read after the libraries exist on a new machine.
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/algoreg
 	@mkdir -p var
 	@test -f var/algoreg.db || $(BUILD)/algoreg init --db var/algoreg.db --demo
 	$(BUILD)/algoreg serve --db var/algoreg.db --listen 127.0.0.1:8080
 
-test: deps format-check $(BUILD)/algoreg $(BUILD)/algoreg-san $(UNIT_BINS)
+test: deps
+	@$(MAKE) --no-print-directory format-check $(BUILD)/algoreg $(BUILD)/algoreg-san $(UNIT_BINS)
 	@scripts/run-tests.sh
 
-bench: deps $(BUILD)/algoreg
+bench: deps
 	@scripts/bench.sh
 
 format-check:
