@@ -161,9 +161,25 @@ static json_t *facet_view(struct ar_req *r, json_t *facet, const char *param, co
                                         json_integer_value(json_object_get(f, "count")), "selected",
                                         sel, "href", home_href(r, param, sel ? "" : val)));
     }
-    json_t *out = json_pack("{s:s, s:s, s:o, s:b}", "param", param, "label",
-                            ar_tmpl_msg(r->app->tmpl, lang, label_key), "items", items, "active",
-                            cur && *cur);
+    /* Long lists (hundreds of organisations) show the ten largest and fold the rest
+     * into a <details> element, which needs no JavaScript. A selected value stays
+     * visible. */
+    json_t *more = json_array();
+    if (json_array_size(items) > 12) {
+        json_t *first = json_array();
+        size_t i2;
+        json_t *it2;
+        json_array_foreach (items, i2, it2) {
+            int sel = json_is_true(json_object_get(it2, "selected"));
+            json_array_append(i2 < 10 || sel ? first : more, it2);
+        }
+        json_decref(items);
+        items = first;
+    }
+    json_t *out =
+        json_pack("{s:s, s:s, s:o, s:b, s:o, s:I}", "param", param, "label",
+                  ar_tmpl_msg(r->app->tmpl, lang, label_key), "items", items, "active", cur && *cur,
+                  "more", more, "more_count", (json_int_t)json_array_size(more));
     if (cur && *cur)
         json_object_set_new(out, "clear_href", json_string(home_href(r, param, "")));
     return out;

@@ -1,14 +1,16 @@
 /* tmpl.c — compile templates to node trees once; render by walking them. */
 #include "web/tmpl.h"
 #include "base/assets.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "model/sanitize.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-enum kind { N_TEXT, N_VAR, N_SECTION, N_INVERTED, N_PARTIAL, N_T, N_RICH, N_SNIP, N_URL };
+enum kind { N_TEXT, N_VAR, N_SECTION, N_INVERTED, N_PARTIAL, N_T, N_RICH, N_SNIP, N_URL, N_DATE };
 
 struct node {
     enum kind kind;
@@ -163,7 +165,8 @@ static int parse(const char *start, const char **pp, const char *closing, struct
         static const struct {
             const char *word;
             enum kind kind;
-        } helpers[] = {{"t ", N_T}, {"rich ", N_RICH}, {"snip ", N_SNIP}, {"url ", N_URL}};
+        } helpers[] = {
+            {"t ", N_T}, {"rich ", N_RICH}, {"snip ", N_SNIP}, {"url ", N_URL}, {"date ", N_DATE}};
         enum kind k = N_VAR;
         for (unsigned i = 0; i < sizeof helpers / sizeof helpers[0]; i++) {
             size_t l = strlen(helpers[i].word);
@@ -369,6 +372,26 @@ static int render(struct ctx *c, const struct node *n)
         case N_T: {
             const char *m = ar_tmpl_msg(c->set, c->lang, n->text);
             ar_buf_html(c->out, m, strlen(m));
+            break;
+        }
+        case N_DATE: {
+            /* RFC 3339 UTC as a readable date and time in the page's language. */
+            v = lookup(c, n->text);
+            time_t t;
+            if (!json_is_string(v) || ar_clock_parse(&t, json_string_value(v))) {
+                scalar(c->out, v);
+                break;
+            }
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+            if (c->lang && strcmp(c->lang, "en") == 0)
+                ar_buf_printf(c->out, "%d %s %d, %02d:%02d UTC", tm.tm_mday, mon[tm.tm_mon],
+                              tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+            else
+                ar_buf_printf(c->out, "%02d-%02d-%d %02d:%02d UTC", tm.tm_mday, tm.tm_mon + 1,
+                              tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
             break;
         }
         case N_URL:

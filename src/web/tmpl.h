@@ -14,6 +14,7 @@
  *   {{rich path}}       HTML sanitised at intake (model/sanitize.c); re-checked here
  *   {{snip path}}       escaped search snippet with its match markers as <mark>
  *   {{url path}}        percent-encoded for use inside a query string
+ *   {{date path}}       an RFC 3339 time as a readable UTC date in the page's language
  *   {{! comment }}                                                              */
 #ifndef AR_WEB_TMPL_H
 #define AR_WEB_TMPL_H
