@@ -1,5 +1,6 @@
 #!/bin/sh
-# deps.sh — install what algoreg needs on Debian 12, non-interactively, only when
+# deps.sh — install what algoreg needs on Debian 12 (libraries to build; Chromium, Python
+# and Go's x/mod for the tests), non-interactively, only when
 # something is missing: `apt-get update` once, then `apt-get install -y`. Then the
 # pinned npm packages (package-lock.json) when node_modules is absent or stale.
 # Usage: scripts/deps.sh [extra-debian-package ...]
@@ -7,7 +8,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-libgumbo-dev libcmocka-dev clang-format python3 curl chromium man-db $*"
+libgumbo-dev libcmocka-dev clang-format python3 curl chromium man-db
+golang-go golang-golang-x-mod-dev $*"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""

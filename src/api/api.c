@@ -9,6 +9,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "log/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,7 +286,7 @@ static void h_create(struct ar_req *r)
         ar_resp_problem(r, 422, "validation", "The request breaks the register's rules", NULL, pr);
         goto out;
     }
-    int rc = ar_registry_create(r->store, rec, who, note ? note : "Registered", pr, lars);
+    int rc = ar_ledger_create(r->store, rec, who, note ? note : "Registered", pr, lars);
     if (rc) {
         store_error(r, rc, pr);
         goto out;
@@ -324,8 +325,8 @@ static void h_update(struct ar_req *r)
         base = strtol(p, NULL, 10);
     }
     int version, changed;
-    int rc = ar_registry_update(r->store, id, rec, who, note ? note : "Updated", (int)base, pr,
-                                &version, &changed);
+    int rc = ar_ledger_update(r->store, id, rec, who, note ? note : "Updated", (int)base, pr,
+                              &version, &changed);
     if (rc) {
         store_error(r, rc, pr);
         goto out;
@@ -381,6 +382,10 @@ static void get_version(struct ar_req *r, const char *id, int version)
         json_decref(pr);
         return;
     }
+    uint64_t leaf;
+    if (ar_store_log_index_of(r->store, id,
+                              (int)json_integer_value(json_object_get(out, "version")), &leaf) == 0)
+        json_object_set_new(out, "log", json_pack("{s:I}", "index", (json_int_t)leaf));
     char *etag = ar_arena_printf(r->arena, "\"%lld\"",
                                  (long long)json_integer_value(json_object_get(out, "version")));
     ar_req_header(r, "ETag", etag);

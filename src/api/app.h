@@ -6,6 +6,7 @@
 #include "http/req.h"
 
 struct ar_tmpl_set;
+struct ar_log_signer;
 
 struct ar_token {
     const char *name;       /* recorded as the author of versions written with it */
@@ -17,12 +18,14 @@ struct ar_app {
     struct ar_tmpl_set *tmpl;
     struct ar_token tokens[16];
     int ntokens;
-    const char *base_url; /* for absolute links in the OpenAPI servers list */
+    const char *base_url;               /* for absolute links in the OpenAPI servers list */
+    const struct ar_log_signer *signer; /* signs the log's checkpoints */
 };
 
 /* Route tables (NULL method ends). */
 extern const struct ar_route ar_api_routes[];
 extern const struct ar_route ar_web_routes[];
+extern const struct ar_route ar_log_routes[];
 
 /* 404 for an unknown path: problem+json under /api/, an HTML page elsewhere. */
 void ar_api_not_found(struct ar_req *r);

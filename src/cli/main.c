@@ -10,6 +10,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "log/log.h"
 #include "store/store.h"
 #include "web/tmpl.h"
 
@@ -45,16 +46,20 @@ static const char *usage_main =
 static const char *usage_init =
     "usage: algoreg init --db PATH [--demo]\n"
     "Create the SQLite database at PATH (running migrations on an existing one) and, when\n"
-    "absent, the token file PATH.tokens (mode 0600) with one write token for the API.\n"
+    "absent, the token file PATH.tokens (mode 0600) with one write token for the API and\n"
+    "the transparency log's Ed25519 signing key PATH.key (mode 0600).\n"
     "  --db PATH   database file\n"
     "  --demo      load demonstration registrations (police and public prosecutor)\n";
 static const char *usage_serve =
     "usage: algoreg serve --db PATH [--listen ADDR:PORT] [--tokens FILE] [--threads N]\n"
+    "                     [--origin NAME]\n"
     "Serve the register over HTTP until SIGINT or SIGTERM.\n"
     "  --db PATH          database file (created by algoreg init)\n"
     "  --listen ADDR:PORT address to listen on (default 127.0.0.1:8080)\n"
     "  --tokens FILE      API write tokens, NAME:TOKEN per line (default PATH.tokens)\n"
-    "  --threads N        worker threads (default: one per core)\n";
+    "  --threads N        worker threads (default: one per core)\n"
+    "  --origin NAME      the log's origin line in checkpoints (default localhost/algoreg,\n"
+    "                     or ALGOREG_LOG_ORIGIN); the signing key is PATH.key\n";
 static const char *usage_import =
     "usage: algoreg import --db PATH [--author NAME] [--strict] FILE|-\n"
     "Read one record per line (JSON). A record whose lars exists, or whose organisation\n"
@@ -95,7 +100,7 @@ static const struct option common_opts[] = {
 };
 
 struct opts {
-    const char *db, *listen, *tokens, *author;
+    const char *db, *listen, *tokens, *author, *origin;
     int demo, threads, strict, version, json, help;
 };
 
@@ -123,6 +128,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'a': o->author = optarg; break;
         case 's': o->strict = 1; break;
         case 'j': o->json = 1; break;
+        case 'o': o->origin = optarg; break;
         case 'n':
             o->threads = (int)strtol(optarg, &end, 10);
             if (*end || o->threads < 1 || o->threads > 64) {
@@ -203,7 +209,7 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
             ar_problem_add(problems, "", "max_length", "line longer than 1 MiB");
         } else if (ar_json_parse(&rec, line, (size_t)n, NULL, why, sizeof why)) {
             ar_problem_add(problems, "", "json", "%s", why);
-        } else if (ar_registry_upsert(s, rec, author, "Imported", problems, lars, &outcome)) {
+        } else if (ar_ledger_upsert(s, rec, author, "Imported", problems, lars, &outcome)) {
             if (!json_array_size(problems))
                 ar_problem_add(problems, "", "store", "could not be stored");
         }
@@ -294,6 +300,15 @@ static int cmd_init(int argc, char **argv)
         close(fd);
         fprintf(stderr, "algoreg: API token for 'admin' written to %s\n", tokpath);
     }
+    char keypath[4096];
+    snprintf(keypath, sizeof keypath, "%s.key", o.db);
+    int krc = ar_log_key_create(keypath);
+    if (krc == 0) {
+        fprintf(stderr, "algoreg: log signing key written to %s\n", keypath);
+    } else if (krc != AR_ECONFLICT) {
+        die("init: cannot write the log signing key %s", keypath);
+        goto out;
+    }
     if (o.demo) {
         long long n = 0;
         ar_store_count(s, &n);
@@ -315,9 +330,10 @@ static int cmd_serve(int argc, char **argv)
     struct opts o;
     struct ar_store *s = NULL;
     struct ar_app app = {0};
+    struct ar_log_signer signer;
     char *tokens = NULL;
     int rc = 1;
-    if (parse_opts(argc, argv, &o, "dhltn"))
+    if (parse_opts(argc, argv, &o, "dhltno"))
         return 2;
     if (o.help) {
         fputs(usage_serve, stdout);
@@ -361,6 +377,12 @@ static int cmd_serve(int argc, char **argv)
         die("%s", "serve: ALGOREG_API_TOKENS must be NAME:TOKEN[,NAME:TOKEN]");
         goto out;
     }
+    char keypath[4096];
+    snprintf(keypath, sizeof keypath, "%s.key", o.db);
+    const char *origin = o.origin ? o.origin : getenv("ALGOREG_LOG_ORIGIN");
+    if (ar_log_signer_load(&signer, keypath, origin))
+        goto out; /* the log module printed why */
+    app.signer = &signer;
     if (ar_tmpl_load(&app.tmpl)) {
         die("%s", "serve: templates failed to compile");
         goto out;
@@ -371,6 +393,7 @@ out:
     for (int i = 0; i < app.ntokens; i++)
         free((char *)app.tokens[i].name);
     free(tokens);
+    sodium_memzero(&signer, sizeof signer);
     return rc;
 }
 
@@ -520,8 +543,8 @@ int main(int argc, char **argv)
         return cmd_show(argc, argv);
     if (strcmp(cmd, "routes") == 0) {
         /* The router's own table, for tests that check the OpenAPI document. */
-        const struct ar_route *tables[] = {ar_api_routes, ar_web_routes};
-        for (unsigned t = 0; t < 2; t++)
+        const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_web_routes};
+        for (unsigned t = 0; t < 3; t++)
             for (const struct ar_route *r = tables[t]; r->method; r++)
                 printf("%s %s\t%s\n", r->method, r->pattern, r->summary);
         return 0;

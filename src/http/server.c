@@ -49,6 +49,15 @@ static struct ar_store *worker_store(void)
 static int match(const char *pattern, const char *path, struct ar_req *r)
 {
     r->nparams = 0;
+    /* A pattern ending in a slash and star matches anything below that prefix; the rest
+     * is the one parameter. */
+    size_t pl0 = strlen(pattern);
+    if (pl0 >= 2 && strcmp(pattern + pl0 - 2, "/*") == 0) {
+        if (strncmp(path, pattern, pl0 - 1) != 0 || !path[pl0 - 1])
+            return 0;
+        r->params[r->nparams++] = ar_arena_strdup(r->arena, path + pl0 - 1);
+        return 1;
+    }
     while (*pattern && *path) {
         if (*pattern != '/' || *path != '/')
             return 0;
@@ -70,9 +79,9 @@ static int match(const char *pattern, const char *path, struct ar_req *r)
 
 void ar_server_dispatch(struct ar_req *r)
 {
-    const struct ar_route *tables[] = {ar_api_routes, ar_web_routes};
+    const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_web_routes};
     int path_matched = 0;
-    for (unsigned t = 0; t < 2; t++) {
+    for (unsigned t = 0; t < 3; t++) {
         for (const struct ar_route *rt = tables[t]; rt->method; rt++) {
             if (!match(rt->pattern, r->path, r))
                 continue;

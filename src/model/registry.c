@@ -7,6 +7,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,8 +77,19 @@ static int check_meta(const char *author, const char *note, json_t *problems)
     return 0;
 }
 
+static void fill_info(struct ar_version_info *info, int version, const struct prepared *p)
+{
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    if (!info)
+        return;
+    info->version = version;
+    snprintf(info->created, sizeof info->created, "%s", p->created);
+    crypto_hash_sha256(digest, (const uint8_t *)p->doc, strlen(p->doc));
+    sodium_bin2hex(info->sha256, sizeof info->sha256, digest, sizeof digest);
+}
+
 int ar_registry_create(struct ar_store *s, const json_t *in, const char *author, const char *note,
-                       json_t *problems, char lars_out[9])
+                       json_t *problems, char lars_out[9], struct ar_version_info *info)
 {
     json_t *rec = NULL;
     struct prepared p;
@@ -116,6 +128,7 @@ int ar_registry_create(struct ar_store *s, const json_t *in, const char *author,
         goto out;
     in_tx = 0;
     memcpy(lars_out, lars, 9);
+    fill_info(info, 1, &p);
 out:
     if (in_tx)
         ar_store_rollback(s);
@@ -127,7 +140,7 @@ out:
 
 int ar_registry_update(struct ar_store *s, const char *lars, const json_t *in, const char *author,
                        const char *note, int base_version, json_t *problems, int *version_out,
-                       int *changed)
+                       int *changed, struct ar_version_info *info)
 {
     json_t *rec = NULL, *cur = NULL, *curdoc = NULL;
     struct prepared p;
@@ -177,6 +190,7 @@ int ar_registry_update(struct ar_store *s, const char *lars, const json_t *in, c
         goto out;
     in_tx = 0;
     *changed = 1;
+    fill_info(info, *version_out, &p);
 out:
     if (in_tx)
         ar_store_rollback(s);
@@ -189,7 +203,8 @@ out:
 }
 
 int ar_registry_upsert(struct ar_store *s, const json_t *in, const char *author, const char *note,
-                       json_t *problems, char lars_out[9], const char **outcome)
+                       json_t *problems, char lars_out[9], const char **outcome,
+                       struct ar_version_info *info)
 {
     char lars[9] = {0};
     json_t *cur = NULL;
@@ -203,12 +218,12 @@ int ar_registry_upsert(struct ar_store *s, const json_t *in, const char *author,
         lars[0] = '\0';
     json_decref(cur);
     if (!lars[0]) {
-        rc = ar_registry_create(s, in, author, note, problems, lars_out);
+        rc = ar_registry_create(s, in, author, note, problems, lars_out, info);
         *outcome = "created";
         return rc;
     }
     int version, changed;
-    rc = ar_registry_update(s, lars, in, author, note, 0, problems, &version, &changed);
+    rc = ar_registry_update(s, lars, in, author, note, 0, problems, &version, &changed, info);
     memcpy(lars_out, lars, 9);
     *outcome = changed ? "updated" : "unchanged";
     return rc;

@@ -25,7 +25,8 @@ enum {
     ST_THEME_INSERT,
     ST_FTS_INSERT,
     ST_STAMP,
-    ST_COUNT
+    ST_EXTRA, /* first of the slots for ar_sqlite_cached() */
+    ST_COUNT = ST_EXTRA + 16
 };
 
 static const char *const sql_text[ST_COUNT] = {
@@ -62,6 +63,19 @@ struct ar_store {
 sqlite3 *ar_sqlite_db(struct ar_store *s)
 {
     return s->db;
+}
+
+sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql)
+{
+    sqlite3_stmt **st = &s->st[ST_EXTRA + slot];
+    if (!*st &&
+        sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "algoreg: store: prepare: %s\n", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    sqlite3_reset(*st);
+    sqlite3_clear_bindings(*st);
+    return *st;
 }
 
 static int fail(struct ar_store *s, const char *what)

@@ -7,5 +7,16 @@
 #include "store/store.h"
 
 sqlite3 *ar_sqlite_db(struct ar_store *s);
+/* A prepared statement kept for the connection's life in one of 16 slots; reset and
+ * unbound on every call. Each slot must always be used with the same SQL. */
+sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql);
+
+enum {
+    SLOT_LOG_SIZE,
+    SLOT_LOG_APPEND,
+    SLOT_LOG_HASH_PUT,
+    SLOT_LOG_HASH_GET0,
+    SLOT_LOG_HASH_GET,
+};
 
 #endif

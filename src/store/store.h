@@ -97,6 +97,30 @@ int ar_store_stamp(struct ar_store *s, long long *out);
 /* Number of registrations. */
 int ar_store_count(struct ar_store *s, long long *out);
 
+/* ---- transparency log rows (algorithms in src/log) -------------------------------- */
+
+#include <stdint.h>
+struct ar_buf;
+
+int ar_store_log_size(struct ar_store *s, uint64_t *out);
+/* Leaf index must be the current size; lars/version link a registration version. */
+int ar_store_log_append(struct ar_store *s, uint64_t index, const void *data, size_t len,
+                        const uint8_t hash[32], const char *lars, int version, const char *created);
+int ar_store_log_hash_put(struct ar_store *s, unsigned level, uint64_t index,
+                          const uint8_t hash[32]);
+/* Complete-subtree hash; level 0 is the leaf hash. AR_ENOTFOUND when absent. */
+int ar_store_log_hash_get(struct ar_store *s, unsigned level, uint64_t index, uint8_t out[32]);
+/* count consecutive hashes of one level, appended to out (a tile's bytes). */
+int ar_store_log_hashes(struct ar_store *s, unsigned level, uint64_t first, uint64_t count,
+                        struct ar_buf *out);
+/* count consecutive leaves as a tlog-tiles entry bundle, appended to out. */
+int ar_store_log_leaves(struct ar_store *s, uint64_t first, uint64_t count, struct ar_buf *out);
+int ar_store_log_index_of(struct ar_store *s, const char *lars, int version, uint64_t *out);
+/* Latest signed checkpoint (*note malloc'd); AR_ENOTFOUND before the first. */
+int ar_store_checkpoint_latest(struct ar_store *s, uint64_t *size, char **note);
+int ar_store_checkpoint_put(struct ar_store *s, uint64_t size, const char *note,
+                            const char *created);
+
 /* Slug for an organisation name: lowercase ASCII letters, digits and dashes. */
 void ar_store_slugify(char *out, size_t n, const char *name);
 

@@ -243,7 +243,11 @@ class Api(unittest.TestCase):
             if method != "GET":
                 continue
             p = path.replace("{id}", "10000016").replace("{version}", "1").replace(
-                "{slug}", "politie")
+                "{slug}", "politie").replace("{index}", "0")
+            if p.endswith("/inclusion"):
+                p += "?index=0"
+            elif p.endswith("/consistency"):
+                p += "?from=1"
             st, hd, _ = srv.request("GET", p)
             self.assertEqual(st, 200, p)
         # the Record schema names exactly the fields of the record model

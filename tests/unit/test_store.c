@@ -53,19 +53,21 @@ static void versions_are_appended_never_overwritten(void **state)
     struct ar_store *s = *state;
     json_t *pr = json_array(), *rec = record("Systeem A", "Politie", "In gebruik");
     char id[9];
-    assert_int_equal(ar_registry_create(s, rec, "tester", "eerste", pr, id), 0);
+    assert_int_equal(ar_registry_create(s, rec, "tester", "eerste", pr, id, NULL), 0);
     json_object_set_new(rec, "name", json_string("Systeem A2"));
     int v, changed;
-    assert_int_equal(ar_registry_update(s, id, rec, "tester", "tweede", 1, pr, &v, &changed), 0);
+    assert_int_equal(ar_registry_update(s, id, rec, "tester", "tweede", 1, pr, &v, &changed, NULL),
+                     0);
     assert_int_equal(v, 2);
     assert_true(changed);
     /* Same content again: no new version. */
-    assert_int_equal(ar_registry_update(s, id, rec, "tester", "zelfde", 0, pr, &v, &changed), 0);
+    assert_int_equal(ar_registry_update(s, id, rec, "tester", "zelfde", 0, pr, &v, &changed, NULL),
+                     0);
     assert_int_equal(v, 2);
     assert_false(changed);
     /* Stale base version: conflict, nothing written. */
     json_object_set_new(rec, "name", json_string("Systeem A3"));
-    assert_int_equal(ar_registry_update(s, id, rec, "tester", "oud", 1, pr, &v, &changed),
+    assert_int_equal(ar_registry_update(s, id, rec, "tester", "oud", 1, pr, &v, &changed, NULL),
                      AR_ECONFLICT);
     json_t *one = NULL;
     assert_int_equal(ar_registry_get(s, id, 1, &one), 0);
@@ -86,7 +88,7 @@ static void schema_forbids_changing_versions(void **state)
     struct ar_store *s = *state;
     json_t *pr = json_array(), *rec = record("Vast", "Politie", "In gebruik");
     char id[9];
-    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id), 0);
+    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id, NULL), 0);
     json_decref(rec);
     json_decref(pr);
     sqlite3 *db;
@@ -106,7 +108,7 @@ static void rejected_write_leaves_nothing(void **state)
     assert_int_equal(ar_store_count(s, &before), 0);
     json_t *pr = json_array(), *rec = record("", "Politie", "Kapot");
     char id[9];
-    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id), AR_EINVAL);
+    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id, NULL), AR_EINVAL);
     assert_true(json_array_size(pr) >= 2); /* name required and status invalid, both */
     assert_int_equal(ar_store_count(s, &after), 0);
     assert_true(before == after);
@@ -115,8 +117,8 @@ static void rejected_write_leaves_nothing(void **state)
     rec = record("Dubbel", "Politie", "In gebruik");
     json_object_set_new(rec, "lars", json_string("11136893"));
     json_array_clear(pr);
-    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id), 0);
-    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id), AR_ECONFLICT);
+    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id, NULL), 0);
+    assert_int_equal(ar_registry_create(s, rec, "tester", NULL, pr, id, NULL), AR_ECONFLICT);
     json_decref(rec);
     json_decref(pr);
 }
@@ -131,7 +133,7 @@ static void search_filters_and_counts(void **state)
         char name[40];
         snprintf(name, sizeof name, "Zoeksysteem %d", i);
         json_t *rec = record(name, orgs[i % 2], i < 10 ? "In ontwikkeling" : "In gebruik");
-        assert_int_equal(ar_registry_create(s, rec, "t", NULL, pr, id), 0);
+        assert_int_equal(ar_registry_create(s, rec, "t", NULL, pr, id, NULL), 0);
         json_decref(rec);
     }
     struct ar_query q = {.q = "zoeksysteem", .is_ai = -1, .page = 1, .per_page = 10};
@@ -169,7 +171,7 @@ static void nested_transactions_undo_one_part(void **state)
     json_t *pr = json_array(), *rec = record("Binnen", "Politie", "In gebruik");
     char id[9];
     assert_int_equal(ar_store_begin(s), 0);
-    assert_int_equal(ar_registry_create(s, rec, "t", NULL, pr, id), 0);
+    assert_int_equal(ar_registry_create(s, rec, "t", NULL, pr, id, NULL), 0);
     ar_store_rollback(s);
     ar_store_count(s, &after);
     assert_true(after == before);
