@@ -11,7 +11,7 @@ OPT       ?= -O2 -g
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BUILD     := build
-SRC_DIRS  := base json store model log http api web cli
+SRC_DIRS  := base json store model log exception http api web cli
 LIB_SRC   := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 MAIN_SRC  := src/cli/main.c
 

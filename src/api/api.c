@@ -9,6 +9,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "exception/exception.h"
 #include "log/log.h"
 
 #include <stdio.h>
@@ -164,10 +165,11 @@ static int unwrap(json_t *body, json_t **rec, const char **note, long *base, jso
     const char *k;
     json_t *v;
     json_object_foreach (body, k, v) {
-        if (strcmp(k, "record") && strcmp(k, "change_note") && strcmp(k, "base_version"))
+        if (strcmp(k, "record") && strcmp(k, "change_note") && strcmp(k, "base_version") &&
+            strcmp(k, "withhold"))
             ar_problem_add(problems, k, "unknown_field",
                            "%s is not a member of a write envelope (record, change_note,"
-                           " base_version)",
+                           " base_version, withhold)",
                            k);
     }
     json_t *n = json_object_get(body, "change_note");
@@ -273,6 +275,8 @@ out:
     json_decref(pr);
 }
 
+static void get_version(struct ar_req *r, const char *id, int version);
+
 static void h_create(struct ar_req *r)
 {
     const char *who = require_token(r);
@@ -286,18 +290,28 @@ static void h_create(struct ar_req *r)
         ar_resp_problem(r, 422, "validation", "The request breaks the register's rules", NULL, pr);
         goto out;
     }
-    int rc = ar_ledger_create(r->store, rec, who, note ? note : "Registered", pr, lars);
+    json_t *withhold = json_object_get(body, "withhold");
+    int rc;
+    if (withhold && rec != body && (!r->app->seal || !r->app->exception)) {
+        ar_resp_problem(r, 503, "unavailable", "Service unavailable",
+                        "the exception is not configured on this server", NULL);
+        goto out;
+    }
+    if (withhold && rec != body)
+        rc = ar_exception_create(r->store, r->app->seal, r->app->exception, rec, withhold, who,
+                                 note ? note : "Registered (withheld)", pr, lars);
+    else
+        rc = ar_ledger_create(r->store, rec, who, note ? note : "Registered", pr, lars);
     if (rc) {
         store_error(r, rc, pr);
         goto out;
     }
-    if ((rc = ar_registry_get(r->store, lars, 0, &out))) {
-        store_error(r, rc, pr);
-        goto out;
+    /* The same view as GET, withholding and log position included. */
+    get_version(r, ar_arena_strdup(r->arena, lars), 0);
+    if (r->status == 200) {
+        r->status = 201;
+        ar_req_header(r, "Location", ar_arena_printf(r->arena, "/api/v1/registrations/%s", lars));
     }
-    ar_req_header(r, "Location", ar_arena_printf(r->arena, "/api/v1/registrations/%s", lars));
-    ar_req_header(r, "ETag", ar_arena_printf(r->arena, "\"1\""));
-    ar_resp_json(r, 201, out);
 out:
     json_decref(out);
     json_decref(body);
@@ -324,6 +338,18 @@ static void h_update(struct ar_req *r)
             p++;
         base = strtol(p, NULL, 10);
     }
+    json_t *wh = NULL;
+    if (ar_exception_public(r->store, id, &wh) == 0 &&
+        strcmp(json_string_value(json_object_get(wh, "state")), "withheld") == 0) {
+        json_decref(wh);
+        ar_problem_add(pr, "id", "withheld",
+                       "registration %s is withheld: it changes when it is published (at the end"
+                       " date or when the investigation is closed)",
+                       id);
+        ar_resp_problem(r, 409, "conflict", "Conflict", NULL, pr);
+        goto out;
+    }
+    json_decref(wh);
     int version, changed;
     int rc = ar_ledger_update(r->store, id, rec, who, note ? note : "Updated", (int)base, pr,
                               &version, &changed);
@@ -382,6 +408,9 @@ static void get_version(struct ar_req *r, const char *id, int version)
         json_decref(pr);
         return;
     }
+    json_t *wh = NULL;
+    if (ar_exception_public(r->store, id, &wh) == 0)
+        json_object_set_new(out, "withholding", wh);
     uint64_t leaf;
     if (ar_store_log_index_of(r->store, id,
                               (int)json_integer_value(json_object_get(out, "version")), &leaf) == 0)

@@ -21,9 +21,27 @@ static int add_one(struct ar_app *app, const char *entry, size_t n)
         return AR_EINVAL;
     }
     struct ar_token *t = &app->tokens[app->ntokens++];
+    size_t tlen = n - (size_t)(colon - entry) - 1;
+    const char *role = memchr(colon + 1, ':', tlen);
+    t->supervisor = 0;
+    if (role) {
+        size_t rlen = tlen - (size_t)(role - colon - 1) - 1;
+        if (rlen == 10 && memcmp(role + 1, "supervisor", 10) == 0) {
+            t->supervisor = 1;
+        } else if (!(rlen == 10 && memcmp(role + 1, "registrant", 10) == 0)) {
+            fprintf(stderr, "algoreg: a token's role is registrant or supervisor\n");
+            app->ntokens--;
+            return AR_EINVAL;
+        }
+        tlen = (size_t)(role - colon - 1);
+    }
+    if (tlen < 16) {
+        fprintf(stderr, "algoreg: tokens must be at least 16 characters\n");
+        app->ntokens--;
+        return AR_EINVAL;
+    }
     t->name = ar_xstrndup(entry, (size_t)(colon - entry));
-    crypto_generichash(t->hash, sizeof t->hash, (const unsigned char *)colon + 1,
-                       n - (size_t)(colon - entry) - 1, NULL, 0);
+    crypto_generichash(t->hash, sizeof t->hash, (const unsigned char *)colon + 1, tlen, NULL, 0);
     return 0;
 }
 
@@ -45,6 +63,26 @@ int ar_app_add_tokens(struct ar_app *app, const char *spec)
             p++;
     }
     return 0;
+}
+
+static const struct ar_token *find_token(const struct ar_app *app, const char *authorization)
+{
+    if (!authorization || strncmp(authorization, "Bearer ", 7) != 0)
+        return NULL;
+    const char *tok = authorization + 7;
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)tok, strlen(tok), NULL, 0);
+    const struct ar_token *who = NULL;
+    for (int i = 0; i < app->ntokens; i++)
+        if (sodium_memcmp(h, app->tokens[i].hash, sizeof h) == 0)
+            who = &app->tokens[i];
+    return who;
+}
+
+const char *ar_app_auth_supervisor(const struct ar_app *app, const char *authorization)
+{
+    const struct ar_token *t = find_token(app, authorization);
+    return t && t->supervisor ? t->name : NULL;
 }
 
 const char *ar_app_auth(const struct ar_app *app, const char *authorization)

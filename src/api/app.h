@@ -7,10 +7,13 @@
 
 struct ar_tmpl_set;
 struct ar_log_signer;
+struct ar_seal_key;
+struct ar_exception_cfg;
 
 struct ar_token {
     const char *name;       /* recorded as the author of versions written with it */
     unsigned char hash[32]; /* BLAKE2b of the token; the token itself is not kept */
+    int supervisor;         /* NAME:TOKEN:supervisor — decides extensions, reads sealed content */
 };
 
 struct ar_app {
@@ -20,21 +23,27 @@ struct ar_app {
     int ntokens;
     const char *base_url;               /* for absolute links in the OpenAPI servers list */
     const struct ar_log_signer *signer; /* signs the log's checkpoints */
+    const struct ar_seal_key *seal;     /* seals withheld content */
+    struct ar_exception_cfg *exception; /* limits of the exception */
 };
 
 /* Route tables (NULL method ends). */
 extern const struct ar_route ar_api_routes[];
 extern const struct ar_route ar_web_routes[];
 extern const struct ar_route ar_log_routes[];
+extern const struct ar_route ar_exception_routes[];
 
 /* 404 for an unknown path: problem+json under /api/, an HTML page elsewhere. */
 void ar_api_not_found(struct ar_req *r);
 void ar_web_not_found(struct ar_req *r);
 
-/* Parse "name:token,name2:token2" (or a file with one name:token per line) into app.
+/* Parse "name:token,name2:token2" (or a file with one name:token per line; a third
+ * part ":supervisor" marks a supervisor's token) into app.
  * Returns 0 or AR_EINVAL with a message on stderr. */
 int ar_app_add_tokens(struct ar_app *app, const char *spec);
 /* Author name for a valid "Bearer <token>" header, else NULL (constant-time compare). */
 const char *ar_app_auth(const struct ar_app *app, const char *authorization);
+/* The same, but only for a supervisor's token. */
+const char *ar_app_auth_supervisor(const struct ar_app *app, const char *authorization);
 
 #endif

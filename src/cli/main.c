@@ -10,6 +10,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "exception/exception.h"
 #include "log/log.h"
 #include "store/store.h"
 #include "web/tmpl.h"
@@ -38,6 +39,7 @@ static const char *usage_main =
     "  import   add or update registrations from JSON lines\n"
     "  export   write the latest version of every registration as JSON lines\n"
     "  show     print one registration\n"
+    "  tick     publish withheld registrations whose end date has come\n"
     "  version  print the version\n"
     "  routes   list the HTTP routes the server has\n"
     "\n"
@@ -46,8 +48,9 @@ static const char *usage_main =
 static const char *usage_init =
     "usage: algoreg init --db PATH [--demo]\n"
     "Create the SQLite database at PATH (running migrations on an existing one) and, when\n"
-    "absent, the token file PATH.tokens (mode 0600) with one write token for the API and\n"
-    "the transparency log's Ed25519 signing key PATH.key (mode 0600).\n"
+    "absent, the token file PATH.tokens (mode 0600) with one write token for the API, the\n"
+    "transparency log's Ed25519 signing key PATH.key and the key that seals withheld\n"
+    "content PATH.enc (both mode 0600).\n"
     "  --db PATH   database file\n"
     "  --demo      load demonstration registrations (police and public prosecutor)\n";
 static const char *usage_serve =
@@ -309,6 +312,15 @@ static int cmd_init(int argc, char **argv)
         die("init: cannot write the log signing key %s", keypath);
         goto out;
     }
+    char encpath[4096];
+    snprintf(encpath, sizeof encpath, "%s.enc", o.db);
+    krc = ar_seal_key_create(encpath);
+    if (krc == 0) {
+        fprintf(stderr, "algoreg: encryption key for withheld content written to %s\n", encpath);
+    } else if (krc != AR_ECONFLICT) {
+        die("init: cannot write the encryption key %s", encpath);
+        goto out;
+    }
     if (o.demo) {
         long long n = 0;
         ar_store_count(s, &n);
@@ -331,6 +343,8 @@ static int cmd_serve(int argc, char **argv)
     struct ar_store *s = NULL;
     struct ar_app app = {0};
     struct ar_log_signer signer;
+    struct ar_seal_key seal;
+    struct ar_exception_cfg excfg = ar_exception_defaults;
     char *tokens = NULL;
     int rc = 1;
     if (parse_opts(argc, argv, &o, "dhltno"))
@@ -383,6 +397,12 @@ static int cmd_serve(int argc, char **argv)
     if (ar_log_signer_load(&signer, keypath, origin))
         goto out; /* the log module printed why */
     app.signer = &signer;
+    char encpath[4096];
+    snprintf(encpath, sizeof encpath, "%s.enc", o.db);
+    if (ar_seal_key_load(&seal, encpath))
+        goto out; /* the exception module printed why */
+    app.seal = &seal;
+    app.exception = &excfg;
     if (ar_tmpl_load(&app.tmpl)) {
         die("%s", "serve: templates failed to compile");
         goto out;
@@ -394,6 +414,44 @@ out:
         free((char *)app.tokens[i].name);
     free(tokens);
     sodium_memzero(&signer, sizeof signer);
+    sodium_memzero(&seal, sizeof seal);
+    return rc;
+}
+
+static const char *usage_tick =
+    "usage: algoreg tick --db PATH\n"
+    "Publish every withheld registration whose end date has come (for cron; the server\n"
+    "also does this by itself). Prints how many were published.\n";
+
+static int cmd_tick(int argc, char **argv)
+{
+    struct opts o;
+    struct ar_store *s = NULL;
+    struct ar_seal_key seal;
+    int rc = 1, n = 0;
+    if (parse_opts(argc, argv, &o, "dh"))
+        return 2;
+    if (o.help) {
+        fputs(usage_tick, stdout);
+        return 0;
+    }
+    if (!o.db)
+        return die("%s", "tick: --db PATH is required");
+    char encpath[4096];
+    snprintf(encpath, sizeof encpath, "%s.enc", o.db);
+    if (ar_seal_key_load(&seal, encpath))
+        return 1;
+    if (ar_store_open(&s, o.db, 0))
+        goto out;
+    if (ar_exception_tick(s, &seal, &n)) {
+        die("%s", "tick: publishing failed; nothing half-done, run it again");
+        goto out;
+    }
+    printf("published %d\n", n);
+    rc = 0;
+out:
+    sodium_memzero(&seal, sizeof seal);
+    ar_store_close(s);
     return rc;
 }
 
@@ -541,10 +599,13 @@ int main(int argc, char **argv)
         return cmd_export(argc, argv);
     if (strcmp(cmd, "show") == 0)
         return cmd_show(argc, argv);
+    if (strcmp(cmd, "tick") == 0)
+        return cmd_tick(argc, argv);
     if (strcmp(cmd, "routes") == 0) {
         /* The router's own table, for tests that check the OpenAPI document. */
-        const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_web_routes};
-        for (unsigned t = 0; t < 3; t++)
+        const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_exception_routes,
+                                           ar_web_routes};
+        for (unsigned t = 0; t < 4; t++)
             for (const struct ar_route *r = tables[t]; r->method; r++)
                 printf("%s %s\t%s\n", r->method, r->pattern, r->summary);
         return 0;

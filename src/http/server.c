@@ -7,6 +7,7 @@
 #include "http/server.h"
 #include "base/cache.h"
 #include "base/err.h"
+#include "exception/exception.h"
 #include "base/utf8.h"
 #include "store/store.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct conn_ctx {
@@ -79,9 +81,10 @@ static int match(const char *pattern, const char *path, struct ar_req *r)
 
 void ar_server_dispatch(struct ar_req *r)
 {
-    const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_web_routes};
+    const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_exception_routes,
+                                       ar_web_routes};
     int path_matched = 0;
-    for (unsigned t = 0; t < 3; t++) {
+    for (unsigned t = 0; t < 4; t++) {
         for (const struct ar_route *rt = tables[t]; rt->method; rt++) {
             if (!match(rt->pattern, r->path, r))
                 continue;
@@ -248,6 +251,35 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 static volatile sig_atomic_t g_stop;
+static pthread_mutex_t g_tick_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_tick_cv = PTHREAD_COND_INITIALIZER;
+static int g_tick_stop;
+
+/* The server's own scheduler: publish withheld registrations whose end date has come,
+ * at start-up and then every 30 seconds (algoreg tick does the same from cron). */
+static void *ticker(void *arg)
+{
+    struct ar_app *app = arg;
+    pthread_mutex_lock(&g_tick_mu);
+    while (!g_tick_stop) {
+        pthread_mutex_unlock(&g_tick_mu);
+        struct ar_store *s = NULL;
+        int n = 0;
+        if (ar_store_open(&s, app->db_path, 0) == 0) {
+            if (ar_exception_tick(s, app->seal, &n) == 0 && n > 0)
+                fprintf(stderr, "algoreg: published %d withheld registration(s)\n", n);
+            ar_store_close(s);
+        }
+        pthread_mutex_lock(&g_tick_mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 30;
+        if (!g_tick_stop)
+            pthread_cond_timedwait(&g_tick_cv, &g_tick_mu, &until);
+    }
+    pthread_mutex_unlock(&g_tick_mu);
+    return NULL;
+}
 
 static void on_signal(int sig)
 {
@@ -296,10 +328,19 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "algoreg: serving http://%s:%u/ with %d threads\n", host,
             info ? info->port : (unsigned)port, threads);
+    pthread_t tick_thread;
+    int ticking = app->seal && pthread_create(&tick_thread, NULL, ticker, app) == 0;
     while (!g_stop)
         pause();
     fprintf(stderr, "algoreg: shutting down\n");
     MHD_stop_daemon(d);
+    if (ticking) {
+        pthread_mutex_lock(&g_tick_mu);
+        g_tick_stop = 1;
+        pthread_cond_signal(&g_tick_cv);
+        pthread_mutex_unlock(&g_tick_mu);
+        pthread_join(tick_thread, NULL);
+    }
     pthread_mutex_lock(&g_stores_mu);
     for (int i = 0; i < g_nstores; i++)
         ar_store_close(g_stores[i]);

@@ -43,12 +43,14 @@ static int prepare(struct prepared *p, json_t *rec, const char *lars, const char
     w->lars = json_string_value(json_object_get(rec, "lars"));
     w->org_name = ar_json_str(rec, "organization");
     w->doc = p->doc;
-    w->name = ar_json_str(rec, "name");
-    w->descr = ar_json_str(rec, "description_short");
+    /* A public projection of a withheld record may lack these (src/exception). */
+    w->name = ar_json_str(rec, "name") ? ar_json_str(rec, "name") : "";
+    w->descr = ar_json_str(rec, "description_short") ? ar_json_str(rec, "description_short") : "";
     w->name_en = ar_json_str(en, "name");
     w->descr_en = ar_json_str(en, "description_short");
-    w->status = ar_json_str(rec, "status");
-    w->pubcat = ar_json_str(rec, "publication_category");
+    w->status = ar_json_str(rec, "status") ? ar_json_str(rec, "status") : "";
+    w->pubcat =
+        ar_json_str(rec, "publication_category") ? ar_json_str(rec, "publication_category") : "";
     w->is_ai = ar_record_is_ai(rec);
     json_t *cat = json_object_get(rec, "category");
     for (size_t i = 0; i < json_array_size(cat) && i < 3; i++)
@@ -263,5 +265,33 @@ int ar_registry_diff(struct ar_store *s, const char *lars, int from, int to, jso
 out:
     json_decref(a);
     json_decref(b);
+    return rc;
+}
+
+int ar_registry_write_clean(struct ar_store *s, const char *lars, json_t *rec, const char *author,
+                            const char *note, char lars_out[9], struct ar_version_info *info)
+{
+    struct prepared p;
+    char id[9];
+    int rc, version = 1;
+    if (lars)
+        snprintf(id, sizeof id, "%s", lars);
+    else
+        ar_lars_generate(id);
+    if ((rc = prepare(&p, rec, id, author, note)))
+        return rc;
+    if ((rc = ar_store_begin(s)))
+        goto out;
+    rc = lars ? ar_store_reg_append(s, &p.w, 0, &version) : ar_store_reg_insert(s, &p.w);
+    if (rc) {
+        ar_store_rollback(s);
+        goto out;
+    }
+    if ((rc = ar_store_commit(s)))
+        goto out;
+    memcpy(lars_out, id, 9);
+    fill_info(info, version, &p);
+out:
+    prepared_free(&p);
     return rc;
 }

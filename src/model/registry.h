@@ -36,6 +36,12 @@ int ar_registry_upsert(struct ar_store *s, const json_t *in, const char *author,
                        json_t *problems, char lars_out[9], const char **outcome,
                        struct ar_version_info *info);
 
+/* Write rec without validating it: an already validated record, or the public
+ * projection of one (src/exception). lars NULL creates a registration with a fresh id;
+ * otherwise the next version of lars. rec gains its "lars". */
+int ar_registry_write_clean(struct ar_store *s, const char *lars, json_t *rec, const char *author,
+                            const char *note, char lars_out[9], struct ar_version_info *info);
+
 /* One version (0 = latest) as {id, version, versions, author, created, note,
  * registered, organization{slug,name}, record{…}}. */
 int ar_registry_get(struct ar_store *s, const char *lars, int version, json_t **out);

@@ -121,6 +121,33 @@ int ar_store_checkpoint_latest(struct ar_store *s, uint64_t *size, char **note);
 int ar_store_checkpoint_put(struct ar_store *s, uint64_t size, const char *note,
                             const char *created);
 
+/* ---- the law-enforcement exception (sealed bytes; rules in src/exception) ----------- */
+
+int ar_store_wh_insert(struct ar_store *s, const char *lars, const char *scope,
+                       const char *fields_json, const char *ground, const char *until,
+                       const char *created, const void *sealed_meta, size_t len);
+/* {id (lars), withholding_id, scope, fields, ground, until, state, extensions, created,
+ * published, sealed_meta (base64), organization, organization_name,
+ * publication_category}; AR_ENOTFOUND when the registration was never withheld. */
+int ar_store_wh_get(struct ar_store *s, const char *lars, json_t **out);
+/* Withholdings still in force whose end date is on or before today (YYYY-MM-DD). */
+int ar_store_wh_due(struct ar_store *s, const char *today, json_t **out);
+int ar_store_wh_all(struct ar_store *s, json_t **out);
+int ar_store_wh_set(struct ar_store *s, const char *lars, const char *state, const char *until,
+                    int extensions, const char *published);
+int ar_store_sealed_put(struct ar_store *s, const char *lars, int version, const char *commitment,
+                        const void *sealed, size_t len);
+/* [{version, commitment, sealed (base64)}] oldest first. */
+int ar_store_sealed_list(struct ar_store *s, const char *lars, json_t **out);
+int ar_store_ext_insert(struct ar_store *s, long long wh_id, const char *requested, const char *by,
+                        const char *until, const void *sealed, size_t len, long long *id_out);
+int ar_store_ext_list(struct ar_store *s, long long wh_id, json_t **out);
+/* AR_ECONFLICT when the request was already decided. */
+int ar_store_ext_decide(struct ar_store *s, long long ext_id, const char *state,
+                        const char *decided, const char *by, const void *sealed, size_t len);
+/* [{organization, ground, state}] of every extension request. */
+int ar_store_ext_stats(struct ar_store *s, json_t **out);
+
 /* Slug for an organisation name: lowercase ASCII letters, digits and dashes. */
 void ar_store_slugify(char *out, size_t n, const char *name);
 

@@ -8,6 +8,7 @@
 #include "base/assets.h"
 #include "base/cache.h"
 #include "base/err.h"
+#include "exception/exception.h"
 #include "model/fields.h"
 #include "model/lars.h"
 #include "model/registry.h"
@@ -221,6 +222,10 @@ static void h_home(struct ar_req *r)
             it, "show_name",
             json_string(en && ne ? ne : json_string_value(json_object_get(it, "name"))));
         json_object_set_new(it, "name_lang", json_string(en && !ne ? "nl" : lang));
+        const char *nm = json_string_value(json_object_get(it, "name"));
+        if (!nm || !*nm) /* withheld as a whole: only its existence is public */
+            json_object_set_new(it, "show_name",
+                                json_string(ar_tmpl_msg(r->app->tmpl, lang, "withheld_title")));
         json_object_set_new(
             it, "show_descr",
             json_string(en && de ? de
@@ -287,6 +292,9 @@ out:
 static json_t *value_view(const struct ar_field *f, json_t *v, json_t *env, const char *lang,
                           struct ar_req *r);
 
+/* Withheld field names of the entry being rendered (this thread's request only). */
+static __thread json_t *g_withheld;
+
 static json_t *fields_view(const struct ar_field *table, const char *const *only, json_t *obj,
                            json_t *en_obj, const char *lang, struct ar_req *r)
 {
@@ -323,9 +331,16 @@ static json_t *value_view(const struct ar_field *f, json_t *v, json_t *ev, const
     for (const char *const *k = keys; *k; k++)
         json_object_set_new(o, *k, json_null());
     if (!v) {
+        int withheld = 0;
+        size_t i;
+        json_t *f2;
+        json_array_foreach (g_withheld, i, f2)
+            withheld |= strcmp(json_string_value(f2), f->key) == 0;
         json_object_set_new(o, "empty", json_true());
-        json_object_set_new(o, "empty_text",
-                            json_string(ar_tmpl_msg(r->app->tmpl, lang, "not_filled_in")));
+        json_object_set_new(
+            o, "empty_text",
+            json_string(
+                ar_tmpl_msg(r->app->tmpl, lang, withheld ? "withheld_field" : "not_filled_in")));
         return o;
     }
     json_t *show = v;
@@ -457,9 +472,35 @@ static void h_entry(struct ar_req *r)
     json_t *en = json_object_get(rec, "en");
     if (strcmp(lang, "en") == 0 && json_string_value(json_object_get(en, "name")))
         name = json_string_value(json_object_get(en, "name"));
+    json_t *wh = NULL;
+    if (ar_exception_public(r->store, id, &wh) == 0) {
+        char gk[64];
+        snprintf(gk, sizeof gk, "ground_%s", json_string_value(json_object_get(wh, "ground")));
+        json_object_set_new(wh, "ground_label", json_string(ar_tmpl_msg(r->app->tmpl, lang, gk)));
+        json_object_set_new(
+            wh, "is_withheld",
+            json_boolean(strcmp(json_string_value(json_object_get(wh, "state")), "withheld") == 0));
+        json_t *labels = json_array();
+        size_t li;
+        json_t *fk;
+        json_array_foreach (json_object_get(wh, "fields"), li, fk) {
+            const struct ar_field *fd = ar_fields_find(ar_record_fields, json_string_value(fk));
+            json_array_append_new(
+                labels, json_string(fd ? ar_field_label(fd, lang)
+                                       : (strcmp(lang, "en") == 0 ? "English versions"
+                                                                  : "Engelse vertalingen")));
+        }
+        json_object_set_new(wh, "field_labels", labels);
+        json_object_set_new(ctx, "withholding", wh);
+        if (json_is_true(json_object_get(wh, "is_withheld")))
+            g_withheld = json_object_get(wh, "fields");
+    }
+    if (!name || !*name)
+        name = ar_tmpl_msg(r->app->tmpl, lang, "withheld_title");
     json_object_set_new(ctx, "title", json_string(name));
     json_object_set(ctx, "data", data);
     json_object_set_new(ctx, "groups", entry_groups(rec, lang, r));
+    g_withheld = NULL;
     int latest = json_integer_value(json_object_get(data, "version")) ==
                  json_integer_value(json_object_get(data, "versions"));
     json_object_set_new(ctx, "is_latest", json_boolean(latest));
@@ -672,7 +713,7 @@ static void h_static(struct ar_req *r)
                : ext && strcmp(ext, ".svg") == 0 ? "image/svg+xml"
                                                  : "application/octet-stream";
     r->status = 200;
-    ar_req_header(r, "Cache-Control", "public, max-age=86400");
+    ar_req_header(r, "Cache-Control", "public, max-age=300");
     ar_buf_add(&r->out, a->data, a->len);
 }
 

@@ -31,13 +31,15 @@ def run_cli(*args, stdin=None, env=None):
 
 
 class Server:
-    def __init__(self, demo=True, env=None):
+    def __init__(self, demo=True, env=None, db=None):
+        """A server on a new database, or on db (an existing one) when given."""
         self.dir = tempfile.mkdtemp(prefix="algoreg-e2e-")
-        self.db = os.path.join(self.dir, "algoreg.db")
-        args = ["init", "--db", self.db] + (["--demo"] if demo else [])
-        r = run_cli(*args)
-        if r.returncode != 0:
-            raise RuntimeError("init failed: " + r.stderr.decode())
+        self.db = db or os.path.join(self.dir, "algoreg.db")
+        if not db:
+            args = ["init", "--db", self.db] + (["--demo"] if demo else [])
+            r = run_cli(*args)
+            if r.returncode != 0:
+                raise RuntimeError("init failed: " + r.stderr.decode())
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         e = dict(os.environ)

@@ -1,0 +1,206 @@
+/* exapi.c — the law-enforcement exception over HTTP: closing an investigation,
+ * extension requests and decisions, the supervisor's sealed view, and statistics. The
+ * withholding itself is requested with the registration (POST /api/v1/registrations
+ * with a "withhold" member). */
+#include "api/api.h"
+#include "base/err.h"
+#include "exception/exception.h"
+#include "json/json.h"
+#include "model/record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void fail(struct ar_req *r, int rc, json_t *pr)
+{
+    if (rc == AR_EINVAL)
+        ar_resp_problem(r, 422, "exception", "The request breaks a rule of the exception", NULL,
+                        pr);
+    else if (rc == AR_ENOTFOUND)
+        ar_resp_problem(r, 404, "not-found", "Not found", NULL, pr);
+    else if (rc == AR_ECONFLICT)
+        ar_resp_problem(r, 409, "conflict", "Conflict", NULL, pr);
+    else
+        ar_resp_problem(r, 500, "internal", "Internal error", "nothing was changed", NULL);
+}
+
+static json_t *body(struct ar_req *r)
+{
+    char why[200];
+    json_t *v = NULL;
+    int rc = ar_json_parse(&v, r->body ? r->body : "", r->body_len, NULL, why, sizeof why);
+    if (rc) {
+        json_t *pr = json_array();
+        ar_problem_add(pr, "", strstr(why, "UTF-8") ? "utf8" : "json", "%s", why);
+        ar_resp_problem(r, rc == AR_ETOOBIG ? 413 : 400, "invalid-json", "Invalid request body",
+                        why, pr);
+        json_decref(pr);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_t *pr = json_array();
+        ar_problem_add(pr, "", "type", "the body must be a JSON object");
+        ar_resp_problem(r, 422, "exception", "Invalid request body", NULL, pr);
+        json_decref(pr);
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
+static const char *registrant(struct ar_req *r)
+{
+    const char *who = ar_app_auth(r->app, r->authorization);
+    if (!who) {
+        ar_req_header(r, "WWW-Authenticate", "Bearer realm=\"algoreg\"");
+        ar_resp_problem(r, 401, "unauthorized", "Unauthorized",
+                        "this needs an API token: Authorization: Bearer <token>", NULL);
+    }
+    return who;
+}
+
+static const char *supervisor(struct ar_req *r)
+{
+    const char *who = ar_app_auth_supervisor(r->app, r->authorization);
+    if (!who) {
+        ar_req_header(r, "WWW-Authenticate", "Bearer realm=\"algoreg\"");
+        ar_resp_problem(r, ar_app_auth(r->app, r->authorization) ? 403 : 401, "forbidden",
+                        "Supervisors only",
+                        "only the supervisor (the data-protection authority) may do this", NULL);
+    }
+    return who;
+}
+
+static int ready(struct ar_req *r)
+{
+    if (!r->app->seal || !r->app->exception) {
+        ar_resp_problem(r, 503, "unavailable", "Service unavailable",
+                        "the exception is not configured on this server", NULL);
+        return 0;
+    }
+    return !ar_api_check_id(r, r->params[0]);
+}
+
+static void public_view(struct ar_req *r, int status)
+{
+    json_t *v = NULL;
+    int rc = ar_exception_public(r->store, r->params[0], &v);
+    if (rc) {
+        json_t *pr = json_array();
+        ar_problem_add(pr, "id", "withheld", "registration %s was never withheld", r->params[0]);
+        fail(r, rc, pr);
+        json_decref(pr);
+        return;
+    }
+    ar_resp_json(r, status, v);
+    json_decref(v);
+}
+
+static void h_get(struct ar_req *r)
+{
+    if (!ar_api_check_id(r, r->params[0]))
+        public_view(r, 200);
+}
+
+static void h_close(struct ar_req *r)
+{
+    const char *who;
+    if (!ready(r) || !(who = registrant(r)))
+        return;
+    json_t *pr = json_array();
+    int rc = ar_exception_close(r->store, r->app->seal, r->params[0], who, pr);
+    if (rc)
+        fail(r, rc, pr);
+    else
+        public_view(r, 200);
+    json_decref(pr);
+}
+
+static void h_extend(struct ar_req *r)
+{
+    const char *who;
+    json_t *b;
+    if (!ready(r) || !(who = registrant(r)) || !(b = body(r)))
+        return;
+    json_t *pr = json_array();
+    long long id = 0;
+    int rc = ar_exception_extend(r->store, r->app->seal, r->app->exception, r->params[0], b, who,
+                                 pr, &id);
+    if (rc) {
+        fail(r, rc, pr);
+    } else {
+        json_t *v = json_pack("{s:I, s:s}", "id", (json_int_t)id, "state", "requested");
+        ar_resp_json(r, 201, v);
+        json_decref(v);
+    }
+    json_decref(pr);
+    json_decref(b);
+}
+
+static void h_decide(struct ar_req *r)
+{
+    const char *who;
+    json_t *b;
+    if (!ready(r) || !(who = supervisor(r)) || !(b = body(r)))
+        return;
+    char *end;
+    long long ext = strtoll(r->params[1], &end, 10);
+    json_t *pr = json_array();
+    int rc;
+    if (*end || ext < 1) {
+        ar_problem_add(pr, "extension", "exists", "not an extension request number");
+        rc = AR_EINVAL;
+    } else {
+        rc = ar_exception_decide(r->store, r->app->seal, r->app->exception, r->params[0], ext, b,
+                                 who, pr);
+    }
+    if (rc)
+        fail(r, rc, pr);
+    else
+        public_view(r, 200);
+    json_decref(pr);
+    json_decref(b);
+}
+
+static void h_sealed(struct ar_req *r)
+{
+    if (!ready(r) || !supervisor(r))
+        return;
+    json_t *v = NULL;
+    json_t *pr = json_array();
+    int rc = ar_exception_sealed(r->store, r->app->seal, r->params[0], &v);
+    if (rc) {
+        ar_problem_add(pr, "id", "withheld", "registration %s was never withheld", r->params[0]);
+        fail(r, rc, pr);
+    } else {
+        ar_req_header(r, "Cache-Control", "no-store");
+        ar_resp_json(r, 200, v);
+    }
+    json_decref(v);
+    json_decref(pr);
+}
+
+static void h_stats(struct ar_req *r)
+{
+    json_t *v = NULL;
+    int rc = ar_exception_stats(r->store, &v);
+    if (rc) {
+        fail(r, AR_EIO, NULL);
+        return;
+    }
+    ar_resp_json(r, 200, v);
+    json_decref(v);
+}
+
+const struct ar_route ar_exception_routes[] = {
+    {"GET", "/api/v1/registrations/{id}/withholding", h_get, "Public facts of a withholding"},
+    {"POST", "/api/v1/registrations/{id}/withholding/close", h_close,
+     "The investigation is closed: publish now"},
+    {"POST", "/api/v1/registrations/{id}/withholding/extensions", h_extend, "Request an extension"},
+    {"POST", "/api/v1/registrations/{id}/withholding/extensions/{ext}/decision", h_decide,
+     "A supervisor decides on an extension"},
+    {"GET", "/api/v1/registrations/{id}/withholding/sealed", h_sealed,
+     "The sealed content, for the supervisor"},
+    {"GET", "/api/v1/statistics/withholding", h_stats, "Withholding statistics"},
+    {NULL, NULL, NULL, NULL},
+};

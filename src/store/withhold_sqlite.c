@@ -1,0 +1,287 @@
+/* withhold_sqlite.c — rows of the law-enforcement exception (0003_withhold.sql). The
+ * store keeps sealed bytes it cannot read; sealing and the rules are src/exception's. */
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/sqlite_int.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int prep(struct ar_store *s, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(ar_sqlite_db(s), sql, -1, st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "algoreg: store: exception: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
+        return AR_EIO;
+    }
+    return 0;
+}
+
+static int done(struct ar_store *s, sqlite3_stmt *st)
+{
+    int r = sqlite3_step(st);
+    int rc = r == SQLITE_DONE ? 0 : AR_EIO;
+    if (rc)
+        fprintf(stderr, "algoreg: store: exception write: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static json_t *blob_b64(sqlite3_stmt *st, int col)
+{
+    int n = sqlite3_column_bytes(st, col);
+    const void *p = sqlite3_column_blob(st, col);
+    if (!p)
+        return json_null();
+    size_t cap = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_ORIGINAL);
+    char *b = ar_xmalloc(cap);
+    sodium_bin2base64(b, cap, p, (size_t)n, sodium_base64_VARIANT_ORIGINAL);
+    json_t *v = json_string(b);
+    free(b);
+    return v;
+}
+
+static void bind_t(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+int ar_store_wh_insert(struct ar_store *s, const char *lars, const char *scope,
+                       const char *fields_json, const char *ground, const char *until,
+                       const char *created, const void *sealed_meta, size_t len)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "INSERT INTO withholdings(reg_id, scope, fields, ground, until, state,"
+                  " created, sealed_meta) SELECT id, ?2, ?3, ?4, ?5, 'withheld', ?6, ?7 FROM"
+                  " registrations WHERE lars = ?1",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    bind_t(st, 2, scope);
+    bind_t(st, 3, fields_json);
+    bind_t(st, 4, ground);
+    bind_t(st, 5, until);
+    bind_t(st, 6, created);
+    sqlite3_bind_blob(st, 7, sealed_meta, (int)len, SQLITE_STATIC);
+    return done(s, st);
+}
+
+#define WH_SELECT                                                                                  \
+    "SELECT r.lars, w.id, w.scope, w.fields, w.ground, w.until, w.state, w.extensions,"            \
+    " w.created, w.published, w.sealed_meta, o.slug, o.name, r.pubcat FROM withholdings w"         \
+    " JOIN registrations r ON r.id = w.reg_id JOIN organisations o ON o.id = r.org_id"
+
+static json_t *wh_row(sqlite3_stmt *st)
+{
+#define T(i) ((const char *)sqlite3_column_text(st, i))
+    json_t *v =
+        json_pack("{s:s, s:I, s:s, s:o, s:s, s:s, s:s, s:i, s:s, s:s?, s:o, s:s, s:s, "
+                  "s:s}",
+                  "id", T(0), "withholding_id", (json_int_t)sqlite3_column_int64(st, 1), "scope",
+                  T(2), "fields", json_loads(T(3), 0, NULL), "ground", T(4), "until", T(5), "state",
+                  T(6), "extensions", sqlite3_column_int(st, 7), "created", T(8), "published", T(9),
+                  "sealed_meta", blob_b64(st, 10), "organization", T(11), "organization_name",
+                  T(12), "publication_category", T(13));
+#undef T
+    return v;
+}
+
+static int wh_query(struct ar_store *s, const char *where, const char *a, json_t **out)
+{
+    sqlite3_stmt *st;
+    char sql[1024];
+    snprintf(sql, sizeof sql, "%s %s", WH_SELECT, where);
+    int rc = prep(s, sql, &st), r;
+    if (rc)
+        return rc;
+    bind_t(st, 1, a);
+    json_t *arr = json_array();
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(arr, wh_row(st));
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE) {
+        json_decref(arr);
+        return AR_EIO;
+    }
+    *out = arr;
+    return 0;
+}
+
+int ar_store_wh_get(struct ar_store *s, const char *lars, json_t **out)
+{
+    json_t *arr = NULL;
+    int rc = wh_query(s, "WHERE r.lars = ?1", lars, &arr);
+    *out = NULL;
+    if (rc)
+        return rc;
+    if (json_array_size(arr) == 0) {
+        json_decref(arr);
+        return AR_ENOTFOUND;
+    }
+    *out = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    return 0;
+}
+
+int ar_store_wh_due(struct ar_store *s, const char *today, json_t **out)
+{
+    return wh_query(s, "WHERE w.state = 'withheld' AND w.until <= ?1 ORDER BY w.until", today, out);
+}
+
+int ar_store_wh_all(struct ar_store *s, json_t **out)
+{
+    return wh_query(s, "WHERE ?1 IS NULL ORDER BY w.id", NULL, out);
+}
+
+int ar_store_wh_set(struct ar_store *s, const char *lars, const char *state, const char *until,
+                    int extensions, const char *published)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "UPDATE withholdings SET state = ?2, until = ?3, extensions = ?4,"
+                  " published = ?5 WHERE reg_id = (SELECT id FROM registrations WHERE lars = ?1)",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    bind_t(st, 2, state);
+    bind_t(st, 3, until);
+    sqlite3_bind_int(st, 4, extensions);
+    bind_t(st, 5, published);
+    return done(s, st);
+}
+
+int ar_store_sealed_put(struct ar_store *s, const char *lars, int version, const char *commitment,
+                        const void *sealed, size_t len)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "INSERT INTO sealed_versions(reg_id, version, commitment, sealed) SELECT id,"
+                  " ?2, ?3, ?4 FROM registrations WHERE lars = ?1",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    sqlite3_bind_int(st, 2, version);
+    bind_t(st, 3, commitment);
+    sqlite3_bind_blob(st, 4, sealed, (int)len, SQLITE_STATIC);
+    return done(s, st);
+}
+
+int ar_store_sealed_list(struct ar_store *s, const char *lars, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT v.version, v.commitment, v.sealed FROM sealed_versions v JOIN"
+                  " registrations r ON r.id = v.reg_id WHERE r.lars = ?1 ORDER BY v.version",
+                  &st),
+        r;
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    json_t *arr = json_array();
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(
+            arr, json_pack("{s:i, s:s, s:o}", "version", sqlite3_column_int(st, 0), "commitment",
+                           sqlite3_column_text(st, 1), "sealed", blob_b64(st, 2)));
+    sqlite3_finalize(st);
+    *out = arr;
+    return r == SQLITE_DONE ? 0 : AR_EIO;
+}
+
+int ar_store_ext_insert(struct ar_store *s, long long wh_id, const char *requested, const char *by,
+                        const char *until, const void *sealed, size_t len, long long *id_out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "INSERT INTO withholding_extensions(withholding_id, requested, requested_by,"
+                  " requested_until, sealed_reason, state) VALUES (?1, ?2, ?3, ?4, ?5,"
+                  " 'requested')",
+                  &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, wh_id);
+    bind_t(st, 2, requested);
+    bind_t(st, 3, by);
+    bind_t(st, 4, until);
+    sqlite3_bind_blob(st, 5, sealed, (int)len, SQLITE_STATIC);
+    rc = done(s, st);
+    if (!rc && id_out)
+        *id_out = sqlite3_last_insert_rowid(ar_sqlite_db(s));
+    return rc;
+}
+
+int ar_store_ext_list(struct ar_store *s, long long wh_id, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT id, requested, requested_by, requested_until, sealed_reason, state,"
+                  " decided, decided_by, sealed_decision FROM withholding_extensions WHERE"
+                  " withholding_id = ?1 ORDER BY id",
+                  &st),
+        r;
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, wh_id);
+    json_t *arr = json_array();
+#define T(i) ((const char *)sqlite3_column_text(st, i))
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(
+            arr, json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s?, s:s?, s:o}", "id",
+                           (json_int_t)sqlite3_column_int64(st, 0), "requested", T(1),
+                           "requested_by", T(2), "requested_until", T(3), "sealed_reason",
+                           blob_b64(st, 4), "state", T(5), "decided", T(6), "decided_by", T(7),
+                           "sealed_decision", blob_b64(st, 8)));
+#undef T
+    sqlite3_finalize(st);
+    *out = arr;
+    return r == SQLITE_DONE ? 0 : AR_EIO;
+}
+
+int ar_store_ext_decide(struct ar_store *s, long long ext_id, const char *state,
+                        const char *decided, const char *by, const void *sealed, size_t len)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "UPDATE withholding_extensions SET state = ?2, decided = ?3, decided_by = ?4,"
+                  " sealed_decision = ?5 WHERE id = ?1 AND state = 'requested'",
+                  &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, ext_id);
+    bind_t(st, 2, state);
+    bind_t(st, 3, decided);
+    bind_t(st, 4, by);
+    sqlite3_bind_blob(st, 5, sealed, (int)len, SQLITE_STATIC);
+    rc = done(s, st);
+    if (!rc && sqlite3_changes(ar_sqlite_db(s)) != 1)
+        rc = AR_ECONFLICT;
+    return rc;
+}
+
+int ar_store_ext_stats(struct ar_store *s, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT o.slug, w.ground, e.state FROM withholding_extensions e JOIN"
+                  " withholdings w ON w.id = e.withholding_id JOIN registrations r ON r.id ="
+                  " w.reg_id JOIN organisations o ON o.id = r.org_id",
+                  &st),
+        r;
+    if (rc)
+        return rc;
+    json_t *arr = json_array();
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s}", "organization", sqlite3_column_text(st, 0), "ground",
+                           sqlite3_column_text(st, 1), "state", sqlite3_column_text(st, 2)));
+    sqlite3_finalize(st);
+    *out = arr;
+    return r == SQLITE_DONE ? 0 : AR_EIO;
+}
