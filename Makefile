@@ -1,7 +1,7 @@
 # algoreg — one GNU Makefile (see README.md). `make run` and `make test` are the two
 # entry points; both install missing Debian and npm packages first.
 
-PKGS      := libmicrohttpd jansson sqlite3 libsodium gumbo
+PKGS      := libmicrohttpd jansson sqlite3 libsodium gumbo libcurl
 CC        ?= gcc
 CSTD      := -std=c17 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
@@ -12,7 +12,8 @@ SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 
 BUILD     := build
 SRC_DIRS  := base json store model log exception http api web cli
-LIB_SRC   := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
+LIB_SRC   := $(filter-out src/cli/%,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
+CLI_SRC   := $(wildcard src/cli/*.c)
 MAIN_SRC  := src/cli/main.c
 
 NODE_CSS  := node_modules/@rijkshuisstijl-community/design-tokens/dist/index.css \
@@ -65,11 +66,11 @@ $(BUILD)/san/assets.o: $(BUILD)/assets.c
 REL_OBJ := $(patsubst src/%.c,$(BUILD)/rel/%.o,$(LIB_SRC)) $(BUILD)/rel/assets.o
 SAN_OBJ := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRC)) $(BUILD)/san/assets.o
 
-$(BUILD)/algoreg: $(REL_OBJ) $(BUILD)/rel/cli/main.o
+$(BUILD)/algoreg: $(REL_OBJ) $(patsubst src/%.c,$(BUILD)/rel/%.o,$(CLI_SRC))
 	@echo "  LINK    $@"
 	@$(CC) $(OPT) -o $@ $^ $(LIBS)
 
-$(BUILD)/algoreg-san: $(SAN_OBJ) $(BUILD)/san/cli/main.o
+$(BUILD)/algoreg-san: $(SAN_OBJ) $(patsubst src/%.c,$(BUILD)/san/%.o,$(CLI_SRC))
 	@echo "  LINK    $@"
 	@$(CC) $(SAN) -o $@ $^ $(LIBS)
 
@@ -97,7 +98,7 @@ bench: deps
 	@scripts/bench.sh
 
 format-check:
-	@clang-format --dry-run --Werror $(LIB_SRC) $(MAIN_SRC) $(wildcard src/*/*.h) $(UNIT_SRC)
+	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h) $(UNIT_SRC)
 
 clean:
 	rm -rf $(BUILD)

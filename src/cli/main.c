@@ -40,6 +40,7 @@ static const char *usage_main =
     "  export   write the latest version of every registration as JSON lines\n"
     "  show     print one registration\n"
     "  tick     publish withheld registrations whose end date has come\n"
+    "  verify   check a register's transparency log from outside\n"
     "  version  print the version\n"
     "  routes   list the HTTP routes the server has\n"
     "\n"
@@ -418,6 +419,8 @@ out:
     return rc;
 }
 
+int ar_cli_verify(int argc, char **argv); /* verify.c */
+
 static const char *usage_tick =
     "usage: algoreg tick --db PATH\n"
     "Publish every withheld registration whose end date has come (for cron; the server\n"
@@ -601,6 +604,8 @@ int main(int argc, char **argv)
         return cmd_show(argc, argv);
     if (strcmp(cmd, "tick") == 0)
         return cmd_tick(argc, argv);
+    if (strcmp(cmd, "verify") == 0)
+        return ar_cli_verify(argc, argv);
     if (strcmp(cmd, "routes") == 0) {
         /* The router's own table, for tests that check the OpenAPI document. */
         const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_exception_routes,

@@ -671,6 +671,29 @@ out:
     json_decref(ctx);
 }
 
+static void h_stats(struct ar_req *r)
+{
+    json_t *stats = NULL, *ctx = page_ctx(r, NULL);
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    if (ar_exception_stats(r->store, &stats)) {
+        error_page(r, 503, "error_unavailable");
+        goto out;
+    }
+    size_t i;
+    json_t *g;
+    json_array_foreach (json_object_get(stats, "by_ground"), i, g) {
+        char key[64];
+        snprintf(key, sizeof key, "ground_%s", json_string_value(json_object_get(g, "ground")));
+        json_object_set_new(g, "label", json_string(ar_tmpl_msg(r->app->tmpl, lang, key)));
+    }
+    json_object_set_new(ctx, "title", json_string(ar_tmpl_msg(r->app->tmpl, lang, "stats_title")));
+    json_object_set(ctx, "data", stats);
+    render(r, 200, "statistics", ctx);
+out:
+    json_decref(stats);
+    json_decref(ctx);
+}
+
 static void h_about(struct ar_req *r)
 {
     json_t *ctx = page_ctx(r, NULL);
@@ -724,6 +747,7 @@ const struct ar_route ar_web_routes[] = {
     {"GET", "/organisations", h_orgs, "Organisations"},
     {"GET", "/organisations/{slug}", h_org, "One organisation"},
     {"GET", "/about", h_about, "About the register"},
+    {"GET", "/statistics", h_stats, "Withholding statistics"},
     {"GET", "/problems/{type}", h_problem, "Explanation of an API problem type"},
     {"GET", "/static/{name}", h_static, "Stylesheets"},
     {NULL, NULL, NULL, NULL},

@@ -110,7 +110,7 @@ try {
     await axe(page, 'history');
   });
   await check('English pages and the other pages are accessible', async () => {
-    for (const p of ['/registrations/10000016?lang=en', '/organisations', '/organisations/politie', '/about', '/nope']) {
+    for (const p of ['/registrations/10000016?lang=en', '/organisations', '/organisations/politie', '/about', '/statistics', '/nope']) {
       await page.goto(base + p);
       await axe(page, p);
     }
