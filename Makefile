@@ -19,7 +19,7 @@ MAIN_SRC  := src/cli/main.c
 NODE_CSS  := node_modules/@rijkshuisstijl-community/design-tokens/dist/index.css \
              node_modules/@rijkshuisstijl-community/components-css/dist/index.css
 ASSET_FILES := $(wildcard src/store/migrations/sqlite/*.sql) $(wildcard web/templates/*.html) \
-               $(wildcard web/i18n/*.json) $(wildcard web/static/*) src/api/openapi.json data/demo/registrations.jsonl
+               $(wildcard web/i18n/*.json) $(wildcard web/static/*) src/api/openapi.json data/demo/registrations.jsonl data/demo/withheld.json
 ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migrations/sqlite/$(notdir $(f))=$(f)) \
               $(foreach f,$(wildcard web/templates/*.html),templates/$(notdir $(f))=$(f)) \
               $(foreach f,$(wildcard web/i18n/*.json),i18n/$(notdir $(f))=$(f)) \
@@ -27,7 +27,8 @@ ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migratio
               static/nlds-tokens.css=node_modules/@rijkshuisstijl-community/design-tokens/dist/index.css \
               static/nlds-components.css=node_modules/@rijkshuisstijl-community/components-css/dist/index.css \
               openapi.json=src/api/openapi.json \
-              demo/registrations.jsonl=data/demo/registrations.jsonl
+              demo/registrations.jsonl=data/demo/registrations.jsonl \
+              demo/withheld.json=data/demo/withheld.json
 
 .PHONY: all deps run test unit e2e browser bench clean format-check
 

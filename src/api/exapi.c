@@ -192,7 +192,78 @@ static void h_stats(struct ar_req *r)
     json_decref(v);
 }
 
+/* Withholding is decided when registering. Later it would hide what the public has
+ * already seen, which the policy forbids: what is public stays public. */
+static void h_withhold_later(struct ar_req *r)
+{
+    if (ar_api_check_id(r, r->params[0]) || !registrant(r))
+        return;
+    json_t *pr = json_array();
+    json_t *wh = NULL;
+    if (ar_exception_public(r->store, r->params[0], &wh) == 0)
+        ar_problem_add(pr, "id", "already_withheld",
+                       "registration %s already has a withholding; request an extension instead",
+                       r->params[0]);
+    else
+        ar_problem_add(pr, "id", "already_public",
+                       "registration %s is public; what is public stays public (a withholding is"
+                       " requested when registering)",
+                       r->params[0]);
+    json_decref(wh);
+    ar_resp_problem(r, 409, "conflict", "Conflict", NULL, pr);
+    json_decref(pr);
+}
+
+/* Anyone may check a revealed commitment: SHA-256(salt ‖ canonical JSON of content). */
+static void h_check_commitment(struct ar_req *r)
+{
+    json_t *b = body(r);
+    if (!b)
+        return;
+    json_t *pr = json_array();
+    const char *commit = ar_json_str(b, "commitment"), *salt = ar_json_str(b, "salt");
+    json_t *content = json_object_get(b, "content");
+    uint8_t s[64], d[32];
+    size_t sl = 0;
+    char hex[65];
+    if (!commit || strlen(commit) != 64)
+        ar_problem_add(pr, "commitment", "format", "commitment must be 64 hex digits");
+    if (!salt ||
+        sodium_base642bin(s, sizeof s, salt, strlen(salt), NULL, &sl, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) ||
+        sl < 32)
+        ar_problem_add(pr, "salt", "format", "salt must be at least 32 bytes in base64");
+    char *canon = content ? ar_json_canon_str(content) : NULL;
+    if (!canon)
+        ar_problem_add(pr, "content", "type", "content must be JSON without fractional numbers");
+    if (!json_array_size(pr)) {
+        crypto_hash_sha256_state st;
+        crypto_hash_sha256_init(&st);
+        crypto_hash_sha256_update(&st, s, sl);
+        crypto_hash_sha256_update(&st, (const uint8_t *)canon, strlen(canon));
+        crypto_hash_sha256_final(&st, d);
+        sodium_bin2hex(hex, sizeof hex, d, sizeof d);
+        if (strcmp(hex, commit) != 0)
+            ar_problem_add(pr, "salt", "commitment_mismatch",
+                           "SHA-256(salt ‖ canonical content) does not equal the commitment:"
+                           " wrong salt or altered content");
+    }
+    if (json_array_size(pr)) {
+        ar_resp_problem(r, 422, "commitment", "The commitment does not check", NULL, pr);
+    } else {
+        json_t *v = json_pack("{s:b, s:s}", "matches", 1, "commitment", commit);
+        ar_resp_json(r, 200, v);
+        json_decref(v);
+    }
+    free(canon);
+    json_decref(pr);
+    json_decref(b);
+}
+
 const struct ar_route ar_exception_routes[] = {
+    {"POST", "/api/v1/registrations/{id}/withholding", h_withhold_later,
+     "Withholding an existing registration (refused: what is public stays public)"},
+    {"POST", "/api/v1/log/commitments/check", h_check_commitment, "Check a revealed commitment"},
     {"GET", "/api/v1/registrations/{id}/withholding", h_get, "Public facts of a withholding"},
     {"POST", "/api/v1/registrations/{id}/withholding/close", h_close,
      "The investigation is closed: publish now"},

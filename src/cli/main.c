@@ -4,6 +4,7 @@
 #include "api/app.h"
 #include "base/assets.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "http/server.h"
 #include "json/json.h"
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ALGOREG_VERSION "0.1.0"
@@ -247,7 +249,42 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
     return rc;
 }
 
-static int load_demo(struct ar_store *s)
+/* Two withheld registrations show the exception: one still withheld, one whose
+ * investigation was closed, so it was published and its commitment revealed. */
+static int load_demo_withheld(struct ar_store *s, const struct ar_seal_key *seal)
+{
+    const struct ar_asset *a = ar_asset_find("demo/withheld.json");
+    json_t *list = a ? json_loadb(a->data, a->len, 0, NULL) : NULL;
+    int rc = list ? 0 : AR_EIO;
+    size_t i;
+    json_t *d;
+    json_array_foreach (list, i, d) {
+        json_t *w = json_deep_copy(json_object_get(d, "withhold"));
+        char until[11], lars[9];
+        time_t t = ar_clock_now() + (time_t)json_integer_value(json_object_get(w, "days")) * 86400;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(until, sizeof until, "%Y-%m-%d", &tm);
+        json_object_del(w, "days");
+        json_object_set_new(w, "until", json_string(until));
+        json_t *pr = json_array();
+        rc = ar_exception_create(s, seal, &ar_exception_defaults, json_object_get(d, "record"), w,
+                                 "demo", "Registered (withheld)", pr, lars);
+        if (!rc && json_is_true(json_object_get(d, "close")))
+            rc = ar_exception_close(s, seal, lars, "demo", pr);
+        if (rc)
+            fprintf(stderr, "algoreg: demo withholding %zu: %s\n", i,
+                    json_string_value(json_object_get(json_array_get(pr, 0), "detail")));
+        json_decref(pr);
+        json_decref(w);
+        if (rc)
+            break;
+    }
+    json_decref(list);
+    return rc;
+}
+
+static int load_demo(struct ar_store *s, const struct ar_seal_key *seal)
 {
     const struct ar_org orgs[] = {
         {"politie", "Politie", "police", "https://www.politie.nl/contact"},
@@ -269,6 +306,8 @@ static int load_demo(struct ar_store *s)
     if (!rc)
         fprintf(stderr, "algoreg: demonstration data: %ld registrations, %ld later versions\n",
                 st.created, st.updated);
+    if (!rc && seal)
+        rc = load_demo_withheld(s, seal);
     return rc;
 }
 
@@ -325,7 +364,11 @@ static int cmd_init(int argc, char **argv)
     if (o.demo) {
         long long n = 0;
         ar_store_count(s, &n);
-        if (n == 0 && load_demo(s)) {
+        struct ar_seal_key seal;
+        int have_seal = ar_seal_key_load(&seal, encpath) == 0;
+        int drc = n == 0 ? load_demo(s, have_seal ? &seal : NULL) : 0;
+        sodium_memzero(&seal, sizeof seal);
+        if (drc) {
             die("%s", "init: loading demonstration data failed");
             goto out;
         }

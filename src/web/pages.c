@@ -467,6 +467,10 @@ static void h_entry(struct ar_req *r)
                    rc == AR_ENOTFOUND ? "error_not_found" : "error_unavailable");
         goto out;
     }
+    uint64_t leaf;
+    if (ar_store_log_index_of(
+            r->store, id, (int)json_integer_value(json_object_get(data, "version")), &leaf) == 0)
+        json_object_set_new(data, "log", json_pack("{s:I}", "index", (json_int_t)leaf));
     json_t *rec = json_object_get(data, "record");
     const char *name = json_string_value(json_object_get(rec, "name"));
     json_t *en = json_object_get(rec, "en");

@@ -99,7 +99,33 @@ try {
     }
     await axe(page, 'entry');
   });
+  await check('the entry page verifies the log in the browser (WebCrypto)', async () => {
+    await page.goto(base + '/registrations/10000016');
+    await page.click('#log-check button');
+    await page.waitForFunction(() => document.querySelector('#log-check').className.match(/--(ok|failed)/));
+    const text = await page.locator('#log-check [role=status]').textContent();
+    assert(await page.locator('.log-check--ok').count() === 1, `verification: ${text}`);
+    assert(text.includes('handtekening') && text.includes('regel'), `says what was verified: ${text}`);
+    await axe(page, 'entry after check');
+  });
+  await check('a withheld entry shows what is withheld, and the reveal checks out', async () => {
+    await page.goto(base + '/?q=versleutelde');
+    await page.click('.result h3 a');
+    await page.waitForURL(/\/registrations\/\d{8}/);
+    assert(await page.locator('.withheld-notice').count() === 1, 'withheld notice');
+    await axe(page, 'withheld entry');
+    await page.goto(base + '/?q=netwerkanalyse');
+    await page.click('.result h3 a');
+    await page.waitForURL(/\/registrations\/\d{8}/);
+    assert(await page.locator('.published-notice').count() === 1, 'published notice');
+    await page.click('#log-check button');
+    await page.waitForFunction(() => document.querySelector('#log-check').className.match(/--(ok|failed)/));
+    const text = await page.locator('#log-check [role=status]').textContent();
+    assert(text.includes('niet achteraf gedateerd'), `reveal checked in the browser: ${text}`);
+    await axe(page, 'published withheld entry');
+  });
   await check('history shows versions and the difference', async () => {
+    await page.goto(base + '/registrations/10000016');
     await page.click('a:has-text("Versiegeschiedenis")');
     await page.waitForURL(/\/history/);
     assert(await page.locator('table.utrecht-table').first().locator('tbody tr').count() === 2, 'two versions');

@@ -109,6 +109,17 @@ class Exception_(unittest.TestCase):
                          commitment)
         self.assertEqual(len(base64.b64decode(rv["salt"])), 32)
         self.assertIn("CANARY-G-" + mark, rv["content"]["goal"])
+        # anyone can check the reveal through the API too; a wrong salt is named
+        chk = {"commitment": commitment, "salt": rv["salt"], "content": rv["content"]}
+        self.assertEqual(self.srv.json("POST", "/api/v1/log/commitments/check", chk, token=False)[0], 200)
+        bad_salt = base64.b64encode(b"\x01" * 32).decode()
+        st, _, pb = self.srv.json("POST", "/api/v1/log/commitments/check",
+                                  dict(chk, salt=bad_salt), token=False)
+        self.assertEqual((st, pb["field"], pb["rule"]), (422, "salt", "commitment_mismatch"))
+        altered = dict(rv["content"], goal="<p>anders</p>")
+        st, _, pb = self.srv.json("POST", "/api/v1/log/commitments/check",
+                                  dict(chk, content=altered), token=False)
+        self.assertEqual(pb["rule"], "commitment_mismatch")
         # justification and case reference stay sealed forever
         self.assert_no_canary(rid, ["CANARY-J-" + mark, "CANARY-C-" + mark])
         # what is public stays public: no new withholding, no second publication
@@ -195,6 +206,18 @@ class Exception_(unittest.TestCase):
         self.assertEqual(self.srv.json("GET", "/api/v1/log")[2]["size"], before)
         st, _, pb = self.srv.json("POST", "/api/v1/registrations/10000016/withholding/close")
         self.assertEqual(st, 404)
+        # a public registration can never be withheld afterwards
+        st, _, pb = self.srv.json("POST", "/api/v1/registrations/10000016/withholding",
+                                  {"ground": "investigation", "justification": "j",
+                                   "until": "2027-01-01", "fields": ["goal"]})
+        self.assertEqual((st, pb["rule"]), (409, "already_public"))
+        # an extension after the end date is refused
+        st, b, mark = self.withhold(fields=["goal"], until="2026-12-01")
+        rid = b["id"]
+        r = run_cli("tick", "--db", self.srv.db, env={"ALGOREG_NOW": "2026-11-30T00:00:00Z"})
+        st, _, pb = self.srv.json("POST", "/api/v1/registrations/%s/withholding/extensions" % rid,
+                                  {"until": "2027-01-01", "reason": "r"},)
+        self.assertEqual(st, 201)  # in time (the server's clock is today)
 
     def test_statistics_and_scheduler(self):
         st, b, mark = self.withhold(until="2027-01-10")
