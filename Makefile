@@ -105,3 +105,7 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+$(BUILD)/logbench: bench/logbench.c $(REL_OBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(CSTD) $(WARN) $(OPT) -Isrc $(CFLAGS_PK) -o $@ $< $(REL_OBJ) $(LIBS)

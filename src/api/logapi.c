@@ -6,6 +6,7 @@
 #include "log/log.h"
 #include "model/record.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,21 @@ static void h_entry(struct ar_req *r)
     ar_buf_free(&b);
 }
 
+/* The right-edge hashes of the tree never change once their leaves exist (the log is
+ * append-only), so proofs share one cache per database for the life of the process. */
+static pthread_mutex_t g_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ar_merkle_cache g_cache;
+static char g_cache_db[4096];
+
+static void cache_lock(struct ar_req *r)
+{
+    pthread_mutex_lock(&g_cache_mu);
+    if (strcmp(g_cache_db, r->app->db_path ? r->app->db_path : "") != 0) {
+        ar_merkle_cache_init(&g_cache);
+        snprintf(g_cache_db, sizeof g_cache_db, "%s", r->app->db_path ? r->app->db_path : "");
+    }
+}
+
 static json_t *proof_json(const ar_hash *proof, size_t n)
 {
     json_t *a = json_array();
@@ -175,8 +191,10 @@ static void h_inclusion(struct ar_req *r)
     }
     ar_hash proof[AR_PROOF_MAX], root, leaf;
     size_t n;
-    if ((rc = ar_merkle_prove_inclusion(proof, &n, idx, size, ar_log_subtree, r->store)) ||
-        (rc = ar_merkle_root(root, size, ar_log_subtree, r->store)) ||
+    cache_lock(r);
+    rc = ar_merkle_prove_inclusion_c(proof, &n, idx, size, ar_log_subtree, r->store, &g_cache);
+    pthread_mutex_unlock(&g_cache_mu);
+    if (rc || (rc = ar_merkle_root(root, size, ar_log_subtree, r->store)) ||
         (rc = ar_store_log_hash_get(r->store, 0, idx, leaf))) {
         log_error(r, AR_EIO, "", "the proof could not be made");
         return;
@@ -213,8 +231,10 @@ static void h_consistency(struct ar_req *r)
     }
     ar_hash proof[AR_PROOF_MAX], r1, r2;
     size_t n;
-    if (ar_merkle_prove_consistency(proof, &n, from, to, ar_log_subtree, r->store) ||
-        ar_merkle_root(r1, from, ar_log_subtree, r->store) ||
+    cache_lock(r);
+    rc = ar_merkle_prove_consistency_c(proof, &n, from, to, ar_log_subtree, r->store, &g_cache);
+    pthread_mutex_unlock(&g_cache_mu);
+    if (rc || ar_merkle_root(r1, from, ar_log_subtree, r->store) ||
         ar_merkle_root(r2, to, ar_log_subtree, r->store)) {
         log_error(r, AR_EIO, "", "the proof could not be made");
         return;

@@ -58,14 +58,16 @@ static const char *usage_init =
     "  --demo      load demonstration registrations (police and public prosecutor)\n";
 static const char *usage_serve =
     "usage: algoreg serve --db PATH [--listen ADDR:PORT] [--tokens FILE] [--threads N]\n"
-    "                     [--origin NAME]\n"
+    "                     [--origin NAME] [--max-withhold-days N] [--max-extension-days N]\n"
     "Serve the register over HTTP until SIGINT or SIGTERM.\n"
     "  --db PATH          database file (created by algoreg init)\n"
     "  --listen ADDR:PORT address to listen on (default 127.0.0.1:8080)\n"
     "  --tokens FILE      API write tokens, NAME:TOKEN per line (default PATH.tokens)\n"
     "  --threads N        worker threads (default: one per core)\n"
     "  --origin NAME      the log's origin line in checkpoints (default localhost/algoreg,\n"
-    "                     or ALGOREG_LOG_ORIGIN); the signing key is PATH.key\n";
+    "                     or ALGOREG_LOG_ORIGIN); the signing key is PATH.key\n"
+    "  --max-withhold-days N   a withholding ends at most N days ahead (default 365)\n"
+    "  --max-extension-days N  one extension adds at most N days (default 182)\n";
 static const char *usage_import =
     "usage: algoreg import --db PATH [--author NAME] [--strict] FILE|-\n"
     "Read one record per line (JSON). A record whose lars exists, or whose organisation\n"
@@ -107,7 +109,7 @@ static const struct option common_opts[] = {
 
 struct opts {
     const char *db, *listen, *tokens, *author, *origin;
-    int demo, threads, strict, version, json, help;
+    int demo, threads, strict, version, json, help, max_withhold, max_extension;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
@@ -135,6 +137,20 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 's': o->strict = 1; break;
         case 'j': o->json = 1; break;
         case 'o': o->origin = optarg; break;
+        case 'W':
+        case 'X': {
+            long d = strtol(optarg, &end, 10);
+            if (*end || d < 1 || d > 3650) {
+                fprintf(stderr, "algoreg: --%s must be a number of days from 1 to 3650\n",
+                        c == 'W' ? "max-withhold-days" : "max-extension-days");
+                return -1;
+            }
+            if (c == 'W')
+                o->max_withhold = (int)d;
+            else
+                o->max_extension = (int)d;
+            break;
+        }
         case 'n':
             o->threads = (int)strtol(optarg, &end, 10);
             if (*end || o->threads < 1 || o->threads > 64) {
@@ -391,7 +407,7 @@ static int cmd_serve(int argc, char **argv)
     struct ar_exception_cfg excfg = ar_exception_defaults;
     char *tokens = NULL;
     int rc = 1;
-    if (parse_opts(argc, argv, &o, "dhltno"))
+    if (parse_opts(argc, argv, &o, "dhltnoWX"))
         return 2;
     if (o.help) {
         fputs(usage_serve, stdout);
@@ -446,6 +462,10 @@ static int cmd_serve(int argc, char **argv)
     if (ar_seal_key_load(&seal, encpath))
         goto out; /* the exception module printed why */
     app.seal = &seal;
+    if (o.max_withhold)
+        excfg.max_days = o.max_withhold;
+    if (o.max_extension)
+        excfg.max_extension_days = o.max_extension;
     app.exception = &excfg;
     if (ar_tmpl_load(&app.tmpl)) {
         die("%s", "serve: templates failed to compile");

@@ -50,21 +50,45 @@ static unsigned log2u(uint64_t n)
 
 /* MTH(D[lo:hi]); every range the recursion asks for starts at a multiple of its own
  * largest power-of-two part, so the pieces are complete subtrees. */
-static int range_hash(ar_hash out, uint64_t lo, uint64_t hi, ar_subtree_fn fn, void *ctx)
+void ar_merkle_cache_init(struct ar_merkle_cache *c)
+{
+    memset(c, 0, sizeof *c);
+}
+
+static int range_hash_c(ar_hash out, uint64_t lo, uint64_t hi, ar_subtree_fn fn, void *ctx,
+                        struct ar_merkle_cache *cache)
 {
     uint64_t n = hi - lo;
     if ((n & (n - 1)) == 0) {
         unsigned level = log2u(n);
         return fn(ctx, level, lo >> level, out);
     }
+    if (cache)
+        for (int i = 0; i < cache->n; i++)
+            if (cache->lo[i] == lo && cache->hi[i] == hi) {
+                memcpy(out, cache->h[i], AR_HASH_LEN);
+                return 0;
+            }
     uint64_t k = split(n);
     ar_hash l, r;
-    int rc = range_hash(l, lo, lo + k, fn, ctx);
+    int rc = range_hash_c(l, lo, lo + k, fn, ctx, cache);
     if (!rc)
-        rc = range_hash(r, lo + k, hi, fn, ctx);
-    if (!rc)
+        rc = range_hash_c(r, lo + k, hi, fn, ctx, cache);
+    if (!rc) {
         ar_merkle_node_hash(out, l, r);
+        if (cache) {
+            int slot = cache->n < 64 ? cache->n++ : (cache->next++ & 63);
+            cache->lo[slot] = lo;
+            cache->hi[slot] = hi;
+            memcpy(cache->h[slot], out, AR_HASH_LEN);
+        }
+    }
     return rc;
+}
+
+static int range_hash(ar_hash out, uint64_t lo, uint64_t hi, ar_subtree_fn fn, void *ctx)
+{
+    return range_hash_c(out, lo, hi, fn, ctx, NULL);
 }
 
 int ar_merkle_root(ar_hash out, uint64_t size, ar_subtree_fn fn, void *ctx)
@@ -78,38 +102,45 @@ int ar_merkle_root(ar_hash out, uint64_t size, ar_subtree_fn fn, void *ctx)
 
 /* PATH(m, D[lo:hi]) of RFC 9162 §2.1.3.1, appended bottom-up. */
 static int path(ar_hash *proof, size_t *n, uint64_t m, uint64_t lo, uint64_t hi, ar_subtree_fn fn,
-                void *ctx)
+                void *ctx, struct ar_merkle_cache *cache)
 {
     if (hi - lo <= 1)
         return 0;
     uint64_t k = split(hi - lo);
     int rc;
     if (m < k) {
-        if ((rc = path(proof, n, m, lo, lo + k, fn, ctx)))
+        if ((rc = path(proof, n, m, lo, lo + k, fn, ctx, cache)))
             return rc;
         if (*n >= AR_PROOF_MAX)
             return AR_EINVAL;
-        return range_hash(proof[(*n)++], lo + k, hi, fn, ctx);
+        return range_hash_c(proof[(*n)++], lo + k, hi, fn, ctx, cache);
     }
-    if ((rc = path(proof, n, m - k, lo + k, hi, fn, ctx)))
+    if ((rc = path(proof, n, m - k, lo + k, hi, fn, ctx, cache)))
         return rc;
     if (*n >= AR_PROOF_MAX)
         return AR_EINVAL;
-    return range_hash(proof[(*n)++], lo, lo + k, fn, ctx);
+    return range_hash_c(proof[(*n)++], lo, lo + k, fn, ctx, cache);
+}
+
+int ar_merkle_prove_inclusion_c(ar_hash proof[AR_PROOF_MAX], size_t *n, uint64_t index,
+                                uint64_t size, ar_subtree_fn fn, void *ctx,
+                                struct ar_merkle_cache *cache)
+{
+    *n = 0;
+    if (index >= size)
+        return AR_EINVAL;
+    return path(proof, n, index, 0, size, fn, ctx, cache);
 }
 
 int ar_merkle_prove_inclusion(ar_hash proof[AR_PROOF_MAX], size_t *n, uint64_t index, uint64_t size,
                               ar_subtree_fn fn, void *ctx)
 {
-    *n = 0;
-    if (index >= size)
-        return AR_EINVAL;
-    return path(proof, n, index, 0, size, fn, ctx);
+    return ar_merkle_prove_inclusion_c(proof, n, index, size, fn, ctx, NULL);
 }
 
 /* SUBPROOF(m, D[lo:hi], b) of RFC 9162 §2.1.4.1. */
 static int subproof(ar_hash *proof, size_t *n, uint64_t m, uint64_t lo, uint64_t hi, int b,
-                    ar_subtree_fn fn, void *ctx)
+                    ar_subtree_fn fn, void *ctx, struct ar_merkle_cache *cache)
 {
     uint64_t size = hi - lo;
     if (m == size) {
@@ -117,33 +148,40 @@ static int subproof(ar_hash *proof, size_t *n, uint64_t m, uint64_t lo, uint64_t
             return 0;
         if (*n >= AR_PROOF_MAX)
             return AR_EINVAL;
-        return range_hash(proof[(*n)++], lo, hi, fn, ctx);
+        return range_hash_c(proof[(*n)++], lo, hi, fn, ctx, cache);
     }
     uint64_t k = split(size);
     int rc;
     if (m <= k) {
-        if ((rc = subproof(proof, n, m, lo, lo + k, b, fn, ctx)))
+        if ((rc = subproof(proof, n, m, lo, lo + k, b, fn, ctx, cache)))
             return rc;
         if (*n >= AR_PROOF_MAX)
             return AR_EINVAL;
-        return range_hash(proof[(*n)++], lo + k, hi, fn, ctx);
+        return range_hash_c(proof[(*n)++], lo + k, hi, fn, ctx, cache);
     }
-    if ((rc = subproof(proof, n, m - k, lo + k, hi, 0, fn, ctx)))
+    if ((rc = subproof(proof, n, m - k, lo + k, hi, 0, fn, ctx, cache)))
         return rc;
     if (*n >= AR_PROOF_MAX)
         return AR_EINVAL;
-    return range_hash(proof[(*n)++], lo, lo + k, fn, ctx);
+    return range_hash_c(proof[(*n)++], lo, lo + k, fn, ctx, cache);
 }
 
-int ar_merkle_prove_consistency(ar_hash proof[AR_PROOF_MAX], size_t *n, uint64_t size1,
-                                uint64_t size2, ar_subtree_fn fn, void *ctx)
+int ar_merkle_prove_consistency_c(ar_hash proof[AR_PROOF_MAX], size_t *n, uint64_t size1,
+                                  uint64_t size2, ar_subtree_fn fn, void *ctx,
+                                  struct ar_merkle_cache *cache)
 {
     *n = 0;
     if (size1 == 0 || size1 > size2)
         return AR_EINVAL;
     if (size1 == size2)
         return 0;
-    return subproof(proof, n, size1, 0, size2, 1, fn, ctx);
+    return subproof(proof, n, size1, 0, size2, 1, fn, ctx, cache);
+}
+
+int ar_merkle_prove_consistency(ar_hash proof[AR_PROOF_MAX], size_t *n, uint64_t size1,
+                                uint64_t size2, ar_subtree_fn fn, void *ctx)
+{
+    return ar_merkle_prove_consistency_c(proof, n, size1, size2, fn, ctx, NULL);
 }
 
 int ar_merkle_verify_inclusion(const ar_hash leaf, uint64_t index, uint64_t size,

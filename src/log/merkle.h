@@ -34,6 +34,25 @@ int ar_merkle_prove_inclusion(ar_hash proof[AR_PROOF_MAX], size_t *n, uint64_t i
 int ar_merkle_prove_consistency(ar_hash proof[AR_PROOF_MAX], size_t *n, uint64_t size1,
                                 uint64_t size2, ar_subtree_fn fn, void *ctx);
 
+/* Hashes of ranges that are not complete subtrees: the right edge of a tree whose size is
+ * not a power of two, which every proof against that size needs. In an append-only tree
+ * they never change once their leaves exist, so a prover that answers many proofs keeps
+ * them here instead of hashing them again for each proof. Valid for one tree only. */
+struct ar_merkle_cache {
+    uint64_t lo[64], hi[64];
+    ar_hash h[64];
+    int n, next;
+};
+
+void ar_merkle_cache_init(struct ar_merkle_cache *c);
+/* As the functions above, using (and filling) cache; cache NULL means none. */
+int ar_merkle_prove_inclusion_c(ar_hash proof[AR_PROOF_MAX], size_t *n, uint64_t index,
+                                uint64_t size, ar_subtree_fn fn, void *ctx,
+                                struct ar_merkle_cache *cache);
+int ar_merkle_prove_consistency_c(ar_hash proof[AR_PROOF_MAX], size_t *n, uint64_t size1,
+                                  uint64_t size2, ar_subtree_fn fn, void *ctx,
+                                  struct ar_merkle_cache *cache);
+
 /* RFC 9162 §2.1.3.2. 0 when leaf is at index in the tree of size with root. */
 int ar_merkle_verify_inclusion(const ar_hash leaf, uint64_t index, uint64_t size,
                                const ar_hash root, const ar_hash *proof, size_t n);

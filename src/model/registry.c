@@ -214,7 +214,7 @@ int ar_registry_upsert(struct ar_store *s, const json_t *in, const char *author,
     const char *org = json_is_object(in) ? ar_json_str(in, "organization") : NULL;
     const char *src = json_is_object(in) ? ar_json_str(in, "source_id") : NULL;
     int rc;
-    if (given && strlen(given) == 8 && ar_store_version_get(s, given, 0, &cur) == 0)
+    if (given && strlen(given) == 8 && ar_store_reg_exists(s, given) == 0)
         memcpy(lars, given, 9);
     else if (!given && org && src && *src && ar_store_reg_by_source(s, org, src, lars) != 0)
         lars[0] = '\0';

@@ -19,13 +19,21 @@ static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 
 int ar_store_log_size(struct ar_store *s, uint64_t *out)
 {
+    long long *cached = ar_sqlite_log_size(s);
+    if (cached && *cached >= 0) {
+        *out = (uint64_t)*cached;
+        return 0;
+    }
     sqlite3_stmt *st =
         ar_sqlite_cached(s, SLOT_LOG_SIZE, "SELECT coalesce(max(idx) + 1, 0) FROM log_leaves");
     int rc = 0;
-    if (st && sqlite3_step(st) == SQLITE_ROW)
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
         *out = (uint64_t)sqlite3_column_int64(st, 0);
-    else
+        if (cached)
+            *cached = (long long)*out;
+    } else {
         rc = AR_EIO;
+    }
     if (st)
         sqlite3_reset(st);
     return rc;
@@ -49,9 +57,14 @@ int ar_store_log_append(struct ar_store *s, uint64_t index, const void *data, si
         sqlite3_bind_text(st, 5, lars, -1, SQLITE_STATIC);
     if (version > 0)
         sqlite3_bind_int(st, 6, version);
+    long long *cached = ar_sqlite_log_size(s);
     if (sqlite3_step(st) != SQLITE_DONE) {
         fprintf(stderr, "algoreg: store: log append: %s\n", sqlite3_errmsg(db));
         rc = AR_EIO;
+        if (cached)
+            *cached = -1;
+    } else if (cached) {
+        *cached = (long long)index + 1;
     }
     sqlite3_reset(st);
     return rc;

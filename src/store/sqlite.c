@@ -5,6 +5,7 @@
  * the numbered files under migrations/sqlite, embedded in the binary and applied in
  * order inside one transaction each; PRAGMA user_version records the last one. */
 #include "store/store.h"
+#include "store/sqlite_int.h"
 #include "base/assets.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -54,11 +55,18 @@ static const char *const sql_text[ST_COUNT] = {
 struct ar_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
-    int depth;    /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
-    int flat;     /* bulk mode: nested transactions are not savepoints */
-    int poisoned; /* bulk mode: a nested part rolled back, so the whole must */
-    int dirty;    /* the open transaction changed data: bump meta.changes at commit */
+    int depth;          /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
+    int flat;           /* bulk mode: nested transactions are not savepoints */
+    int poisoned;       /* bulk mode: a nested part rolled back, so the whole must */
+    int dirty;          /* the open transaction changed data: bump meta.changes at commit */
+    long long log_size; /* within a write transaction: the log's size, or -1 unknown */
 };
+
+long long *ar_sqlite_log_size(struct ar_store *s)
+{
+    /* Only trusted inside a write transaction, where nobody else can append. */
+    return s->depth > 0 ? &s->log_size : NULL;
+}
 
 sqlite3 *ar_sqlite_db(struct ar_store *s)
 {
@@ -169,6 +177,7 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
 {
     struct ar_store *s = ar_xcalloc(1, sizeof *s);
     int rc = 0;
+    s->log_size = -1;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     *out = NULL;
     if (sqlite3_open_v2(uri, &s->db, flags, NULL) != SQLITE_OK) {
@@ -213,6 +222,7 @@ int ar_store_begin(struct ar_store *s)
          * on a lock upgrade. */
         rc = exec(s, "BEGIN IMMEDIATE");
         s->poisoned = 0;
+        s->log_size = -1;
     } else if (s->flat) {
         rc = 0;
     } else {
@@ -259,6 +269,8 @@ int ar_store_commit(struct ar_store *s)
     int rc = exec(s, sql);
     if (!rc)
         s->depth--;
+    if (s->depth == 0)
+        s->log_size = -1;
     return rc;
 }
 
@@ -272,6 +284,7 @@ void ar_store_rollback(struct ar_store *s)
         s->depth--;
         return;
     }
+    s->log_size = -1; /* a rolled-back append must not be remembered */
     if (s->depth == 1) {
         s->dirty = 0;
         if (!sqlite3_get_autocommit(s->db))
@@ -613,6 +626,18 @@ int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int ex
 out:
     sqlite3_finalize(st);
     return rc;
+}
+
+int ar_store_reg_exists(struct ar_store *s, const char *lars)
+{
+    sqlite3_stmt *st =
+        ar_sqlite_cached(s, SLOT_REG_EXISTS, "SELECT 1 FROM registrations WHERE lars = ?1");
+    if (!st)
+        return AR_EIO;
+    sqlite3_bind_text(st, 1, lars, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
 }
 
 int ar_store_reg_by_source(struct ar_store *s, const char *org_name, const char *source_id,

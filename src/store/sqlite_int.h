@@ -11,12 +11,16 @@ sqlite3 *ar_sqlite_db(struct ar_store *s);
  * unbound on every call. Each slot must always be used with the same SQL. */
 sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql);
 
+/* The log size cached for the open write transaction (NULL outside one). */
+long long *ar_sqlite_log_size(struct ar_store *s);
+
 enum {
     SLOT_LOG_SIZE,
     SLOT_LOG_APPEND,
     SLOT_LOG_HASH_PUT,
     SLOT_LOG_HASH_GET0,
     SLOT_LOG_HASH_GET,
+    SLOT_REG_EXISTS,
 };
 
 #endif

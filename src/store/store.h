@@ -70,6 +70,8 @@ int ar_store_org_list(struct ar_store *s, json_t **out);
 int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w);
 int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int expected_version,
                         int *new_version);
+/* 0 when a registration with this public id exists, AR_ENOTFOUND when not. */
+int ar_store_reg_exists(struct ar_store *s, const char *lars);
 /* Lookup by public id of an existing registration, by the organisation's source id. */
 int ar_store_reg_by_source(struct ar_store *s, const char *org_name, const char *source_id,
                            char lars_out[9]);

@@ -200,6 +200,7 @@ class Exception_(unittest.TestCase):
         for over, field, rule in cases:
             st, b, mark = self.withhold(**over)
             self.assertEqual(st, 422, (over, b))
+            self.assertNotIn("CANARY", json.dumps(b), "an error message leaks the content")
             self.assertIn((field, rule), [(e["field"], e["rule"]) for e in b["errors"]], over)
             if field == "withhold.ground":
                 self.assertIn("prevention", b["detail"] + json.dumps(b["errors"]))
