@@ -49,7 +49,7 @@ static const char *usage_main =
     "Run 'algoreg COMMAND --help' for a command's options. See also man algoreg.\n";
 
 static const char *usage_init =
-    "usage: algoreg init --db PATH [--demo]\n"
+    "usage: algoreg init --db PATH [--demo] [--log-key FILE] [--enc-key FILE]\n"
     "Create the SQLite database at PATH (running migrations on an existing one) and, when\n"
     "absent, the token file PATH.tokens (mode 0600) with one write token for the API, the\n"
     "transparency log's Ed25519 signing key PATH.key and the key that seals withheld\n"
@@ -66,6 +66,8 @@ static const char *usage_serve =
     "  --threads N        worker threads (default: one per core)\n"
     "  --origin NAME      the log's origin line in checkpoints (default localhost/algoreg,\n"
     "                     or ALGOREG_LOG_ORIGIN); the signing key is PATH.key\n"
+    "  --log-key FILE     the log's signing key (default PATH.key)\n"
+    "  --enc-key FILE     the key sealing withheld content (default PATH.enc)\n"
     "  --max-withhold-days N   a withholding ends at most N days ahead (default 365)\n"
     "  --max-extension-days N  one extension adds at most N days (default 182)\n";
 static const char *usage_import =
@@ -108,7 +110,7 @@ static const struct option common_opts[] = {
 };
 
 struct opts {
-    const char *db, *listen, *tokens, *author, *origin;
+    const char *db, *listen, *tokens, *author, *origin, *enc_key, *log_key;
     int demo, threads, strict, version, json, help, max_withhold, max_extension;
 };
 
@@ -137,6 +139,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 's': o->strict = 1; break;
         case 'j': o->json = 1; break;
         case 'o': o->origin = optarg; break;
+        case 'E': o->enc_key = optarg; break;
+        case 'L': o->log_key = optarg; break;
         case 'W':
         case 'X': {
             long d = strtol(optarg, &end, 10);
@@ -168,6 +172,15 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         }
     }
     return 0;
+}
+
+/* A key file: given by flag, else next to the database (PATH.key, PATH.enc). */
+static const char *key_path(char *buf, size_t n, const char *given, const char *db, const char *ext)
+{
+    if (given)
+        return given;
+    snprintf(buf, n, "%s.%s", db, ext);
+    return buf;
 }
 
 static char *read_file(const char *path, size_t max)
@@ -332,7 +345,7 @@ static int cmd_init(int argc, char **argv)
     struct opts o;
     struct ar_store *s = NULL;
     int rc = 1;
-    if (parse_opts(argc, argv, &o, "dhD"))
+    if (parse_opts(argc, argv, &o, "dhDEL"))
         return 2;
     if (o.help) {
         fputs(usage_init, stdout);
@@ -359,8 +372,8 @@ static int cmd_init(int argc, char **argv)
         close(fd);
         fprintf(stderr, "algoreg: API token for 'admin' written to %s\n", tokpath);
     }
-    char keypath[4096];
-    snprintf(keypath, sizeof keypath, "%s.key", o.db);
+    char keybuf[4096];
+    const char *keypath = key_path(keybuf, sizeof keybuf, o.log_key, o.db, "key");
     int krc = ar_log_key_create(keypath);
     if (krc == 0) {
         fprintf(stderr, "algoreg: log signing key written to %s\n", keypath);
@@ -368,8 +381,8 @@ static int cmd_init(int argc, char **argv)
         die("init: cannot write the log signing key %s", keypath);
         goto out;
     }
-    char encpath[4096];
-    snprintf(encpath, sizeof encpath, "%s.enc", o.db);
+    char encbuf[4096];
+    const char *encpath = key_path(encbuf, sizeof encbuf, o.enc_key, o.db, "enc");
     krc = ar_seal_key_create(encpath);
     if (krc == 0) {
         fprintf(stderr, "algoreg: encryption key for withheld content written to %s\n", encpath);
@@ -407,7 +420,7 @@ static int cmd_serve(int argc, char **argv)
     struct ar_exception_cfg excfg = ar_exception_defaults;
     char *tokens = NULL;
     int rc = 1;
-    if (parse_opts(argc, argv, &o, "dhltnoWX"))
+    if (parse_opts(argc, argv, &o, "dhltnoWXEL"))
         return 2;
     if (o.help) {
         fputs(usage_serve, stdout);
@@ -451,16 +464,15 @@ static int cmd_serve(int argc, char **argv)
         die("%s", "serve: ALGOREG_API_TOKENS must be NAME:TOKEN[,NAME:TOKEN]");
         goto out;
     }
-    char keypath[4096];
-    snprintf(keypath, sizeof keypath, "%s.key", o.db);
+    char keybuf[4096];
+    const char *keypath = key_path(keybuf, sizeof keybuf, o.log_key, o.db, "key");
     const char *origin = o.origin ? o.origin : getenv("ALGOREG_LOG_ORIGIN");
     if (ar_log_signer_load(&signer, keypath, origin))
         goto out; /* the log module printed why */
     app.signer = &signer;
-    char encpath[4096];
-    snprintf(encpath, sizeof encpath, "%s.enc", o.db);
-    if (ar_seal_key_load(&seal, encpath))
-        goto out; /* the exception module printed why */
+    char encbuf[4096];
+    if (ar_seal_key_load(&seal, key_path(encbuf, sizeof encbuf, o.enc_key, o.db, "enc")))
+        goto out; /* the key loader printed why */
     app.seal = &seal;
     if (o.max_withhold)
         excfg.max_days = o.max_withhold;
@@ -485,7 +497,7 @@ out:
 int ar_cli_verify(int argc, char **argv); /* verify.c */
 
 static const char *usage_tick =
-    "usage: algoreg tick --db PATH\n"
+    "usage: algoreg tick --db PATH [--enc-key FILE]\n"
     "Publish every withheld registration whose end date has come (for cron; the server\n"
     "also does this by itself). Prints how many were published.\n";
 
@@ -495,7 +507,7 @@ static int cmd_tick(int argc, char **argv)
     struct ar_store *s = NULL;
     struct ar_seal_key seal;
     int rc = 1, n = 0;
-    if (parse_opts(argc, argv, &o, "dh"))
+    if (parse_opts(argc, argv, &o, "dhE"))
         return 2;
     if (o.help) {
         fputs(usage_tick, stdout);
@@ -503,9 +515,8 @@ static int cmd_tick(int argc, char **argv)
     }
     if (!o.db)
         return die("%s", "tick: --db PATH is required");
-    char encpath[4096];
-    snprintf(encpath, sizeof encpath, "%s.enc", o.db);
-    if (ar_seal_key_load(&seal, encpath))
+    char encbuf[4096];
+    if (ar_seal_key_load(&seal, key_path(encbuf, sizeof encbuf, o.enc_key, o.db, "enc")))
         return 1;
     if (ar_store_open(&s, o.db, 0))
         goto out;

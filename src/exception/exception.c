@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/secret.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "model/fields.h"
@@ -35,44 +36,12 @@ static const char *const always_public[] = {"organization", "publication_categor
 
 int ar_seal_key_create(const char *path)
 {
-    uint8_t k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-    char hex[2 * sizeof k + 1];
-    crypto_aead_xchacha20poly1305_ietf_keygen(k);
-    sodium_bin2hex(hex, sizeof hex, k, sizeof k);
-    sodium_memzero(k, sizeof k);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        return errno == EEXIST ? AR_ECONFLICT : AR_EIO;
-    int rc = dprintf(fd, "%s\n", hex) < 0 ? AR_EIO : 0;
-    sodium_memzero(hex, sizeof hex);
-    return close(fd) ? AR_EIO : rc;
+    return ar_secret_create(path, crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
 }
 
 int ar_seal_key_load(struct ar_seal_key *out, const char *path)
 {
-    struct stat sb;
-    char hex[2 * sizeof out->k + 8] = {0};
-    size_t n;
-    if (stat(path, &sb)) {
-        fprintf(stderr, "algoreg: encryption key %s is missing (algoreg init creates it)\n", path);
-        return AR_ENOTFOUND;
-    }
-    if (sb.st_mode & 0077) {
-        fprintf(stderr, "algoreg: %s must not be readable by group or others (chmod 600)\n", path);
-        return AR_EDENIED;
-    }
-    FILE *f = fopen(path, "r");
-    int ok = f && fgets(hex, sizeof hex, f);
-    if (f)
-        fclose(f);
-    if (!ok || sodium_hex2bin(out->k, sizeof out->k, hex, strcspn(hex, "\r\n"), NULL, &n, NULL) ||
-        n != sizeof out->k) {
-        fprintf(stderr, "algoreg: %s is not an encryption key\n", path);
-        sodium_memzero(hex, sizeof hex);
-        return AR_EINVAL;
-    }
-    sodium_memzero(hex, sizeof hex);
-    return 0;
+    return ar_secret_load(out->k, sizeof out->k, path, "encryption key for withheld content");
 }
 
 /* nonce ‖ ciphertext of the canonical JSON of v, bound to (lars, purpose). */

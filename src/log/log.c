@@ -3,6 +3,7 @@
 #include "log/log.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/secret.h"
 #include "json/json.h"
 #include "model/registry.h"
 
@@ -16,27 +17,12 @@
 
 int ar_log_key_create(const char *path)
 {
-    uint8_t seed[crypto_sign_SEEDBYTES];
-    char hex[2 * crypto_sign_SEEDBYTES + 1];
-    randombytes_buf(seed, sizeof seed);
-    sodium_bin2hex(hex, sizeof hex, seed, sizeof seed);
-    sodium_memzero(seed, sizeof seed);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        return errno == EEXIST ? AR_ECONFLICT : AR_EIO;
-    int rc = dprintf(fd, "%s\n", hex) < 0 ? AR_EIO : 0;
-    sodium_memzero(hex, sizeof hex);
-    if (close(fd))
-        rc = AR_EIO;
-    return rc;
+    return ar_secret_create(path, crypto_sign_SEEDBYTES);
 }
 
 int ar_log_signer_load(struct ar_log_signer *out, const char *path, const char *origin)
 {
-    struct stat sb;
-    char hex[2 * crypto_sign_SEEDBYTES + 8] = {0};
     uint8_t seed[crypto_sign_SEEDBYTES];
-    size_t n;
     if (!origin)
         origin = AR_LOG_ORIGIN_DEFAULT;
     if (strlen(origin) >= sizeof out->origin || !*origin || strchr(origin, '+') ||
@@ -44,30 +30,11 @@ int ar_log_signer_load(struct ar_log_signer *out, const char *path, const char *
         fprintf(stderr, "algoreg: log origin must be a name without spaces or '+'\n");
         return AR_EINVAL;
     }
-    if (stat(path, &sb)) {
-        fprintf(stderr, "algoreg: log signing key %s is missing (algoreg init creates it)\n", path);
-        return AR_ENOTFOUND;
-    }
-    if (sb.st_mode & 0077) {
-        fprintf(stderr, "algoreg: %s must not be readable by group or others (chmod 600)\n", path);
-        return AR_EDENIED;
-    }
-    FILE *f = fopen(path, "r");
-    if (!f || !fgets(hex, sizeof hex, f)) {
-        if (f)
-            fclose(f);
-        fprintf(stderr, "algoreg: cannot read the log signing key %s\n", path);
-        return AR_EIO;
-    }
-    fclose(f);
-    if (sodium_hex2bin(seed, sizeof seed, hex, strcspn(hex, "\r\n"), NULL, &n, NULL) != 0 ||
-        n != sizeof seed) {
-        fprintf(stderr, "algoreg: %s is not a signing key\n", path);
-        return AR_EINVAL;
-    }
+    int rc = ar_secret_load(seed, sizeof seed, path, "log signing key");
+    if (rc)
+        return rc;
     crypto_sign_seed_keypair(out->pk, out->sk, seed);
     sodium_memzero(seed, sizeof seed);
-    sodium_memzero(hex, sizeof hex);
     snprintf(out->origin, sizeof out->origin, "%s", origin);
     return 0;
 }
