@@ -338,18 +338,6 @@ static void h_update(struct ar_req *r)
             p++;
         base = strtol(p, NULL, 10);
     }
-    json_t *wh = NULL;
-    if (ar_exception_public(r->store, id, &wh) == 0 &&
-        strcmp(json_string_value(json_object_get(wh, "state")), "withheld") == 0) {
-        json_decref(wh);
-        ar_problem_add(pr, "id", "withheld",
-                       "registration %s is withheld: it changes when it is published (at the end"
-                       " date or when the investigation is closed)",
-                       id);
-        ar_resp_problem(r, 409, "conflict", "Conflict", NULL, pr);
-        goto out;
-    }
-    json_decref(wh);
     int version, changed;
     int rc = ar_ledger_update(r->store, id, rec, who, note ? note : "Updated", (int)base, pr,
                               &version, &changed);

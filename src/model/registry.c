@@ -152,6 +152,20 @@ int ar_registry_update(struct ar_store *s, const char *lars, const json_t *in, c
         return rc;
     if ((rc = ar_record_validate(&rec, in, problems)))
         goto out;
+    /* A withheld registration changes only by publication (src/exception): an update
+     * here, through the API or an import, would publish the withheld content. */
+    json_t *wh = NULL;
+    if (ar_store_wh_get(s, lars, &wh) == 0 &&
+        strcmp(ar_json_str(wh, "state") ? ar_json_str(wh, "state") : "", "withheld") == 0) {
+        json_decref(wh);
+        ar_problem_add(problems, "id", "withheld",
+                       "registration %s is withheld: it changes when it is published (at the end"
+                       " date or when the investigation is closed)",
+                       lars);
+        rc = AR_ECONFLICT;
+        goto out;
+    }
+    json_decref(wh);
     const char *given = ar_json_str(rec, "lars");
     if (given && strcmp(given, lars) != 0) {
         ar_problem_add(problems, "lars", "immutable",

@@ -447,7 +447,8 @@ static json_t *facet_json(const long long *counts, int n, char *const *labels,
     struct count *c = ar_xmalloc((size_t)(n ? n : 1) * sizeof *c);
     int m = 0;
     for (int i = 0; i < n; i++)
-        if (counts[i] > 0)
+        /* "" is the status of a registration withheld as a whole: not a filter value */
+        if (counts[i] > 0 && !(labels && !*labels[i]))
             c[m++] = (struct count){counts[i], i};
     qsort(c, (size_t)m, sizeof *c, count_cmp);
     json_t *arr = json_array();

@@ -88,9 +88,21 @@ class Exception_(unittest.TestCase):
         leaf = self.srv.json("GET", "/api/v1/log/entries/%d" % w["commitments"][0]["log_index"])[2]
         self.assertEqual(leaf["entry"]["withheld"]["commitment"], commitment)
         self.assert_no_canary(rid, ["CANARY-%s-%s" % (k, mark) for k in "DGMJC"] + ["Zaakssysteem " + mark])
-        # a withheld registration is not edited in place
-        st, _, pb = self.srv.json("PUT", "/api/v1/registrations/" + rid, {"name": "x"})
+        # a withheld registration is not edited in place, through the API or an import
+        full = {"name": "Anders", "description_short": "x", "organization": "Politie",
+                "status": "In gebruik", "contact_email": "a@b.nl",
+                "publication_category": "Hoog-risico AI-systeem"}
+        st, _, pb = self.srv.json("PUT", "/api/v1/registrations/" + rid, full)
         self.assertEqual((st, pb["rule"]), (409, "withheld"))
+        r = run_cli("import", "--db", self.srv.db, "-",
+                    stdin=(json.dumps(dict(full, lars=rid)) + "\n").encode())
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"withheld", r.stderr)
+        st, _, got = self.srv.json("GET", "/api/v1/registrations/" + rid)
+        self.assertNotIn("name", got["record"])
+        # its empty status is no filter value
+        st, _, res = self.srv.json("GET", "/api/v1/registrations?per_page=1")
+        self.assertNotIn("", [f["value"] for f in res["facets"]["status"]])
         # the day before the end date nothing happens; on it, it is published
         env = {"ALGOREG_NOW": "2027-02-28T23:59:59Z"}
         r = run_cli("tick", "--db", self.srv.db, env=env)
