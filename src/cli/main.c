@@ -228,8 +228,10 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
     long lineno = 0;
     ar_store_bulk(s, 1);
     int rc = ar_store_begin(s);
-    if (rc)
+    if (rc) {
+        ar_store_bulk(s, 0);
         return rc;
+    }
     while ((n = getline(&line, &cap, in)) != -1) {
         lineno++;
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -265,16 +267,19 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
     free(line);
     if (ferror(in)) {
         ar_store_rollback(s);
+        ar_store_bulk(s, 0);
         return AR_EIO;
     }
     if (strict && st->rejected) {
         ar_store_rollback(s);
+        ar_store_bulk(s, 0);
         st->created = st->updated = st->unchanged = 0;
         return AR_EINVAL;
     }
     rc = ar_store_commit(s);
     if (rc) /* a storage failure rolled the whole import back */
         st->created = st->updated = st->unchanged = 0;
+    ar_store_bulk(s, 0);
     return rc;
 }
 

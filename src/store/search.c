@@ -193,8 +193,8 @@ static int build(sqlite3 *db, struct snap **out)
     ar_buf_putc(&sn->names, '\0'); /* offset 0: the empty name */
     upd = ar_xcalloc((size_t)sn->max_id + 1, sizeof *upd);
     if (sqlite3_prepare_v2(db,
-                           "SELECT id, org_id, status, pubcat, is_ai, name, updated FROM"
-                           " registrations",
+                           "SELECT id, org_id, status, pubcat, is_ai, name, updated, themes"
+                           " FROM registrations",
                            -1, &st, NULL) != SQLITE_OK)
         goto out;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -218,22 +218,20 @@ static int build(sqlite3 *db, struct snap **out)
         ar_buf_putc(&sn->names, '\0');
         const char *u = (const char *)sqlite3_column_text(st, 6);
         snprintf(upd[id], sizeof upd[id], "%s", u ? u : "");
+        for (const char *t = (const char *)sqlite3_column_text(st, 7); t && *t;) {
+            size_t tl = strcspn(t, "|");
+            char theme[128];
+            snprintf(theme, sizeof theme, "%.*s", (int)(tl < 127 ? tl : 127), t);
+            int tc = dict_code(sn->theme, &sn->ntheme, MAX_THEMES, theme);
+            if (tc >= 0)
+                fr->themes |= 1u << tc;
+            t += tl;
+            if (*t == '|')
+                t++;
+        }
     }
     if (r != SQLITE_DONE || !ar_buf_ok(&sn->names))
         goto out;
-    sqlite3_finalize(st);
-    st = NULL;
-
-    if (sqlite3_prepare_v2(db, "SELECT reg_id, theme FROM registration_themes", -1, &st, NULL) !=
-        SQLITE_OK)
-        goto out;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        long long id = sqlite3_column_int64(st, 0);
-        int tc =
-            dict_code(sn->theme, &sn->ntheme, MAX_THEMES, (const char *)sqlite3_column_text(st, 1));
-        if (id >= 1 && id <= sn->max_id && tc >= 0)
-            sn->rows[id].themes |= 1u << tc;
-    }
     sqlite3_finalize(st);
     st = NULL;
 

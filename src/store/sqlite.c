@@ -23,7 +23,6 @@ enum {
     ST_ORG_INSERT,
     ST_REG_INSERT,
     ST_VERSION_INSERT,
-    ST_THEME_INSERT,
     ST_FTS_INSERT,
     ST_STAMP,
     ST_EXTRA, /* first of the slots for ar_sqlite_cached() */
@@ -43,11 +42,10 @@ static const char *const sql_text[ST_COUNT] = {
     [ST_ORG_INSERT] =
         "INSERT INTO organisations(slug, name, kind, created) VALUES (?1, ?2, 'other', ?3)",
     [ST_REG_INSERT] = "INSERT INTO registrations(lars, org_id, created, updated, version, name,"
-                      " descr, name_en, descr_en, status, pubcat, is_ai, source_id)"
-                      " VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                      " descr, name_en, descr_en, status, pubcat, is_ai, source_id, themes)"
+                      " VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [ST_VERSION_INSERT] = "INSERT INTO versions(reg_id, version, author, created, note, doc)"
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_THEME_INSERT] = "INSERT OR IGNORE INTO registration_themes(theme, reg_id) VALUES (?1, ?2)",
     [ST_FTS_INSERT] = "INSERT INTO registration_fts(rowid, nl, en) VALUES (?1, ?2, ?3)",
     [ST_STAMP] = "SELECT value FROM meta WHERE key = 'changes'",
 };
@@ -61,6 +59,11 @@ struct ar_store {
     int dirty;          /* the open transaction changed data: bump meta.changes at commit */
     long long log_size; /* within a write transaction: the log's size, or -1 unknown */
 };
+
+void ar_sqlite_mark_dirty(struct ar_store *s)
+{
+    s->dirty = 1;
+}
 
 long long *ar_sqlite_log_size(struct ar_store *s)
 {
@@ -477,6 +480,15 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+/* The themes as one column: "a|b|c" (theme names never contain '|'). */
+static void themes_joined(char *out, size_t n, const struct ar_reg_write *w)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < w->nthemes && len < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s%s", i ? "|" : "", w->themes[i]);
+}
+
 static int write_version(struct ar_store *s, long long reg_id, int version,
                          const struct ar_reg_write *w)
 {
@@ -494,27 +506,13 @@ static int write_version(struct ar_store *s, long long reg_id, int version,
     sqlite3_reset(st);
     if (r != SQLITE_DONE)
         return fail(s, "version insert");
-    /* Themes and full-text rows mirror the latest version only; a first version has
-     * nothing to replace. */
+    /* The full-text row mirrors the latest version only; a first version has nothing
+     * to replace. */
     char sql[128];
     if (version > 1) {
-        snprintf(sql, sizeof sql,
-                 "DELETE FROM registration_themes WHERE reg_id = %lld;"
-                 " DELETE FROM registration_fts WHERE rowid = %lld",
-                 reg_id, reg_id);
+        snprintf(sql, sizeof sql, "DELETE FROM registration_fts WHERE rowid = %lld", reg_id);
         if (exec(s, sql))
             return AR_EIO;
-    }
-    for (int i = 0; i < w->nthemes; i++) {
-        st = stmt(s, ST_THEME_INSERT);
-        if (!st)
-            return AR_EIO;
-        sqlite3_bind_text(st, 1, w->themes[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, reg_id);
-        r = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (r != SQLITE_DONE)
-            return fail(s, "theme insert");
     }
     st = stmt(s, ST_FTS_INSERT);
     if (!st)
@@ -533,6 +531,11 @@ void ar_store_bulk(struct ar_store *s, int on)
 {
     s->flat = on;
     exec(s, on ? "PRAGMA cache_size=-131072" : "PRAGMA cache_size=-8192");
+    /* A rollback journal holds only the pages a bulk load changes (new pages are not
+     * journalled), where WAL would write every page twice. Switching needs no other
+     * connection; with a server running the database stays in WAL, which is fine. */
+    sqlite3_exec(s->db, on ? "PRAGMA journal_mode=TRUNCATE" : "PRAGMA journal_mode=WAL", NULL, NULL,
+                 NULL);
 }
 
 int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w)
@@ -557,6 +560,9 @@ int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w)
     sqlite3_bind_text(st, 9, w->pubcat, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 10, w->is_ai);
     bind_opt(st, 11, w->source_id);
+    char themes[512];
+    themes_joined(themes, sizeof themes, w);
+    sqlite3_bind_text(st, 12, themes, -1, SQLITE_TRANSIENT);
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r != SQLITE_DONE) {
@@ -598,7 +604,8 @@ int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int ex
     if (sqlite3_prepare_v2(s->db,
                            "UPDATE registrations SET org_id = ?2, updated = ?3, version = ?4,"
                            " name = ?5, descr = ?6, name_en = ?7, descr_en = ?8, status = ?9,"
-                           " pubcat = ?10, is_ai = ?11, source_id = ?12 WHERE id = ?1",
+                           " pubcat = ?10, is_ai = ?11, source_id = ?12, themes = ?13"
+                           " WHERE id = ?1",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = fail(s, "prepare");
         goto out;
@@ -615,6 +622,9 @@ int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int ex
     sqlite3_bind_text(st, 10, w->pubcat, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 11, w->is_ai);
     bind_opt(st, 12, w->source_id);
+    char themes[512];
+    themes_joined(themes, sizeof themes, w);
+    sqlite3_bind_text(st, 13, themes, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_DONE) {
         rc = fail(s, "registration update");
         goto out;

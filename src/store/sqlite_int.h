@@ -11,6 +11,8 @@ sqlite3 *ar_sqlite_db(struct ar_store *s);
  * unbound on every call. Each slot must always be used with the same SQL. */
 sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql);
 
+/* The open transaction changed what pages show: bump meta.changes at its commit. */
+void ar_sqlite_mark_dirty(struct ar_store *s);
 /* The log size cached for the open write transaction (NULL outside one). */
 long long *ar_sqlite_log_size(struct ar_store *s);
 

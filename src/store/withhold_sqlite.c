@@ -20,6 +20,8 @@ static int prep(struct ar_store *s, const char *sql, sqlite3_stmt **st)
 
 static int done(struct ar_store *s, sqlite3_stmt *st)
 {
+    /* Every change here shows on public pages (state, end date, extensions). */
+    ar_sqlite_mark_dirty(s);
     int r = sqlite3_step(st);
     int rc = r == SQLITE_DONE ? 0 : AR_EIO;
     if (rc)

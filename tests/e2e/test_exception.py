@@ -164,6 +164,8 @@ class Exception_(unittest.TestCase):
         st, _, pb = self.srv.json("POST", base + "/extensions",
                                   {"until": "2028-12-01", "reason": "andere onderzoeken"})
         self.assertEqual((st, pb["rule"]), (422, "maximum"))
+        self.srv.json("GET", "/api/v1/registrations/" + rid)  # fill the response cache
+        self.srv.request("GET", "/registrations/" + rid)
         st, _, ext = self.srv.json("POST", base + "/extensions",
                                    {"until": "2027-06-01", "reason": "Hindert onderzoek CANARY-R-" + mark})
         self.assertEqual(st, 201, ext)
@@ -179,6 +181,10 @@ class Exception_(unittest.TestCase):
                                  headers={"Authorization": "Bearer " + SUPERVISOR})
         self.assertEqual(st, 200, w)
         self.assertEqual((w["until"], w["extensions"]), ("2027-06-01", 1))
+        # cached pages follow the decision at once
+        got = self.srv.json("GET", "/api/v1/registrations/" + rid)[2]["withholding"]
+        self.assertEqual((got["until"], got["extensions"]), ("2027-06-01", 1))
+        self.assertIn("2027-06-01", self.srv.request("GET", "/registrations/" + rid)[2].decode())
         self.assertEqual(w["extension_requests"][0]["state"], "granted")
         st, _, pb = self.srv.json("POST", "%s/extensions/%d/decision" % (base, ext["id"]),
                                   {"grant": False, "reason": "nee"},

@@ -25,18 +25,13 @@ CREATE TABLE registrations (
     status TEXT NOT NULL,
     pubcat TEXT NOT NULL,
     is_ai INTEGER NOT NULL DEFAULT -1,
+    themes TEXT NOT NULL DEFAULT '', -- the latest version's themes, joined by '|'
     source_id TEXT
 );
 -- Search orders and filters in memory (src/store/search.c), so the only index besides
 -- the public id is the one idempotent imports look up by.
 CREATE INDEX registrations_source ON registrations(org_id, source_id);
 
-CREATE TABLE registration_themes (
-    theme TEXT NOT NULL,
-    reg_id INTEGER NOT NULL REFERENCES registrations(id),
-    PRIMARY KEY (theme, reg_id)
-) WITHOUT ROWID;
-CREATE INDEX registration_themes_reg ON registration_themes(reg_id);
 
 -- Versions are immutable: nothing is ever updated or deleted (issue: register core).
 -- A rowid table: documents are large rows, which WITHOUT ROWID tables handle badly.
