@@ -707,6 +707,8 @@ static json_t *aggregate(json_t *rows, json_t *exts, const char *key, time_t now
                             "_days");
             json_object_set_new(groups, g, grp);
         }
+        if (strcmp(key, "organization") == 0)
+            json_object_set(grp, "name", json_object_get(w, "organization_name"));
         time_t from, to;
         ar_clock_parse(&from, ar_json_str(w, "created"));
         int withheld = strcmp(ar_json_str(w, "state"), "withheld") == 0;
