@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-libgumbo-dev libcurl4-openssl-dev libcmocka-dev clang-format python3 curl chromium man-db
+libgumbo-dev libcurl4-openssl-dev libyaml-dev libcmocka-dev clang-format python3 curl chromium man-db
 golang-go golang-golang-x-mod-dev $*"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 

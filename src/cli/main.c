@@ -11,6 +11,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "aiact/tree.h"
 #include "exception/exception.h"
 #include "log/log.h"
 #include "store/store.h"
@@ -43,6 +44,7 @@ static const char *usage_main =
     "  show     print one registration\n"
     "  tick     publish withheld registrations whose end date has come\n"
     "  verify   check a register's transparency log from outside\n"
+    "  classify run an AI Act decision tree (beslishulp format) on given answers\n"
     "  version  print the version\n"
     "  routes   list the HTTP routes the server has\n"
     "\n"
@@ -501,6 +503,97 @@ out:
 
 int ar_cli_verify(int argc, char **argv); /* verify.c */
 
+/* algoreg classify --tree FILE --answers "1.1=0 1.2=1 …" */
+static int cmd_classify(int argc, char **argv)
+{
+    static const struct option copts[] = {{"tree", required_argument, NULL, 't'},
+                                          {"answers", required_argument, NULL, 'a'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    const char *tree_path = NULL, *ans = "";
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", copts, NULL)) != -1) {
+        if (c == 't')
+            tree_path = optarg;
+        else if (c == 'a')
+            ans = optarg;
+        else if (c == 'h') {
+            puts("usage: algoreg classify --tree FILE [--answers \"1.1=0 1.2=1 ...\"]\n"
+                 "Run a decision tree in the format of the Dutch AI Act decision aid\n"
+                 "(beslishulp): each answer is QUESTION=INDEX, the 0-based position of the\n"
+                 "answer in the tree. Prints the conclusion id and the collected labels, or\n"
+                 "the question that is still unanswered with its answers.");
+            return 0;
+        } else
+            return die("classify: unknown option %s (see --help)", argv[optind - 1]), 2;
+    }
+    if (!tree_path)
+        return die("%s",
+                   "classify: --tree FILE is required (the decision aid's decision-tree.yaml)");
+    size_t len;
+    char *yaml = read_file(tree_path, 8u << 20);
+    if (!yaml)
+        return die("classify: cannot read %s", tree_path);
+    len = strlen(yaml);
+    struct ar_tree *t = NULL;
+    char why[256];
+    json_t *answers = json_object(), *out = NULL;
+    int rc = 1;
+    if (ar_tree_load(&t, yaml, len, why, sizeof why)) {
+        die("classify: %s: %s", tree_path, why);
+        goto out;
+    }
+    for (const char *p = ans; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, " ,");
+        const char *eq = memchr(p, '=', n);
+        char *end;
+        if (!eq || eq == p) {
+            die("classify: answers are QUESTION=INDEX, not %.*s", (int)n, p);
+            goto out;
+        }
+        long idx = strtol(eq + 1, &end, 10);
+        if (end != p + n || idx < 0) {
+            die("classify: answers are QUESTION=INDEX, not %.*s", (int)n, p);
+            goto out;
+        }
+        char *q = ar_xstrndup(p, (size_t)(eq - p));
+        json_object_set_new(answers, q, json_integer(idx));
+        free(q);
+        p += n;
+    }
+    if (ar_tree_run(t, answers, &out, why, sizeof why)) {
+        die("classify: %s", why);
+        goto out;
+    }
+    if (json_object_get(out, "conclusion")) {
+        printf("conclusion %s\n", json_string_value(json_object_get(out, "conclusion")));
+    } else {
+        printf("unanswered %s: %s\n", json_string_value(json_object_get(out, "unanswered")),
+               json_string_value(json_object_get(out, "question")));
+        size_t i;
+        json_t *a;
+        json_array_foreach (json_object_get(out, "answers"), i, a)
+            printf("  %zu = %s\n", i, json_string_value(json_object_get(a, "answer")));
+    }
+    size_t i;
+    json_t *l;
+    json_array_foreach (json_object_get(out, "labels"), i, l)
+        printf("label %s\n", json_string_value(l));
+    rc = json_object_get(out, "conclusion") ? 0 : 3;
+out:
+    json_decref(answers);
+    json_decref(out);
+    ar_tree_free(t);
+    free(yaml);
+    return rc;
+}
+
 static const char *usage_tick =
     "usage: algoreg tick --db PATH [--enc-key FILE]\n"
     "Publish every withheld registration whose end date has come (for cron; the server\n"
@@ -685,6 +778,8 @@ int main(int argc, char **argv)
         return cmd_tick(argc, argv);
     if (strcmp(cmd, "verify") == 0)
         return ar_cli_verify(argc, argv);
+    if (strcmp(cmd, "classify") == 0)
+        return cmd_classify(argc, argv);
     if (strcmp(cmd, "routes") == 0) {
         /* The router's own table, for tests that check the OpenAPI document. */
         const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_exception_routes,

@@ -322,7 +322,8 @@ class Site(unittest.TestCase):
 
 class Cli(unittest.TestCase):
     def test_help_and_errors(self):
-        for cmd in ("init", "serve", "import", "export", "show", "version"):
+        for cmd in ("init", "serve", "import", "export", "show", "tick", "verify", "classify",
+                    "version"):
             r = run_cli(cmd, "--help")
             self.assertEqual(r.returncode, 0, cmd)
             self.assertIn(b"usage: algoreg " + cmd.encode(), r.stdout)
@@ -369,6 +370,20 @@ class Cli(unittest.TestCase):
         self.assertIn(b"Import", r.stdout)
         r = run_cli("show", "--db", db, "--json", exported[0]["lars"])
         self.assertEqual(json.loads(r.stdout)["record"]["lars"], exported[0]["lars"])
+
+    @unittest.skipUnless(os.path.isdir(SHARED), "../shared not present")
+    def test_classify_with_the_official_decision_aid(self):
+        tree = os.path.join(SHARED, "data", "ai-verordening-beslishulp", "decision-tree.yaml")
+        r = run_cli("classify", "--tree", tree, "--answers", "1.1=1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"conclusion 11.0", r.stdout)
+        self.assertIn(b"label geen algoritme", r.stdout)
+        r = run_cli("classify", "--tree", tree, "--answers", "1.1=0 1.2=2")
+        self.assertEqual(r.returncode, 3)
+        self.assertIn(b"unanswered 1.3", r.stdout)
+        r = run_cli("classify", "--tree", tree, "--answers", "1.1=7")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1)
 
     def test_man_page(self):
         r = subprocess.run(["man", os.path.join(ROOT, "doc", "algoreg.1")], capture_output=True,
