@@ -208,7 +208,7 @@ static void check_registration(struct verifier *v, const char *id)
         json_t *rv;
         json_array_foreach (json_object_get(e, "revealed"), i, rv) {
             uint8_t salt[64], d[32];
-            size_t sl;
+            size_t sl = 0;
             char hex[65];
             char *canon = ar_json_canon_str(json_object_get(rv, "content"));
             const char *s64 = json_string_value(json_object_get(rv, "salt"));

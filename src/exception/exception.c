@@ -611,6 +611,11 @@ int ar_exception_extend(struct ar_store *s, const struct ar_seal_key *key,
         (rc = ar_store_ext_insert(s, json_integer_value(json_object_get(w, "withholding_id")),
                                   now_s, author, until, sealed, len, ext_id)))
         goto out;
+    /* The request itself is public too (when, until which date); its reasons are not. */
+    json_t *leaf = json_pack("{s:s, s:s, s:s, s:s}", "kind", "extension_request", "id", lars,
+                             "requested", now_s, "until", until);
+    rc = log_leaf(s, lars, 0, leaf);
+    json_decref(leaf);
 out:
     json_decref(w);
     json_decref(ext);

@@ -328,7 +328,7 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "algoreg: serving http://%s:%u/ with %d threads\n", host,
             info ? info->port : (unsigned)port, threads);
-    pthread_t tick_thread;
+    pthread_t tick_thread = 0;
     int ticking = app->seal && pthread_create(&tick_thread, NULL, ticker, app) == 0;
     while (!g_stop)
         pause();

@@ -223,7 +223,6 @@ int ar_registry_upsert(struct ar_store *s, const json_t *in, const char *author,
                        struct ar_version_info *info)
 {
     char lars[9] = {0};
-    json_t *cur = NULL;
     const char *given = json_is_object(in) ? ar_json_str(in, "lars") : NULL;
     const char *org = json_is_object(in) ? ar_json_str(in, "organization") : NULL;
     const char *src = json_is_object(in) ? ar_json_str(in, "source_id") : NULL;
@@ -232,7 +231,6 @@ int ar_registry_upsert(struct ar_store *s, const json_t *in, const char *author,
         memcpy(lars, given, 9);
     else if (!given && org && src && *src && ar_store_reg_by_source(s, org, src, lars) != 0)
         lars[0] = '\0';
-    json_decref(cur);
     if (!lars[0]) {
         rc = ar_registry_create(s, in, author, note, problems, lars_out, info);
         *outcome = "created";
