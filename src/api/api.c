@@ -117,7 +117,7 @@ static void store_error(struct ar_req *r, int rc, json_t *problems)
     }
 }
 
-static const char *require_token(struct ar_req *r)
+const char *ar_api_require_token(struct ar_req *r)
 {
     const char *who = ar_app_auth(r->app, r->authorization);
     if (!who) {
@@ -129,7 +129,7 @@ static const char *require_token(struct ar_req *r)
 }
 
 /* Parse the JSON body; on failure the response is written and NULL returned. */
-static json_t *body_json(struct ar_req *r)
+json_t *ar_api_body_json(struct ar_req *r)
 {
     char why[200];
     json_t *v = NULL;
@@ -279,12 +279,12 @@ static void get_version(struct ar_req *r, const char *id, int version);
 
 static void h_create(struct ar_req *r)
 {
-    const char *who = require_token(r);
+    const char *who = ar_api_require_token(r);
     json_t *body = NULL, *pr = json_array(), *rec, *out = NULL;
     const char *note;
     long base;
     char lars[9];
-    if (!who || !(body = body_json(r)))
+    if (!who || !(body = ar_api_body_json(r)))
         goto out;
     if (unwrap(body, &rec, &note, &base, pr)) {
         ar_resp_problem(r, 422, "validation", "The request breaks the register's rules", NULL, pr);
@@ -325,7 +325,7 @@ static void h_update(struct ar_req *r)
     json_t *body = NULL, *pr = json_array(), *rec, *out = NULL;
     const char *note;
     long base;
-    if (ar_api_check_id(r, id) || !(who = require_token(r)) || !(body = body_json(r)))
+    if (ar_api_check_id(r, id) || !(who = ar_api_require_token(r)) || !(body = ar_api_body_json(r)))
         goto out;
     if (unwrap(body, &rec, &note, &base, pr)) {
         ar_resp_problem(r, 422, "validation", "The request breaks the register's rules", NULL, pr);
@@ -530,7 +530,7 @@ static void h_org(struct ar_req *r)
 static void h_org_put(struct ar_req *r)
 {
     json_t *body = NULL, *pr = json_array(), *out = NULL;
-    if (!require_token(r) || !(body = body_json(r)))
+    if (!ar_api_require_token(r) || !(body = ar_api_body_json(r)))
         goto out;
     const char *slug = r->params[0];
     char norm[128];

@@ -10,6 +10,12 @@
  * name as field). Returns 0 or AR_EINVAL. */
 int ar_api_parse_query(const struct ar_req *r, struct ar_query *q, json_t *problems);
 
+/* The author name of a valid write token, or NULL after writing a 401 problem. */
+const char *ar_api_require_token(struct ar_req *r);
+/* The request body as JSON within the intake limits, or NULL after writing a problem
+ * (415 for another content type, 400 invalid JSON or UTF-8, 413 too large). */
+json_t *ar_api_body_json(struct ar_req *r);
+
 /* Validate an {id} path parameter; on failure writes a 400 problem and returns -1. */
 int ar_api_check_id(struct ar_req *r, const char *id);
 

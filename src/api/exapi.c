@@ -24,20 +24,11 @@ static void fail(struct ar_req *r, int rc, json_t *pr)
         ar_resp_problem(r, 500, "internal", "Internal error", "nothing was changed", NULL);
 }
 
+/* Writes need an object body. */
 static json_t *body(struct ar_req *r)
 {
-    char why[200];
-    json_t *v = NULL;
-    int rc = ar_json_parse(&v, r->body ? r->body : "", r->body_len, NULL, why, sizeof why);
-    if (rc) {
-        json_t *pr = json_array();
-        ar_problem_add(pr, "", strstr(why, "UTF-8") ? "utf8" : "json", "%s", why);
-        ar_resp_problem(r, rc == AR_ETOOBIG ? 413 : 400, "invalid-json", "Invalid request body",
-                        why, pr);
-        json_decref(pr);
-        return NULL;
-    }
-    if (!json_is_object(v)) {
+    json_t *v = ar_api_body_json(r);
+    if (v && !json_is_object(v)) {
         json_t *pr = json_array();
         ar_problem_add(pr, "", "type", "the body must be a JSON object");
         ar_resp_problem(r, 422, "exception", "Invalid request body", NULL, pr);
@@ -50,13 +41,7 @@ static json_t *body(struct ar_req *r)
 
 static const char *registrant(struct ar_req *r)
 {
-    const char *who = ar_app_auth(r->app, r->authorization);
-    if (!who) {
-        ar_req_header(r, "WWW-Authenticate", "Bearer realm=\"algoreg\"");
-        ar_resp_problem(r, 401, "unauthorized", "Unauthorized",
-                        "this needs an API token: Authorization: Bearer <token>", NULL);
-    }
-    return who;
+    return ar_api_require_token(r);
 }
 
 static const char *supervisor(struct ar_req *r)
