@@ -91,7 +91,8 @@ run: deps
 	@test -f var/algoreg.db || $(BUILD)/algoreg init --db var/algoreg.db --demo
 	$(BUILD)/algoreg serve --db var/algoreg.db --listen 127.0.0.1:8080
 
-test: deps
+test:
+	@scripts/deps.sh --test
 	@$(MAKE) --no-print-directory format-check $(BUILD)/algoreg $(BUILD)/algoreg-san $(UNIT_BINS)
 	@scripts/run-tests.sh
 

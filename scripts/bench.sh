@@ -7,7 +7,7 @@
 #   * server RSS with 100,000 entries
 set -eu
 cd "$(dirname "$0")/.."
-scripts/deps.sh wrk nginx-light procps bc >/dev/null
+scripts/deps.sh --test wrk nginx-light procps bc >/dev/null
 make -s build/algoreg
 N=${BENCH_N:-100000}
 DUR=${BENCH_SECONDS:-10}

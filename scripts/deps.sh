@@ -3,13 +3,20 @@
 # and Go's x/mod for the tests), non-interactively, only when
 # something is missing: `apt-get update` once, then `apt-get install -y`. Then the
 # pinned npm packages (package-lock.json) when node_modules is absent or stale.
-# Usage: scripts/deps.sh [extra-debian-package ...]
+# Usage: scripts/deps.sh [--test] [extra-debian-package ...]
 set -eu
 cd "$(dirname "$0")/.."
 
+# To build and run: compiler and libraries. With --test also what the tests drive:
+# clang-format, Python, Chromium, Go with x/mod (the independent log verifier), man-db.
 PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-libgumbo-dev libcurl4-openssl-dev libyaml-dev libcmocka-dev clang-format python3 curl chromium man-db
-golang-go golang-golang-x-mod-dev $*"
+libgumbo-dev libcurl4-openssl-dev libyaml-dev"
+if [ "${1:-}" = "--test" ]; then
+    shift
+    PKGS="$PKGS libcmocka-dev clang-format python3 curl chromium man-db golang-go
+golang-golang-x-mod-dev"
+fi
+PKGS="$PKGS $*"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""
