@@ -26,29 +26,25 @@ for t in build/tests/test_*; do
     add "$p" "$f"
 done
 
-python3 tests/e2e/run.py >"$log" 2>&1
-rc=$?
-line=$(grep '^e2e:' "$log" | tail -1)
-if [ -z "$line" ] || [ "$rc" -ne 0 ]; then tail -150 "$log"; fi
-p=$(echo "$line" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
-f=$(echo "$line" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
-p=${p:-0}
-f=${f:-1}
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-echo "${line:-e2e: did not finish}"
-add "$p" "$f"
+# suite NAME COMMAND...: run a suite whose last line is "NAME: N passed, M failed".
+suite() {
+    name=$1
+    shift
+    "$@" >"$log" 2>&1
+    rc=$?
+    line=$(grep "^$name:" "$log" | tail -1)
+    if [ -z "$line" ] || [ "$rc" -ne 0 ]; then tail -150 "$log"; fi
+    p=$(echo "$line" | sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p")
+    f=$(echo "$line" | sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p")
+    p=${p:-0}
+    f=${f:-1}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    echo "${line:-$name: did not finish}"
+    add "$p" "$f"
+}
 
-node tests/browser/site.test.mjs >"$log" 2>&1
-rc=$?
-line=$(grep '^browser:' "$log" | tail -1)
-if [ "$rc" -ne 0 ]; then cat "$log"; fi
-p=$(echo "$line" | sed -n 's/^browser: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
-f=$(echo "$line" | sed -n 's/^browser: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
-p=${p:-0}
-f=${f:-1}
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-echo "${line:-browser: did not finish}"
-add "$p" "$f"
+suite e2e python3 tests/e2e/run.py
+suite browser node tests/browser/site.test.mjs
 
 rm -f "$log"
 echo "$passed passed, $failed failed"

@@ -206,41 +206,27 @@ static void h_check_commitment(struct ar_req *r)
     if (!b)
         return;
     json_t *pr = json_array();
-    const char *commit = ar_json_str(b, "commitment"), *salt = ar_json_str(b, "salt");
-    json_t *content = json_object_get(b, "content");
-    uint8_t s[64], d[32];
-    size_t sl = 0;
-    char hex[65];
-    if (!commit || strlen(commit) != 64)
-        ar_problem_add(pr, "commitment", "format", "commitment must be 64 hex digits");
-    if (!salt ||
-        sodium_base642bin(s, sizeof s, salt, strlen(salt), NULL, &sl, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) ||
-        sl < 32)
-        ar_problem_add(pr, "salt", "format", "salt must be at least 32 bytes in base64");
-    char *canon = content ? ar_json_canon_str(content) : NULL;
-    if (!canon)
-        ar_problem_add(pr, "content", "type", "content must be JSON without fractional numbers");
-    if (!json_array_size(pr)) {
-        crypto_hash_sha256_state st;
-        crypto_hash_sha256_init(&st);
-        crypto_hash_sha256_update(&st, s, sl);
-        crypto_hash_sha256_update(&st, (const uint8_t *)canon, strlen(canon));
-        crypto_hash_sha256_final(&st, d);
-        sodium_bin2hex(hex, sizeof hex, d, sizeof d);
-        if (strcmp(hex, commit) != 0)
-            ar_problem_add(pr, "salt", "commitment_mismatch",
-                           "SHA-256(salt ‖ canonical content) does not equal the commitment:"
-                           " wrong salt or altered content");
-    }
+    const char *field;
+    int rc = ar_commitment_check(ar_json_str(b, "commitment"), ar_json_str(b, "salt"),
+                                 json_object_get(b, "content"), &field);
+    if (rc == AR_EINVAL)
+        ar_problem_add(pr, field, strcmp(field, "content") == 0 ? "type" : "format",
+                       strcmp(field, "commitment") == 0 ? "commitment must be 64 hex digits"
+                       : strcmp(field, "salt") == 0
+                           ? "salt must be at least 32 bytes in base64"
+                           : "content must be JSON without fractional numbers");
+    else if (rc)
+        ar_problem_add(pr, "salt", "commitment_mismatch",
+                       "SHA-256(salt ‖ canonical content) does not equal the commitment:"
+                       " wrong salt or altered content");
     if (json_array_size(pr)) {
         ar_resp_problem(r, 422, "commitment", "The commitment does not check", NULL, pr);
     } else {
-        json_t *v = json_pack("{s:b, s:s}", "matches", 1, "commitment", commit);
+        json_t *v =
+            json_pack("{s:b, s:s}", "matches", 1, "commitment", ar_json_str(b, "commitment"));
         ar_resp_json(r, 200, v);
         json_decref(v);
     }
-    free(canon);
     json_decref(pr);
     json_decref(b);
 }

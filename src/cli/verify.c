@@ -5,6 +5,7 @@
  * to when it was registered. HTTP through libcurl. */
 #include "base/buf.h"
 #include "base/err.h"
+#include "exception/exception.h"
 #include "json/json.h"
 #include "log/merkle.h"
 #include "log/note.h"
@@ -207,30 +208,15 @@ static void check_registration(struct verifier *v, const char *id)
             &e) == 0) {
         json_t *rv;
         json_array_foreach (json_object_get(e, "revealed"), i, rv) {
-            uint8_t salt[64], d[32];
-            size_t sl = 0;
-            char hex[65];
-            char *canon = ar_json_canon_str(json_object_get(rv, "content"));
-            const char *s64 = json_string_value(json_object_get(rv, "salt"));
-            int ok = canon && s64 &&
-                     sodium_base642bin(salt, sizeof salt, s64, strlen(s64), NULL, &sl, NULL,
-                                       sodium_base64_VARIANT_ORIGINAL) == 0 &&
-                     sl >= 32;
-            if (ok) {
-                crypto_hash_sha256_state st;
-                crypto_hash_sha256_init(&st);
-                crypto_hash_sha256_update(&st, salt, sl);
-                crypto_hash_sha256_update(&st, (const uint8_t *)canon, strlen(canon));
-                crypto_hash_sha256_final(&st, d);
-                sodium_bin2hex(hex, sizeof hex, d, sizeof d);
-                ok = strcmp(hex, json_string_value(json_object_get(rv, "commitment")) ?: "") == 0;
-            }
+            const char *field;
+            int ok = ar_commitment_check(json_string_value(json_object_get(rv, "commitment")),
+                                         json_string_value(json_object_get(rv, "salt")),
+                                         json_object_get(rv, "content"), &field) == 0;
             say(v, ok,
                 "the content published on %s is the content committed to for version %lld:"
                 " not altered, not back-dated",
                 json_string_value(json_object_get(e, "time")),
                 (long long)json_integer_value(json_object_get(rv, "version")));
-            free(canon);
         }
     }
     json_decref(e);

@@ -156,6 +156,31 @@ static char *hex_sha256(const void *a, size_t alen, const void *b, size_t blen)
     return hex;
 }
 
+int ar_commitment_check(const char *commitment, const char *salt_b64, const json_t *content,
+                        const char **field)
+{
+    uint8_t salt[64];
+    size_t sl = 0;
+    *field = NULL;
+    if (!commitment || strlen(commitment) != 64)
+        *field = "commitment";
+    else if (!salt_b64 ||
+             sodium_base642bin(salt, sizeof salt, salt_b64, strlen(salt_b64), NULL, &sl, NULL,
+                               sodium_base64_VARIANT_ORIGINAL) ||
+             sl < 32)
+        *field = "salt";
+    char *canon = *field || !content ? NULL : ar_json_canon_str(content);
+    if (!*field && !canon)
+        *field = "content";
+    if (*field)
+        return AR_EINVAL;
+    char *hex = hex_sha256(salt, sl, canon, strlen(canon));
+    int rc = strcmp(hex, commitment) == 0 ? 0 : AR_ECONFLICT;
+    free(hex);
+    free(canon);
+    return rc;
+}
+
 static int log_leaf(struct ar_store *s, const char *lars, int version, json_t *leaf)
 {
     char *data = ar_json_canon_str(leaf);

@@ -58,6 +58,12 @@ int ar_exception_extend(struct ar_store *s, const struct ar_seal_key *key,
 int ar_exception_decide(struct ar_store *s, const struct ar_seal_key *key,
                         const struct ar_exception_cfg *cfg, const char *lars, long long ext_id,
                         const json_t *body, const char *supervisor, json_t *problems);
+/* Check a revealed commitment: SHA-256(salt ‖ canonical JSON of content) against the hex
+ * commitment. salt is base64 of at least 32 bytes. 0 when it matches, AR_ECONFLICT when
+ * it does not, AR_EINVAL for a malformed salt, commitment or content (with *field set). */
+int ar_commitment_check(const char *commitment, const char *salt_b64, const json_t *content,
+                        const char **field);
+
 /* Statistics per organisation and per ground. */
 int ar_exception_stats(struct ar_store *s, json_t **out);
 
