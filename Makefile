@@ -14,7 +14,6 @@ BUILD     := build
 SRC_DIRS  := base json store model log exception aiact http api web cli
 LIB_SRC   := $(filter-out src/cli/%,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 CLI_SRC   := $(wildcard src/cli/*.c)
-MAIN_SRC  := src/cli/main.c
 
 NODE_CSS  := node_modules/@rijkshuisstijl-community/design-tokens/dist/index.css \
              node_modules/@rijkshuisstijl-community/components-css/dist/index.css
@@ -30,7 +29,7 @@ ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migratio
               demo/registrations.jsonl=data/demo/registrations.jsonl \
               demo/withheld.json=data/demo/withheld.json
 
-.PHONY: all deps run test unit e2e browser bench clean format-check
+.PHONY: all deps run test bench clean format-check
 
 all: $(BUILD)/algoreg
 

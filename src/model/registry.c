@@ -144,7 +144,7 @@ int ar_registry_update(struct ar_store *s, const char *lars, const json_t *in, c
                        const char *note, int base_version, json_t *problems, int *version_out,
                        int *changed, struct ar_version_info *info)
 {
-    json_t *rec = NULL, *cur = NULL, *curdoc = NULL;
+    json_t *rec = NULL, *cur = NULL;
     struct prepared p;
     int rc, have_p = 0, in_tx = 0;
     *changed = 0;
@@ -214,7 +214,6 @@ out:
         prepared_free(&p);
     json_decref(rec);
     json_decref(cur);
-    json_decref(curdoc);
     return rc;
 }
 
