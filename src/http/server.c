@@ -250,7 +250,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-static volatile sig_atomic_t g_stop;
 static pthread_mutex_t g_tick_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_tick_cv = PTHREAD_COND_INITIALIZER;
 static int g_tick_stop;
@@ -281,12 +280,6 @@ static void *ticker(void *arg)
     return NULL;
 }
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 int ar_server_run(struct ar_app *app, const char *listen, int threads)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET};
@@ -311,9 +304,14 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 2;
     }
-    struct sigaction act = {.sa_handler = on_signal};
-    sigaction(SIGINT, &act, NULL);
-    sigaction(SIGTERM, &act, NULL);
+    /* SIGINT and SIGTERM are blocked in every thread (the server's threads inherit this
+     * mask) and taken synchronously below: a handler could run on any thread while the
+     * main thread kept waiting. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
@@ -330,8 +328,8 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
             info ? info->port : (unsigned)port, threads);
     pthread_t tick_thread = 0;
     int ticking = app->seal && pthread_create(&tick_thread, NULL, ticker, app) == 0;
-    while (!g_stop)
-        pause();
+    int sig;
+    sigwait(&stop, &sig);
     fprintf(stderr, "algoreg: shutting down\n");
     MHD_stop_daemon(d);
     if (ticking) {
