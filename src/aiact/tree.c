@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <yaml.h>
 
 #define MAX_LABELS 64
@@ -215,16 +216,19 @@ struct question {
 };
 
 struct ar_tree {
+    json_t *doc; /* the tree as loaded, for texts shown to people */
+    unsigned char sha256[32];
     struct question *q;
     int nq;
     char **conclusions; /* ids */
     int nc;
 };
 
-/* YAML document → jansson, scalars as strings (ids stay opaque). */
-static json_t *to_json(yaml_document_t *d, yaml_node_t *n, int depth)
+/* YAML document → jansson, scalars as strings (ids stay opaque). budget caps the nodes
+ * produced, so aliases cannot multiply a small file into a huge tree. */
+static json_t *to_json(yaml_document_t *d, yaml_node_t *n, int depth, long *budget)
 {
-    if (!n || depth > 64)
+    if (!n || depth > 64 || --*budget < 0)
         return NULL;
     switch (n->type) {
     case YAML_SCALAR_NODE:
@@ -232,8 +236,10 @@ static json_t *to_json(yaml_document_t *d, yaml_node_t *n, int depth)
     case YAML_SEQUENCE_NODE: {
         json_t *a = json_array();
         for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
-             i++)
-            json_array_append_new(a, to_json(d, yaml_document_get_node(d, *i), depth + 1));
+             i++) {
+            json_t *v = to_json(d, yaml_document_get_node(d, *i), depth + 1, budget);
+            json_array_append_new(a, v ? v : json_null());
+        }
         return a;
     }
     case YAML_MAPPING_NODE: {
@@ -243,8 +249,8 @@ static json_t *to_json(yaml_document_t *d, yaml_node_t *n, int depth)
             yaml_node_t *k = yaml_document_get_node(d, p->key);
             if (k && k->type == YAML_SCALAR_NODE) {
                 char *key = ar_xstrndup((const char *)k->data.scalar.value, k->data.scalar.length);
-                json_object_set_new(o, key,
-                                    to_json(d, yaml_document_get_node(d, p->value), depth + 1));
+                json_t *v = to_json(d, yaml_document_get_node(d, p->value), depth + 1, budget);
+                json_object_set_new(o, key, v ? v : json_null());
                 free(key);
             }
         }
@@ -278,6 +284,7 @@ void ar_tree_free(struct ar_tree *t)
     for (int i = 0; i < t->nc; i++)
         free(t->conclusions[i]);
     free(t->conclusions);
+    json_decref(t->doc);
     free(t);
 }
 
@@ -430,13 +437,18 @@ int ar_tree_load(struct ar_tree **out, const char *yaml, size_t len, char *why, 
         yaml_parser_delete(&p);
         return AR_EINVAL;
     }
-    json_t *root = to_json(&d, yaml_document_get_root_node(&d), 0);
+    long budget = 200000;
+    json_t *root = to_json(&d, yaml_document_get_root_node(&d), 0, &budget);
     yaml_document_delete(&d);
     yaml_parser_delete(&p);
     struct ar_tree *t = ar_xcalloc(1, sizeof *t);
-    if (!json_is_object(root)) {
+    if (budget < 0) {
+        bad(why, whylen, "the tree is too large (more than 200,000 YAML nodes)");
+    } else if (!json_is_object(root)) {
         bad(why, whylen, "the tree must be a YAML mapping");
     } else if ((rc = build(t, root, why, whylen)) == 0) {
+        t->doc = json_incref(root);
+        crypto_hash_sha256(t->sha256, (const unsigned char *)yaml, len);
         *out = t;
         t = NULL;
     }
@@ -575,4 +587,80 @@ int ar_tree_walk(const struct ar_tree *t, long *paths, long *dead_ends, json_t *
     int cycle;
     walk_all(t, paths, dead_ends, reached, &cycle);
     return cycle >= 0 ? AR_EINVAL : 0;
+}
+
+const json_t *ar_tree_doc(const struct ar_tree *t)
+{
+    return t->doc;
+}
+
+json_t *ar_tree_id(const struct ar_tree *t)
+{
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, t->sha256, sizeof t->sha256);
+    const char *name = json_string_value(json_object_get(t->doc, "name"));
+    const char *version = json_string_value(json_object_get(t->doc, "version"));
+    return json_pack("{s:s, s:s, s:s}", "name", name ? name : "", "version", version ? version : "",
+                     "sha256", hex);
+}
+
+static const json_t *find_in(const json_t *arr, const char *key, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach (arr, i, v) {
+        const char *s = json_string_value(json_object_get(v, key));
+        if (s && strcmp(s, id) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+const json_t *ar_tree_question(const struct ar_tree *t, const char *id)
+{
+    return find_in(json_object_get(t->doc, "questions"), "questionId", id);
+}
+
+const json_t *ar_tree_conclusion(const struct ar_tree *t, const char *id)
+{
+    return find_in(json_object_get(t->doc, "conclusions"), "conclusionId", id);
+}
+
+int ar_tree_answers_parse(json_t **out, const char *s, char *why, size_t whylen)
+{
+    json_t *answers = json_object();
+    *out = NULL;
+    for (const char *p = s; *p;) {
+        while (*p == ' ' || *p == ',' || *p == '+')
+            p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, " ,+");
+        const char *eq = memchr(p, '=', n);
+        char *end;
+        long idx = eq ? strtol(eq + 1, &end, 10) : -1;
+        if (!eq || eq == p || (size_t)(eq - p) > 32 || end != p + n || idx < 0 || idx > 99 ||
+            json_object_size(answers) >= MAX_DEPTH) {
+            json_decref(answers);
+            return bad(why, whylen, "answers are QUESTION=INDEX separated by spaces, not %.*s",
+                       (int)(n > 40 ? 40 : n), p);
+        }
+        char *q = ar_xstrndup(p, (size_t)(eq - p));
+        json_object_set_new(answers, q, json_integer(idx));
+        free(q);
+        p += n;
+    }
+    *out = answers;
+    return 0;
+}
+
+void ar_tree_answers_format(const json_t *answers, struct ar_buf *out)
+{
+    const char *k;
+    json_t *v;
+    int first = 1;
+    json_object_foreach ((json_t *)answers, k, v) {
+        ar_buf_printf(out, "%s%s=%lld", first ? "" : " ", k, (long long)json_integer_value(v));
+        first = 0;
+    }
 }

@@ -30,6 +30,21 @@ int ar_tree_run(const struct ar_tree *t, const json_t *answers, json_t **out, ch
  * reached ({conclusionId: count}). */
 int ar_tree_walk(const struct ar_tree *t, long *paths, long *dead_ends, json_t **reached);
 
+/* The tree as loaded (questions with explanation, answers with subresult, conclusions
+ * with obligation text), for showing to people; never for logic. */
+const json_t *ar_tree_doc(const struct ar_tree *t);
+/* {name, version, sha256 of the YAML bytes}: which tree a classification used. */
+json_t *ar_tree_id(const struct ar_tree *t);
+/* A question or conclusion object by id, or NULL. */
+const json_t *ar_tree_question(const struct ar_tree *t, const char *id);
+const json_t *ar_tree_conclusion(const struct ar_tree *t, const char *id);
+
+/* Answers as text, "1.1=0 1.2=1" (spaces, commas or '+' between), into {id: index}.
+ * AR_EINVAL with why for anything else. format writes the same form back. */
+int ar_tree_answers_parse(json_t **out, const char *s, char *why, size_t whylen);
+struct ar_buf;
+void ar_tree_answers_format(const json_t *answers, struct ar_buf *out);
+
 /* Number of questions and conclusions. */
 void ar_tree_size(const struct ar_tree *t, int *questions, int *conclusions);
 

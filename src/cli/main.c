@@ -11,6 +11,8 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "aiact/classify.h"
+#include "aiact/assess.h"
 #include "aiact/tree.h"
 #include "exception/exception.h"
 #include "log/log.h"
@@ -503,15 +505,18 @@ out:
 
 int ar_cli_verify(int argc, char **argv); /* verify.c */
 
-/* algoreg classify --tree FILE --answers "1.1=0 1.2=1 …" */
+/* algoreg classify [--tree FILE] [--config FILE] [--json] [--walk] --answers "1.1=0 …" */
 static int cmd_classify(int argc, char **argv)
 {
     static const struct option copts[] = {{"tree", required_argument, NULL, 't'},
                                           {"answers", required_argument, NULL, 'a'},
+                                          {"config", required_argument, NULL, 'c'},
+                                          {"json", no_argument, NULL, 'j'},
+                                          {"walk", no_argument, NULL, 'w'},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
-    const char *tree_path = NULL, *ans = "";
-    int c;
+    const char *tree_path = NULL, *ans = "", *cfg_path = NULL;
+    int c, as_json = 0, walk = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", copts, NULL)) != -1) {
@@ -519,78 +524,102 @@ static int cmd_classify(int argc, char **argv)
             tree_path = optarg;
         else if (c == 'a')
             ans = optarg;
+        else if (c == 'c')
+            cfg_path = optarg;
+        else if (c == 'j')
+            as_json = 1;
+        else if (c == 'w')
+            walk = 1;
         else if (c == 'h') {
-            puts("usage: algoreg classify --tree FILE [--answers \"1.1=0 1.2=1 ...\"]\n"
-                 "Run a decision tree in the format of the Dutch AI Act decision aid\n"
-                 "(beslishulp): each answer is QUESTION=INDEX, the 0-based position of the\n"
-                 "answer in the tree. Prints the conclusion id and the collected labels, or\n"
-                 "the question that is still unanswered with its answers.");
+            puts("usage: algoreg classify [--tree FILE] [--config FILE] [--json] [--walk]\n"
+                 "                        [--answers \"1.1=0 1.2=1 ...\"]\n"
+                 "Run an AI Act decision tree in the format of the Dutch decision aid\n"
+                 "(beslishulp): algoreg's own tree, or FILE (for example the official\n"
+                 "decision-tree.yaml). Each answer is QUESTION=INDEX, the 0-based position of\n"
+                 "the answer in the tree. Prints the conclusion id, the collected labels and\n"
+                 "the obligations with their articles and dates, or the question that is still\n"
+                 "unanswered with its answers (exit status 3).\n"
+                 "  --config FILE  AI Act dates and national-law settings (JSON)\n"
+                 "  --json         print the run and the assessment as JSON\n"
+                 "  --walk         walk every path: paths, dead ends, conclusions reached");
             return 0;
         } else
             return die("classify: unknown option %s (see --help)", argv[optind - 1]), 2;
     }
-    if (!tree_path)
-        return die("%s",
-                   "classify: --tree FILE is required (the decision aid's decision-tree.yaml)");
-    size_t len;
-    char *yaml = read_file(tree_path, 8u << 20);
-    if (!yaml)
-        return die("classify: cannot read %s", tree_path);
-    len = strlen(yaml);
     struct ar_tree *t = NULL;
+    struct ar_aiact_cfg cfg;
     char why[256];
-    json_t *answers = json_object(), *out = NULL;
+    json_t *answers = NULL, *out = NULL, *problems = json_array();
     int rc = 1;
-    if (ar_tree_load(&t, yaml, len, why, sizeof why)) {
-        die("classify: %s: %s", tree_path, why);
+    if (ar_aiact_cfg_load(&cfg, cfg_path, why, sizeof why)) {
+        die("classify: %s: %s", cfg_path ? cfg_path : "configuration", why);
         goto out;
     }
-    for (const char *p = ans; *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        size_t n = strcspn(p, " ,");
-        const char *eq = memchr(p, '=', n);
-        char *end;
-        if (!eq || eq == p) {
-            die("classify: answers are QUESTION=INDEX, not %.*s", (int)n, p);
-            goto out;
-        }
-        long idx = strtol(eq + 1, &end, 10);
-        if (end != p + n || idx < 0) {
-            die("classify: answers are QUESTION=INDEX, not %.*s", (int)n, p);
-            goto out;
-        }
-        char *q = ar_xstrndup(p, (size_t)(eq - p));
-        json_object_set_new(answers, q, json_integer(idx));
-        free(q);
-        p += n;
+    if (ar_aiact_tree_open(&t, tree_path, why, sizeof why)) {
+        die("classify: %s: %s", tree_path ? tree_path : "built-in tree", why);
+        goto out;
     }
-    if (ar_tree_run(t, answers, &out, why, sizeof why)) {
+    if (walk) {
+        long paths, dead;
+        json_t *reached = NULL;
+        int wrc = ar_tree_walk(t, &paths, &dead, &reached);
+        printf("paths %ld\ndead_ends %ld\nconclusions %zu\n", paths, dead,
+               json_object_size(reached));
+        const char *k;
+        json_t *v;
+        json_object_foreach (reached, k, v)
+            printf("conclusion %s %lld\n", k, (long long)json_integer_value(v));
+        json_decref(reached);
+        rc = wrc || dead ? 1 : 0;
+        goto out;
+    }
+    if (ar_tree_answers_parse(&answers, ans, why, sizeof why)) {
         die("classify: %s", why);
         goto out;
     }
-    if (json_object_get(out, "conclusion")) {
-        printf("conclusion %s\n", json_string_value(json_object_get(out, "conclusion")));
+    if (ar_aiact_evaluate(t, &cfg, answers, problems, &out)) {
+        die("classify: %s", ar_json_str(json_array_get(problems, 0), "detail"));
+        goto out;
+    }
+    json_t *run = json_object_get(out, "run"), *as = json_object_get(out, "assessment");
+    if (as)
+        ar_aiact_in_force(as, ar_clock_now());
+    if (as_json) {
+        char *txt = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
+        puts(txt);
+        free(txt);
+    } else if (as) {
+        printf("conclusion %s\n", json_string_value(json_object_get(run, "conclusion")));
+        printf("risk %s\n", ar_json_str(as, "risk") ? ar_json_str(as, "risk") : "-");
+        printf("eu_section %s\n", ar_json_str(as, "eu_section"));
     } else {
-        printf("unanswered %s: %s\n", json_string_value(json_object_get(out, "unanswered")),
-               json_string_value(json_object_get(out, "question")));
+        printf("unanswered %s: %s\n", json_string_value(json_object_get(run, "unanswered")),
+               json_string_value(json_object_get(run, "question")));
         size_t i;
         json_t *a;
-        json_array_foreach (json_object_get(out, "answers"), i, a)
+        json_array_foreach (json_object_get(run, "answers"), i, a)
             printf("  %zu = %s\n", i, json_string_value(json_object_get(a, "answer")));
     }
-    size_t i;
-    json_t *l;
-    json_array_foreach (json_object_get(out, "labels"), i, l)
-        printf("label %s\n", json_string_value(l));
-    rc = json_object_get(out, "conclusion") ? 0 : 3;
+    if (!as_json) {
+        size_t i;
+        json_t *l;
+        json_array_foreach (json_object_get(run, "labels"), i, l)
+            printf("label %s\n", json_string_value(l));
+        json_array_foreach (json_object_get(as, "obligations"), i, l)
+            printf("obligation %s (%s) from %s%s\n", ar_json_str(l, "id"),
+                   ar_json_str(l, "article"),
+                   ar_json_str(l, "applies_from") ? ar_json_str(l, "applies_from") : "-",
+                   json_is_true(json_object_get(l, "in_force")) ? ", in force" : "");
+        json_array_foreach (json_object_get(as, "flags"), i, l)
+            printf("flag %s %s: %s\n", ar_json_str(l, "severity"), ar_json_str(l, "rule"),
+                   ar_json_str(l, "message"));
+    }
+    rc = as ? 0 : 3;
 out:
+    json_decref(problems);
     json_decref(answers);
     json_decref(out);
     ar_tree_free(t);
-    free(yaml);
     return rc;
 }
 

@@ -150,6 +150,47 @@ int ar_store_ext_decide(struct ar_store *s, long long ext_id, const char *state,
 /* [{organization, ground, state}] of every extension request. */
 int ar_store_ext_stats(struct ar_store *s, json_t **out);
 
+/* ---- AI Act workflows (rules in src/aiact) ------------------------------------------ */
+
+/* Classifications of a registration version; doc is canonical JSON. AR_ENOTFOUND for an
+ * unknown registration. list: [{id, version, created, author, conclusion, doc}], newest
+ * first. */
+int ar_store_cls_insert(struct ar_store *s, const char *lars, int version, const char *created,
+                        const char *author, const char *conclusion, const char *doc);
+int ar_store_cls_list(struct ar_store *s, const char *lars, json_t **out);
+/* Copies of EU database submissions (section A, B, C or IX) with the EU reference.
+ * list: [{id, section, reference, submitted, author, doc}], newest first. */
+int ar_store_eu_insert(struct ar_store *s, const char *lars, const char *section,
+                       const char *reference, const char *submitted, const char *author,
+                       const char *doc);
+int ar_store_eu_list(struct ar_store *s, const char *lars, json_t **out);
+
+/* Cases: one use of remote biometric identification, or one facial-recognition review.
+ * Objects: {id, kind, registration, organization, state, created, updated, created_by,
+ * authority, machine, data}. list filters by kind and/or registration when not NULL. */
+int ar_store_case_insert(struct ar_store *s, const char *kind, const char *lars, const char *state,
+                         const char *created, const char *by, const char *authority,
+                         const char *machine, const char *data, long long *id_out);
+int ar_store_case_get(struct ar_store *s, long long id, json_t **out);
+int ar_store_case_list(struct ar_store *s, const char *kind, const char *lars, json_t **out);
+/* data NULL keeps the stored request. */
+int ar_store_case_update(struct ar_store *s, long long id, const char *state, const char *updated,
+                         const char *machine, const char *data);
+
+/* One transition or refused attempt of a case (append-only). rules and data are JSON. */
+struct ar_case_event {
+    const char *ts, *actor, *role, *event, *from, *to, *outcome, *rules, *data, *digest;
+};
+int ar_store_case_event(struct ar_store *s, long long id, const struct ar_case_event *e,
+                        int *seq_out);
+/* [{seq, ts, actor, role, event, from_state, to_state, outcome, rules, data, digest}]. */
+int ar_store_case_events(struct ar_store *s, long long id, json_t **out);
+/* Notifications to the market surveillance ("msa") and data-protection ("dpa")
+ * authorities; case_id 0 lists all: [{id, case_id, recipient, ts, doc}]. */
+int ar_store_notice_insert(struct ar_store *s, long long case_id, const char *recipient,
+                           const char *ts, const char *doc);
+int ar_store_notice_list(struct ar_store *s, long long case_id, json_t **out);
+
 /* Slug for an organisation name: lowercase ASCII letters, digits and dashes. */
 void ar_store_slugify(char *out, size_t n, const char *name);
 

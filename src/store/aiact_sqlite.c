@@ -1,0 +1,303 @@
+/* aiact_sqlite.c — rows of the AI Act workflows (0004_aiact.sql): classifications, EU
+ * submissions, cases with their events and notices. JSON columns are stored as text
+ * and handed back parsed; the rules live in src/aiact. */
+#include "base/err.h"
+#include "store/sqlite_int.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int prep(struct ar_store *s, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(ar_sqlite_db(s), sql, -1, st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "algoreg: store: aiact: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
+        return AR_EIO;
+    }
+    return 0;
+}
+
+static void bind_t(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int step_done(struct ar_store *s, sqlite3_stmt *st)
+{
+    int r = sqlite3_step(st);
+    int rc = r == SQLITE_DONE ? 0 : AR_EIO;
+    if (r == SQLITE_CONSTRAINT)
+        rc = AR_ENOTFOUND; /* the registration does not exist (insert ... select) */
+    else if (rc)
+        fprintf(stderr, "algoreg: store: aiact write: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
+    if (!rc && sqlite3_changes(ar_sqlite_db(s)) == 0)
+        rc = AR_ENOTFOUND;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Every row of st as an object keyed by column name; columns named doc, machine, data
+ * and rules hold JSON and are parsed. */
+static int rows(sqlite3_stmt *st, json_t **out)
+{
+    json_t *arr = json_array();
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *name = sqlite3_column_name(st, c);
+            json_t *v;
+            switch (sqlite3_column_type(st, c)) {
+            case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, c)); break;
+            case SQLITE_NULL: v = json_null(); break;
+            default: {
+                const char *t = (const char *)sqlite3_column_text(st, c);
+                if (!strcmp(name, "doc") || !strcmp(name, "machine") || !strcmp(name, "data") ||
+                    !strcmp(name, "rules")) {
+                    v = json_loads(t, JSON_DECODE_ANY, NULL);
+                    if (!v)
+                        v = json_null();
+                } else {
+                    v = json_string(t);
+                }
+            }
+            }
+            json_object_set_new(o, name, v);
+        }
+        json_array_append_new(arr, o);
+    }
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE) {
+        json_decref(arr);
+        return AR_EIO;
+    }
+    *out = arr;
+    return 0;
+}
+
+int ar_store_cls_insert(struct ar_store *s, const char *lars, int version, const char *created,
+                        const char *author, const char *conclusion, const char *doc)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "INSERT INTO classifications(reg_id, version, created, author, conclusion, doc)"
+                  " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM registrations WHERE lars = ?1",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    sqlite3_bind_int(st, 2, version);
+    bind_t(st, 3, created);
+    bind_t(st, 4, author);
+    bind_t(st, 5, conclusion);
+    bind_t(st, 6, doc);
+    return step_done(s, st);
+}
+
+int ar_store_cls_list(struct ar_store *s, const char *lars, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT c.id, c.version, c.created, c.author, c.conclusion, c.doc FROM"
+                  " classifications c JOIN registrations r ON r.id = c.reg_id WHERE r.lars = ?1"
+                  " ORDER BY c.id DESC",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    return rows(st, out);
+}
+
+int ar_store_eu_insert(struct ar_store *s, const char *lars, const char *section,
+                       const char *reference, const char *submitted, const char *author,
+                       const char *doc)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "INSERT INTO eu_submissions(reg_id, section, reference, submitted, author, doc)"
+                  " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM registrations WHERE lars = ?1",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    bind_t(st, 2, section);
+    bind_t(st, 3, reference);
+    bind_t(st, 4, submitted);
+    bind_t(st, 5, author);
+    bind_t(st, 6, doc);
+    return step_done(s, st);
+}
+
+int ar_store_eu_list(struct ar_store *s, const char *lars, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT e.id, e.section, e.reference, e.submitted, e.author, e.doc FROM"
+                  " eu_submissions e JOIN registrations r ON r.id = e.reg_id WHERE r.lars = ?1"
+                  " ORDER BY e.id DESC",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    return rows(st, out);
+}
+
+int ar_store_case_insert(struct ar_store *s, const char *kind, const char *lars, const char *state,
+                         const char *created, const char *by, const char *authority,
+                         const char *machine, const char *data, long long *id_out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "INSERT INTO aiact_cases(kind, reg_id, state, created, updated, created_by,"
+                  " authority, machine, data) SELECT ?1, id, ?3, ?4, ?4, ?5, ?6, ?7, ?8 FROM"
+                  " registrations WHERE lars = ?2",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, kind);
+    bind_t(st, 2, lars);
+    bind_t(st, 3, state);
+    bind_t(st, 4, created);
+    bind_t(st, 5, by);
+    bind_t(st, 6, authority ? authority : "");
+    bind_t(st, 7, machine);
+    bind_t(st, 8, data);
+    if ((rc = step_done(s, st)) == 0)
+        *id_out = sqlite3_last_insert_rowid(ar_sqlite_db(s));
+    return rc;
+}
+
+#define CASE_SELECT                                                                                \
+    "SELECT c.id, c.kind, r.lars AS registration, o.slug AS organization, c.state, c.created,"     \
+    " c.updated, c.created_by, c.authority, c.machine, c.data FROM aiact_cases c JOIN"             \
+    " registrations r ON r.id = c.reg_id JOIN organisations o ON o.id = r.org_id"
+
+int ar_store_case_get(struct ar_store *s, long long id, json_t **out)
+{
+    sqlite3_stmt *st;
+    json_t *arr = NULL;
+    int rc = prep(s, CASE_SELECT " WHERE c.id = ?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = rows(st, &arr)))
+        return rc;
+    if (json_array_size(arr) == 0)
+        rc = AR_ENOTFOUND;
+    else
+        *out = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    return rc;
+}
+
+int ar_store_case_list(struct ar_store *s, const char *kind, const char *lars, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  CASE_SELECT " WHERE (?1 IS NULL OR c.kind = ?1) AND (?2 IS NULL OR r.lars = ?2)"
+                              " ORDER BY c.id",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, kind);
+    bind_t(st, 2, lars);
+    return rows(st, out);
+}
+
+int ar_store_case_update(struct ar_store *s, long long id, const char *state, const char *updated,
+                         const char *machine, const char *data)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "UPDATE aiact_cases SET state = ?2, updated = ?3, machine = ?4,"
+                  " data = COALESCE(?5, data) WHERE id = ?1",
+                  &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    bind_t(st, 2, state);
+    bind_t(st, 3, updated);
+    bind_t(st, 4, machine);
+    bind_t(st, 5, data);
+    return step_done(s, st);
+}
+
+int ar_store_case_event(struct ar_store *s, long long id, const struct ar_case_event *e,
+                        int *seq_out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "INSERT INTO aiact_events(case_id, seq, ts, actor, role, event, from_state,"
+                  " to_state, outcome, rules, data, digest) VALUES (?1, (SELECT"
+                  " COALESCE(MAX(seq), 0) + 1 FROM aiact_events WHERE case_id = ?1), ?2, ?3, ?4,"
+                  " ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING seq",
+                  &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    bind_t(st, 2, e->ts);
+    bind_t(st, 3, e->actor);
+    bind_t(st, 4, e->role);
+    bind_t(st, 5, e->event);
+    bind_t(st, 6, e->from);
+    bind_t(st, 7, e->to);
+    bind_t(st, 8, e->outcome);
+    bind_t(st, 9, e->rules);
+    bind_t(st, 10, e->data);
+    bind_t(st, 11, e->digest);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        if (seq_out)
+            *seq_out = sqlite3_column_int(st, 0);
+        r = sqlite3_step(st);
+    }
+    rc = r == SQLITE_DONE ? 0 : AR_EIO;
+    if (rc)
+        fprintf(stderr, "algoreg: store: aiact event: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ar_store_case_events(struct ar_store *s, long long id, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT seq, ts, actor, role, event, from_state, to_state, outcome, rules,"
+                  " data, digest FROM aiact_events WHERE case_id = ?1 ORDER BY seq",
+                  &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    return rows(st, out);
+}
+
+int ar_store_notice_insert(struct ar_store *s, long long case_id, const char *recipient,
+                           const char *ts, const char *doc)
+{
+    sqlite3_stmt *st;
+    int rc = prep(
+        s, "INSERT INTO aiact_notices(case_id, recipient, ts, doc) VALUES (?1, ?2, ?3, ?4)", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, case_id);
+    bind_t(st, 2, recipient);
+    bind_t(st, 3, ts);
+    bind_t(st, 4, doc);
+    return step_done(s, st);
+}
+
+int ar_store_notice_list(struct ar_store *s, long long case_id, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT id, case_id, recipient, ts, doc FROM aiact_notices WHERE ?1 = 0 OR"
+                  " case_id = ?1 ORDER BY id",
+                  &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, case_id);
+    return rows(st, out);
+}
