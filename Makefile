@@ -19,7 +19,7 @@ NODE_CSS  := node_modules/@rijkshuisstijl-community/design-tokens/dist/index.css
              node_modules/@rijkshuisstijl-community/components-css/dist/index.css
 ASSET_FILES := $(wildcard src/store/migrations/sqlite/*.sql) $(wildcard web/templates/*.html) \
                $(wildcard web/i18n/*.json) $(wildcard web/static/*) src/api/openapi.json data/demo/registrations.jsonl data/demo/withheld.json \
-               data/aiact/config.json data/aiact/algoreg-tree.yaml
+               data/aiact/config.json data/aiact/algoreg-tree.yaml data/demo/aiact.json
 ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migrations/sqlite/$(notdir $(f))=$(f)) \
               $(foreach f,$(wildcard web/templates/*.html),templates/$(notdir $(f))=$(f)) \
               $(foreach f,$(wildcard web/i18n/*.json),i18n/$(notdir $(f))=$(f)) \
@@ -29,6 +29,7 @@ ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migratio
               openapi.json=src/api/openapi.json \
               demo/registrations.jsonl=data/demo/registrations.jsonl \
               demo/withheld.json=data/demo/withheld.json \
+              demo/aiact.json=data/demo/aiact.json \
               aiact/config.json=data/aiact/config.json \
               aiact/algoreg-tree.yaml=data/aiact/algoreg-tree.yaml
 

@@ -2,6 +2,7 @@
  * AI_ACT.md §7.2-§7.4. */
 #include "aiact/cases.h"
 #include "aiact/classify.h"
+#include "aiact/eudb.h"
 #include "aiact/rbi.h"
 #include "base/buf.h"
 #include "base/clock.h"
@@ -212,31 +213,22 @@ static int in_list(const char *const *l, const char *v)
     return 0;
 }
 
-/* Art. 26(8): a public-authority deployer of a high-risk system does not use it while it
- * is not in the EU database; Art. 5(2): real-time use needs the registration too. */
+/* Art. 5(2): real-time use needs the system registered (urgent use may start before);
+ * Art. 26(8): a public-authority deployer does not use an unregistered high-risk system. */
 static void registration_gate(struct ar_store *s, const struct ar_aiact_cfg *cfg, const json_t *c,
-                              const char *event, const json_t *assessment, time_t now,
-                              json_t *problems)
+                              const char *event, time_t now, json_t *problems)
 {
-    const char *kind = ar_json_str(c, "kind"), *lars = ar_json_str(c, "registration");
-    time_t from;
-    int rt = is(kind, "realtime");
+    const char *lars = ar_json_str(c, "registration");
     int starts = is(event, "start") || is(event, "start_unauthorised") ||
                  is(event, "start_initial_identification");
-    if (!starts || eu_registered(s, lars))
+    if (!starts)
         return;
-    if (rt) {
+    if (!is(ar_json_str(c, "kind"), "realtime"))
+        ar_aiact_use_blocked(s, cfg, lars, now, problems);
+    else if (!eu_registered(s, lars))
         ar_problem_add(problems, "registration", "eu_database",
                        "real-time use needs the system registered in the EU database (Art. 5(2),"
                        " Art. 49); only urgent use may start before");
-        return;
-    }
-    if (ar_aiact_cfg_date(cfg, "aia.registration", &from) && now >= from &&
-        is(ar_json_str(assessment, "risk"), "high_risk") &&
-        has_str(json_object_get(assessment, "roles"), "deployer"))
-        ar_problem_add(problems, "registration", "eu_database",
-                       "use is blocked: the high-risk system is not registered in the EU"
-                       " database (Art. 26(8), Art. 49(3))");
 }
 
 static void check_lengths(const json_t *d, json_t *problems)
@@ -428,7 +420,7 @@ int ar_case_event(struct ar_store *s, const struct ar_aiact_cfg *cfg, long long 
             ar_problem_add(problems, "registration", "classification",
                            "classify the system first: real-time remote biometric identification"
                            " is Annex III point 1(a) (Art. 5(2), Art. 6(2))");
-        registration_gate(s, cfg, c, event, assessment, now, problems);
+        registration_gate(s, cfg, c, event, now, problems);
         if (is(event, "match")) {
             static const enum ar_rbi_state in_use[] = {
                 AR_RBI_ACTIVE,        AR_RBI_ACTIVE_URGENT,  AR_RBI_URGENT_REQUESTED,
@@ -456,11 +448,17 @@ int ar_case_event(struct ar_store *s, const struct ar_aiact_cfg *cfg, long long 
                 ar_problem_add(problems, "reference_database", "required",
                                "log the reference database checked (Art. 12(3)(b))");
         }
+        /* The machine's own rules are checked even when a gate failed, so one answer
+         * names every reason (the national-law refusal included). */
+        if (!is(event, "match")) {
+            struct ar_rbi next = m;
+            if (ar_rbi_apply(&next, event, in_list(request_events, event) ? merged : data, role,
+                             now, &cfg->rbi, problems) == 0 &&
+                json_array_size(problems) == before)
+                m = next;
+        }
         if (json_array_size(problems) > before)
             rc = AR_EINVAL;
-        else if (!is(event, "match"))
-            rc = ar_rbi_apply(&m, event, in_list(request_events, event) ? merged : data, role, now,
-                              &cfg->rbi, problems);
         if (!rc) {
             json_decref(machine);
             machine = rbi_json(&m);

@@ -1,6 +1,8 @@
 /* api.c — handlers for /api/v1. Every error is RFC 9457 problem+json naming the
  * field and the rule; every write is one transaction in the model layer. */
 #include "api/api.h"
+#include "aiact/eudb.h"
+#include "base/clock.h"
 #include "base/assets.h"
 #include "base/cache.h"
 #include "base/err.h"
@@ -337,6 +339,21 @@ static void h_update(struct ar_req *r)
         while (*p == '"' || *p == ' ' || *p == 'W' || *p == '/')
             p++;
         base = strtol(p, NULL, 10);
+    }
+    /* Art. 26(8): taking an unregistered high-risk system into use is refused. */
+    const char *st = ar_json_str(rec, "status");
+    if (st && strcmp(st, "In gebruik") == 0 && r->app->aiact) {
+        json_t *cur = NULL;
+        const char *was = NULL;
+        if (ar_registry_get(r->store, id, 0, &cur) == 0)
+            was = ar_json_str(json_object_get(cur, "record"), "status");
+        int blocked = (!was || strcmp(was, "In gebruik") != 0) &&
+                      ar_aiact_use_blocked(r->store, r->app->aiact, id, ar_clock_now(), pr);
+        json_decref(cur);
+        if (blocked) {
+            ar_resp_problem(r, 409, "conflict", "Use is blocked by Art. 26(8)", NULL, pr);
+            goto out;
+        }
     }
     int version, changed;
     int rc = ar_ledger_update(r->store, id, rec, who, note ? note : "Updated", (int)base, pr,

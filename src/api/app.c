@@ -23,18 +23,33 @@ static int add_one(struct ar_app *app, const char *entry, size_t n)
     struct ar_token *t = &app->tokens[app->ntokens++];
     size_t tlen = n - (size_t)(colon - entry) - 1;
     const char *role = memchr(colon + 1, ':', tlen);
-    t->supervisor = 0;
+    static const char *const roles[] = {"registrant",
+                                        "supervisor",
+                                        "authorising_authority",
+                                        "review_committee",
+                                        "police_chief",
+                                        "prosecutor",
+                                        "mayor",
+                                        NULL};
+    snprintf(t->role, sizeof t->role, "registrant");
     if (role) {
         size_t rlen = tlen - (size_t)(role - colon - 1) - 1;
-        if (rlen == 10 && memcmp(role + 1, "supervisor", 10) == 0) {
-            t->supervisor = 1;
-        } else if (!(rlen == 10 && memcmp(role + 1, "registrant", 10) == 0)) {
-            fprintf(stderr, "algoreg: a token's role is registrant or supervisor\n");
+        int ok = 0;
+        for (const char *const *r = roles; *r && !ok; r++)
+            if (rlen == strlen(*r) && memcmp(role + 1, *r, rlen) == 0) {
+                snprintf(t->role, sizeof t->role, "%s", *r);
+                ok = 1;
+            }
+        if (!ok) {
+            fprintf(stderr, "algoreg: a token's role is one of registrant, supervisor,"
+                            " authorising_authority, review_committee, police_chief,"
+                            " prosecutor, mayor\n");
             app->ntokens--;
             return AR_EINVAL;
         }
         tlen = (size_t)(role - colon - 1);
     }
+    t->supervisor = strcmp(t->role, "supervisor") == 0;
     if (tlen < 16) {
         fprintf(stderr, "algoreg: tokens must be at least 16 characters\n");
         app->ntokens--;
@@ -85,16 +100,17 @@ const char *ar_app_auth_supervisor(const struct ar_app *app, const char *authori
     return t && t->supervisor ? t->name : NULL;
 }
 
+/* Registry writes: registrants and supervisors (the roles that existed before the AI Act
+ * workflows); deciding roles act only on their own routes. */
 const char *ar_app_auth(const struct ar_app *app, const char *authorization)
 {
-    if (!authorization || strncmp(authorization, "Bearer ", 7) != 0)
-        return NULL;
-    const char *tok = authorization + 7;
-    unsigned char h[32];
-    crypto_generichash(h, sizeof h, (const unsigned char *)tok, strlen(tok), NULL, 0);
-    const char *who = NULL;
-    for (int i = 0; i < app->ntokens; i++)
-        if (sodium_memcmp(h, app->tokens[i].hash, sizeof h) == 0)
-            who = app->tokens[i].name;
-    return who;
+    const struct ar_token *t = find_token(app, authorization);
+    return t && (strcmp(t->role, "registrant") == 0 || t->supervisor) ? t->name : NULL;
+}
+
+const char *ar_app_auth_role(const struct ar_app *app, const char *authorization, const char **role)
+{
+    const struct ar_token *t = find_token(app, authorization);
+    *role = t ? t->role : NULL;
+    return t ? t->name : NULL;
 }

@@ -11,7 +11,9 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "aiact/cases.h"
 #include "aiact/classify.h"
+#include "aiact/eudb.h"
 #include "aiact/assess.h"
 #include "aiact/tree.h"
 #include "exception/exception.h"
@@ -73,7 +75,11 @@ static const char *usage_serve =
     "  --log-key FILE     the log's signing key (default PATH.key)\n"
     "  --enc-key FILE     the key sealing withheld content (default PATH.enc)\n"
     "  --max-withhold-days N   a withholding ends at most N days ahead (default 365)\n"
-    "  --max-extension-days N  one extension adds at most N days (default 182)\n";
+    "  --max-extension-days N  one extension adds at most N days (default 182)\n"
+    "  --aiact-config FILE     AI Act dates and national-law settings (JSON; default: the\n"
+    "                          built-in data/aiact/config.json)\n"
+    "  --tree FILE             decision tree for the questionnaire (beslishulp format;\n"
+    "                          default: algoreg's own tree)\n";
 static const char *usage_import =
     "usage: algoreg import --db PATH [--author NAME] [--strict] FILE|-\n"
     "Read one record per line (JSON). A record whose lars exists, or whose organisation\n"
@@ -101,6 +107,8 @@ __attribute__((format(printf, 1, 2))) static int die(const char *fmt, ...)
 
 static const struct option common_opts[] = {
     {"db", required_argument, NULL, 'd'},
+    {"aiact-config", required_argument, NULL, 'A'},
+    {"tree", required_argument, NULL, 'T'},
     {"help", no_argument, NULL, 'h'},
     {"demo", no_argument, NULL, 'D'},
     {"listen", required_argument, NULL, 'l'},
@@ -114,7 +122,7 @@ static const struct option common_opts[] = {
 };
 
 struct opts {
-    const char *db, *listen, *tokens, *author, *origin, *enc_key, *log_key;
+    const char *db, *listen, *tokens, *author, *origin, *enc_key, *log_key, *aiact_cfg, *tree;
     int demo, threads, strict, version, json, help, max_withhold, max_extension;
 };
 
@@ -145,6 +153,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'o': o->origin = optarg; break;
         case 'E': o->enc_key = optarg; break;
         case 'L': o->log_key = optarg; break;
+        case 'A': o->aiact_cfg = optarg; break;
+        case 'T': o->tree = optarg; break;
         case 'W':
         case 'X': {
             long d = strtol(optarg, &end, 10);
@@ -322,6 +332,71 @@ static int load_demo_withheld(struct ar_store *s, const struct ar_seal_key *seal
     return rc;
 }
 
+/* Demonstration classifications, EU submissions and cases (data/demo/aiact.json), made
+ * through the same functions the API uses, so the demo shows real stored results. */
+static int load_demo_aiact(struct ar_store *s)
+{
+    const struct ar_asset *a = ar_asset_find("demo/aiact.json");
+    json_t *d = a ? json_loadb(a->data, a->len, 0, NULL) : NULL, *pr = json_array();
+    struct ar_tree *t = NULL;
+    struct ar_aiact_cfg cfg;
+    char why[256];
+    int rc = d && !ar_aiact_cfg_load(&cfg, NULL, why, sizeof why) &&
+                     !ar_aiact_tree_open(&t, NULL, why, sizeof why)
+                 ? 0
+                 : AR_EIO;
+    size_t i;
+    json_t *v;
+    json_array_foreach (rc ? NULL : json_object_get(d, "classifications"), i, v) {
+        json_t *ans = NULL, *out = NULL;
+        if (!(rc = ar_tree_answers_parse(&ans, ar_json_str(v, "answers"), why, sizeof why)))
+            rc = ar_aiact_classify(s, t, &cfg, ar_json_str(v, "lars"), ans, "demo", pr, &out);
+        json_decref(ans);
+        json_decref(out);
+        if (rc)
+            break;
+    }
+    json_array_foreach (rc ? NULL : json_object_get(d, "eu_submissions"), i, v) {
+        json_t *reg = NULL, *as = ar_aiact_latest(s, ar_json_str(v, "lars")), *doc = NULL;
+        char now[32], *canon = NULL;
+        ar_clock_fmt(now, sizeof now, ar_clock_now());
+        if (!(rc = ar_registry_get(s, ar_json_str(v, "lars"), 0, &reg)))
+            rc = ar_aiact_eu_export(ar_json_str(v, "lars"), json_object_get(reg, "record"), as,
+                                    ar_json_str(v, "section"), &cfg, pr, &doc);
+        if (!rc && (canon = ar_json_canon_str(doc)) != NULL)
+            rc = ar_store_eu_insert(s, ar_json_str(v, "lars"), ar_json_str(v, "section"),
+                                    ar_json_str(v, "reference"), now, "demo", canon);
+        free(canon);
+        json_decref(doc);
+        json_decref(as);
+        json_decref(reg);
+        if (rc)
+            break;
+    }
+    json_array_foreach (rc ? NULL : json_object_get(d, "cases"), i, v) {
+        long long id = 0;
+        rc = ar_case_create(s, &cfg, json_object_get(v, "case"), "demo", AR_ROLE_REGISTRANT, pr,
+                            &id);
+        size_t j;
+        json_t *e;
+        json_array_foreach (rc ? NULL : json_object_get(v, "events"), j, e) {
+            if ((rc =
+                     ar_case_event(s, &cfg, id, ar_json_str(e, "event"), json_object_get(e, "data"),
+                                   "demo", AR_ROLE_REGISTRANT, pr, NULL)))
+                break;
+        }
+        if (rc)
+            break;
+    }
+    if (rc)
+        fprintf(stderr, "algoreg: demo AI Act data: %s\n",
+                json_array_size(pr) ? ar_json_str(json_array_get(pr, 0), "detail") : why);
+    ar_tree_free(t);
+    json_decref(pr);
+    json_decref(d);
+    return rc;
+}
+
 static int load_demo(struct ar_store *s, const struct ar_seal_key *seal)
 {
     const struct ar_org orgs[] = {
@@ -346,6 +421,8 @@ static int load_demo(struct ar_store *s, const struct ar_seal_key *seal)
                 st.created, st.updated);
     if (!rc && seal)
         rc = load_demo_withheld(s, seal);
+    if (!rc)
+        rc = load_demo_aiact(s);
     return rc;
 }
 
@@ -427,9 +504,11 @@ static int cmd_serve(int argc, char **argv)
     struct ar_log_signer signer;
     struct ar_seal_key seal;
     struct ar_exception_cfg excfg = ar_exception_defaults;
+    struct ar_aiact_cfg aicfg;
+    struct ar_tree *tree = NULL;
     char *tokens = NULL;
     int rc = 1;
-    if (parse_opts(argc, argv, &o, "dhltnoWXEL"))
+    if (parse_opts(argc, argv, &o, "dhltnoWXELAT"))
         return 2;
     if (o.help) {
         fputs(usage_serve, stdout);
@@ -488,12 +567,24 @@ static int cmd_serve(int argc, char **argv)
     if (o.max_extension)
         excfg.max_extension_days = o.max_extension;
     app.exception = &excfg;
+    char why[256];
+    if (ar_aiact_cfg_load(&aicfg, o.aiact_cfg, why, sizeof why)) {
+        die("serve: %s: %s", o.aiact_cfg ? o.aiact_cfg : "AI Act configuration", why);
+        goto out;
+    }
+    app.aiact = &aicfg;
+    if (ar_aiact_tree_open(&tree, o.tree, why, sizeof why)) {
+        die("serve: %s: %s", o.tree ? o.tree : "built-in tree", why);
+        goto out;
+    }
+    app.tree = tree;
     if (ar_tmpl_load(&app.tmpl)) {
         die("%s", "serve: templates failed to compile");
         goto out;
     }
     rc = ar_server_run(&app, o.listen, o.threads) ? 1 : 0;
 out:
+    ar_tree_free(tree);
     ar_tmpl_free(app.tmpl);
     for (int i = 0; i < app.ntokens; i++)
         free((char *)app.tokens[i].name);
@@ -624,9 +715,10 @@ out:
 }
 
 static const char *usage_tick =
-    "usage: algoreg tick --db PATH [--enc-key FILE]\n"
-    "Publish every withheld registration whose end date has come (for cron; the server\n"
-    "also does this by itself). Prints how many were published.\n";
+    "usage: algoreg tick --db PATH [--enc-key FILE] [--aiact-config FILE]\n"
+    "Publish every withheld registration whose end date has come and run the timers of\n"
+    "remote biometric identification cases (for cron; the server also does this by\n"
+    "itself). Prints how many were published and how many cases moved.\n";
 
 static int cmd_tick(int argc, char **argv)
 {
@@ -634,7 +726,9 @@ static int cmd_tick(int argc, char **argv)
     struct ar_store *s = NULL;
     struct ar_seal_key seal;
     int rc = 1, n = 0;
-    if (parse_opts(argc, argv, &o, "dhE"))
+    struct ar_aiact_cfg aicfg;
+    char why[256];
+    if (parse_opts(argc, argv, &o, "dhEA"))
         return 2;
     if (o.help) {
         fputs(usage_tick, stdout);
@@ -652,6 +746,15 @@ static int cmd_tick(int argc, char **argv)
         goto out;
     }
     printf("published %d\n", n);
+    if (ar_aiact_cfg_load(&aicfg, o.aiact_cfg, why, sizeof why)) {
+        die("tick: %s", why);
+        goto out;
+    }
+    if (ar_case_tick(s, &aicfg, &n)) {
+        die("%s", "tick: case timers failed; run it again");
+        goto out;
+    }
+    printf("cases moved %d\n", n);
     rc = 0;
 out:
     sodium_memzero(&seal, sizeof seal);
@@ -812,8 +915,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "routes") == 0) {
         /* The router's own table, for tests that check the OpenAPI document. */
         const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_exception_routes,
-                                           ar_web_routes};
-        for (unsigned t = 0; t < 4; t++)
+                                           ar_aiact_routes, ar_web_routes};
+        for (unsigned t = 0; t < 5; t++)
             for (const struct ar_route *r = tables[t]; r->method; r++)
                 printf("%s %s\t%s\n", r->method, r->pattern, r->summary);
         return 0;

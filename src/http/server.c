@@ -7,6 +7,7 @@
 #include "http/server.h"
 #include "base/cache.h"
 #include "base/err.h"
+#include "aiact/cases.h"
 #include "exception/exception.h"
 #include "base/utf8.h"
 #include "store/store.h"
@@ -82,9 +83,9 @@ static int match(const char *pattern, const char *path, struct ar_req *r)
 void ar_server_dispatch(struct ar_req *r)
 {
     const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_exception_routes,
-                                       ar_web_routes};
+                                       ar_aiact_routes, ar_web_routes};
     int path_matched = 0;
-    for (unsigned t = 0; t < 4; t++) {
+    for (unsigned t = 0; t < 5; t++) {
         for (const struct ar_route *rt = tables[t]; rt->method; rt++) {
             if (!match(rt->pattern, r->path, r))
                 continue;
@@ -267,6 +268,8 @@ static void *ticker(void *arg)
         if (ar_store_open(&s, app->db_path, 0) == 0) {
             if (ar_exception_tick(s, app->seal, &n) == 0 && n > 0)
                 fprintf(stderr, "algoreg: published %d withheld registration(s)\n", n);
+            if (app->aiact && ar_case_tick(s, app->aiact, &n) == 0 && n > 0)
+                fprintf(stderr, "algoreg: timers moved %d case(s)\n", n);
             ar_store_close(s);
         }
         pthread_mutex_lock(&g_tick_mu);

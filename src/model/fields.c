@@ -141,6 +141,20 @@ static const struct ar_field annex_c[] = {
     END,
 };
 
+/* Annex IX: registration of real-world testing under Art. 60(4)(c). */
+static const struct ar_field annex_ix[] = {
+    {"test_id", AR_FT_TEXT, 0, 100, NULL, NULL, "IX1 Uniek testnummer", "IX1 Unique test id"},
+    {"parties", AR_FT_TEXT, 0, 1000, NULL, NULL, "IX2 Aanbieder en gebruiksverantwoordelijken",
+     "IX2 Provider and deployers with contacts"},
+    {"description", AR_FT_TEXT, 0, 2500, NULL, NULL, "IX3 Beschrijving, doel en identificatie",
+     "IX3 Description, intended purpose and identification"},
+    {"testing_plan_summary", AR_FT_TEXT, 0, 2500, NULL, NULL, "IX4 Samenvatting testplan",
+     "IX4 Summary of the testing plan"},
+    {"suspension_or_termination", AR_FT_TEXT, 0, 1000, NULL, NULL, "IX5 Opschorting of beëindiging",
+     "IX5 Suspension or termination"},
+    END,
+};
+
 static const struct ar_field aiact[] = {
     {"annex_viii_a", AR_FT_OBJECT, 0, 0, NULL, annex_a, "Bijlage VIII deel A (aanbieder)",
      "Annex VIII Section A (provider)"},
@@ -148,6 +162,8 @@ static const struct ar_field aiact[] = {
      "Annex VIII Section B (Art. 6(3))"},
     {"annex_viii_c", AR_FT_OBJECT, 0, 0, NULL, annex_c,
      "Bijlage VIII deel C (gebruiksverantwoordelijke)", "Annex VIII Section C (deployer)"},
+    {"annex_ix", AR_FT_OBJECT, 0, 0, NULL, annex_ix,
+     "Bijlage IX (testen onder reële omstandigheden)", "Annex IX (real-world testing)"},
     END,
 };
 

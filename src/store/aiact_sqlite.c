@@ -27,6 +27,8 @@ static void bind_t(sqlite3_stmt *st, int i, const char *v)
 
 static int step_done(struct ar_store *s, sqlite3_stmt *st)
 {
+    /* Classifications, submissions and report counts show on public pages. */
+    ar_sqlite_mark_dirty(s);
     int r = sqlite3_step(st);
     int rc = r == SQLITE_DONE ? 0 : AR_EIO;
     if (r == SQLITE_CONSTRAINT)
