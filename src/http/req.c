@@ -1,5 +1,11 @@
 /* req.c — response helpers shared by the API and the site. */
 #include "http/req.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/utf8.h"
+
+#include <microhttpd.h>
+#include <strings.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,4 +61,40 @@ void ar_resp_problem(struct ar_req *r, int status, const char *type, const char 
     ar_resp_json(r, status, p);
     r->ctype = "application/problem+json";
     json_decref(p);
+}
+
+int ar_req_parse_form(struct ar_req *r)
+{
+    if (!r->content_type ||
+        strncasecmp(r->content_type, "application/x-www-form-urlencoded", 33) != 0)
+        return AR_EINVAL;
+    if (r->body_len > 65536)
+        return AR_ETOOBIG;
+    char *copy = ar_arena_strndup(r->arena, r->body ? r->body : "", r->body_len);
+    for (char *p = copy; *p;) {
+        char *amp = strchr(p, '&');
+        if (amp)
+            *amp = '\0';
+        char *eq = strchr(p, '=');
+        char *val = eq ? eq + 1 : p + strlen(p);
+        if (eq)
+            *eq = '\0';
+        /* '+' is a space in form encoding; MHD_http_unescape does the %XX part. */
+        for (char *q = p; *q; q++)
+            if (*q == '+')
+                *q = ' ';
+        for (char *q = val; *q; q++)
+            if (*q == '+')
+                *q = ' ';
+        MHD_http_unescape(p);
+        MHD_http_unescape(val);
+        if (!ar_utf8_valid(p, strlen(p)) || !ar_utf8_valid(val, strlen(val)) || strlen(val) > 10000)
+            return AR_EINVAL;
+        if (*p && r->nargs < AR_REQ_MAX_ARGS)
+            r->args[r->nargs++] = (struct ar_kv){p, val};
+        if (!amp)
+            break;
+        p = amp + 1;
+    }
+    return 0;
 }

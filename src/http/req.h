@@ -45,6 +45,11 @@ struct ar_req {
     struct ar_buf out;
 };
 
+/* Add the fields of an application/x-www-form-urlencoded body to args (form values win
+ * over none: the query's come first, so ar_req_arg finds those first). AR_EINVAL for
+ * another content type or invalid UTF-8, AR_ETOOBIG above 64 KiB. */
+int ar_req_parse_form(struct ar_req *r);
+
 /* First value of query argument key, or NULL. */
 const char *ar_req_arg(const struct ar_req *r, const char *key);
 /* Add a response header; key and value are copied into the request arena. */

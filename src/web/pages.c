@@ -13,6 +13,7 @@
 #include "model/lars.h"
 #include "model/registry.h"
 #include "model/sanitize.h"
+#include "web/pages.h"
 #include "web/tmpl.h"
 
 #include <stdio.h>
@@ -77,6 +78,18 @@ static void render(struct ar_req *r, int status, const char *tmpl, json_t *data)
     ar_req_header(r, "Vary", "Accept-Language");
 }
 
+void ar_web_render(struct ar_req *r, int status, const char *tmpl, json_t *data)
+{
+    render(r, status, tmpl, data);
+}
+
+json_t *ar_web_ctx(struct ar_req *r, const char *title)
+{
+    return page_ctx(r, title);
+}
+
+void ar_web_error(struct ar_req *r, int status, const char *msg_key);
+
 static void error_page(struct ar_req *r, int status, const char *msg_key)
 {
     json_t *ctx = page_ctx(r, NULL);
@@ -86,6 +99,11 @@ static void error_page(struct ar_req *r, int status, const char *msg_key)
     json_object_set_new(ctx, "status", json_integer(status));
     render(r, status, "error", ctx);
     json_decref(ctx);
+}
+
+void ar_web_error(struct ar_req *r, int status, const char *msg_key)
+{
+    error_page(r, status, msg_key);
 }
 
 void ar_web_not_found(struct ar_req *r)
@@ -508,6 +526,7 @@ static void h_entry(struct ar_req *r)
     int latest = json_integer_value(json_object_get(data, "version")) ==
                  json_integer_value(json_object_get(data, "versions"));
     json_object_set_new(ctx, "is_latest", json_boolean(latest));
+    ar_web_entry_aiact(r, id, ctx);
     render(r, 200, "entry", ctx);
     if (key && r->status == 200)
         ar_cache_put(key, r->out.ptr, r->out.len);
@@ -754,5 +773,10 @@ const struct ar_route ar_web_routes[] = {
     {"GET", "/statistics", h_stats, "Withholding statistics"},
     {"GET", "/problems/{type}", h_problem, "Explanation of an API problem type"},
     {"GET", "/static/{name}", h_static, "Stylesheets"},
+    {"GET", "/classify", ar_web_classify, "AI Act questionnaire"},
+    {"POST", "/classify", ar_web_classify_save, "Store a questionnaire result"},
+    {"GET", "/reports/rbi", ar_web_rbi_report, "Yearly report on biometric identification"},
+    {"GET", "/cases/new", ar_web_case_form, "Request form for a biometric identification use"},
+    {"POST", "/cases/new", ar_web_case_submit, "Submit a request"},
     {NULL, NULL, NULL, NULL},
 };

@@ -1,0 +1,23 @@
+/* pages.h — what the site's page files share: the page context (language, links),
+ * rendering a template, the error page; and the AI Act pages (aipages.c). */
+#ifndef AR_WEB_PAGES_H
+#define AR_WEB_PAGES_H
+
+#include <jansson.h>
+
+#include "http/req.h"
+
+/* {lang, en, lang_q, lang_amp, lang_qm, other_lang_href, title}; caller owns. */
+json_t *ar_web_ctx(struct ar_req *r, const char *title);
+void ar_web_render(struct ar_req *r, int status, const char *tmpl, json_t *data);
+void ar_web_error(struct ar_req *r, int status, const char *msg_key);
+
+void ar_web_classify(struct ar_req *r);
+void ar_web_classify_save(struct ar_req *r);
+void ar_web_rbi_report(struct ar_req *r);
+void ar_web_case_form(struct ar_req *r);
+void ar_web_case_submit(struct ar_req *r);
+/* The AI Act section of an entry page: adds "aiact" to ctx unless withheld. */
+void ar_web_entry_aiact(struct ar_req *r, const char *id, json_t *ctx);
+
+#endif
