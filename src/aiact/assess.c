@@ -392,8 +392,8 @@ json_t *ar_aiact_assess(const json_t *run, const json_t *tree, const struct ar_a
     if (f.distributor)
         json_array_append_new(roles, json_string("distributor"));
     json_t *out = json_pack(
-        "{s:s, s:O, s:s?, s:s, s:o, s:s?, s:s?, s:o, s:o, s:o, s:b, s:o, s:b, s:s?, s:s, s:o,"
-        " s:o, s:o, s:O}",
+        "{s:s, s:O?, s:s?, s:s, s:o, s:s?, s:s?, s:o, s:o, s:o, s:b, s:o, s:b, s:s?, s:s, s:o,"
+        " s:o, s:o, s:O?}",
         "text", cfg->text, "tree", tree, "conclusion", c, "scope", f.scope, "roles", roles,
         "system_type", is(f.scope, "in_scope") ? f.type : NULL, "risk",
         is(f.scope, "in_scope") ? f.risk : NULL, "prohibitions", f.prohibitions, "annex_iii",

@@ -134,7 +134,8 @@ static int review_apply(json_t *machine, const char *event, const json_t *d, con
         size_t i, ok = 0;
         json_t *v;
         json_array_foreach (f, i, v)
-            ok += str(v, "assessment") && str(v, "factor");
+            ok += str(v, "assessment") &&
+                  (str(v, "factor") || json_is_integer(json_object_get(v, "factor")));
         if (!json_is_array(f) || json_array_size(f) != 10 || ok != 10)
             ar_problem_add(problems, "factors", "all_factors",
                            "address all ten weighing factors, each {factor, assessment}");
@@ -224,7 +225,7 @@ static void registration_gate(struct ar_store *s, const struct ar_aiact_cfg *cfg
     if (!starts)
         return;
     if (!is(ar_json_str(c, "kind"), "realtime"))
-        ar_aiact_use_blocked(s, cfg, lars, now, problems);
+        ar_aiact_use_blocked(s, cfg, lars, now, "registration", problems);
     else if (!eu_registered(s, lars))
         ar_problem_add(problems, "registration", "eu_database",
                        "real-time use needs the system registered in the EU database (Art. 5(2),"

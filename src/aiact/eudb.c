@@ -132,7 +132,7 @@ int ar_aiact_eu_export(const char *lars, const json_t *record, const json_t *ass
 }
 
 int ar_aiact_use_blocked(struct ar_store *s, const struct ar_aiact_cfg *cfg, const char *lars,
-                         time_t now, json_t *problems)
+                         time_t now, const char *field, json_t *problems)
 {
     json_t *a = ar_aiact_latest(s, lars), *subs = NULL;
     time_t from;
@@ -148,7 +148,7 @@ int ar_aiact_use_blocked(struct ar_store *s, const struct ar_aiact_cfg *cfg, con
             if (!strcmp(ar_json_str(v, "section"), "C"))
                 blocked = 0;
         if (blocked)
-            ar_problem_add(problems, "status", "eu_registration",
+            ar_problem_add(problems, field, "eu_registration",
                            "a public-authority deployer shall not use a high-risk system that is"
                            " not registered in the EU database: record the section C submission"
                            " first (Art. 26(8), Art. 49(3))");

@@ -24,6 +24,6 @@ int ar_aiact_eu_export(const char *lars, const json_t *record, const json_t *ass
  * system is not registered in the EU database (no section C submission) at time now and
  * the registration duty applies; else 0. */
 int ar_aiact_use_blocked(struct ar_store *s, const struct ar_aiact_cfg *cfg, const char *lars,
-                         time_t now, json_t *problems);
+                         time_t now, const char *field, json_t *problems);
 
 #endif

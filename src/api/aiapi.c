@@ -246,7 +246,8 @@ static void h_status(struct ar_req *r)
     if (a)
         ar_aiact_in_force(a, ar_clock_now());
     json_t *blk = json_array();
-    int blocked = ar_aiact_use_blocked(r->store, r->app->aiact, id, ar_clock_now(), blk);
+    int blocked =
+        ar_aiact_use_blocked(r->store, r->app->aiact, id, ar_clock_now(), "registration", blk);
     json_t *secs = json_array();
     if (ar_store_eu_list(r->store, id, &subs) == 0) {
         size_t i;

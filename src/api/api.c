@@ -347,8 +347,9 @@ static void h_update(struct ar_req *r)
         const char *was = NULL;
         if (ar_registry_get(r->store, id, 0, &cur) == 0)
             was = ar_json_str(json_object_get(cur, "record"), "status");
-        int blocked = (!was || strcmp(was, "In gebruik") != 0) &&
-                      ar_aiact_use_blocked(r->store, r->app->aiact, id, ar_clock_now(), pr);
+        int blocked =
+            (!was || strcmp(was, "In gebruik") != 0) &&
+            ar_aiact_use_blocked(r->store, r->app->aiact, id, ar_clock_now(), "status", pr);
         json_decref(cur);
         if (blocked) {
             ar_resp_problem(r, 409, "conflict", "Use is blocked by Art. 26(8)", NULL, pr);

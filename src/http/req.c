@@ -71,6 +71,8 @@ int ar_req_parse_form(struct ar_req *r)
     if (r->body_len > 65536)
         return AR_ETOOBIG;
     char *copy = ar_arena_strndup(r->arena, r->body ? r->body : "", r->body_len);
+    r->nquery = r->nargs;
+    r->form = 1;
     for (char *p = copy; *p;) {
         char *amp = strchr(p, '&');
         if (amp)

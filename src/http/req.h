@@ -30,6 +30,8 @@ struct ar_req {
     const char *path;   /* decoded, without the query */
     struct ar_kv args[AR_REQ_MAX_ARGS];
     int nargs;
+    int nquery; /* how many of args came from the query (the rest from a form body) */
+    int form;   /* a form body was parsed into args */
     const char *params[AR_REQ_MAX_PARAMS]; /* {name} segments matched by the router */
     int nparams;
     const char *accept_language, *authorization, *content_type, *if_match, *accept;

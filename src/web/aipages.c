@@ -264,7 +264,7 @@ void ar_web_entry_aiact(struct ar_req *r, const char *id, json_t *ctx)
         json_pack("{s:s}", "classify_href", ar_arena_printf(r->arena, "/classify?reg=%s", id));
     if (a) {
         json_object_set_new(sec, "assessment", assessment_view(r, a, lang_of(ctx)));
-        if (ar_aiact_use_blocked(r->store, r->app->aiact, id, ar_clock_now(), blk))
+        if (ar_aiact_use_blocked(r->store, r->app->aiact, id, ar_clock_now(), "registration", blk))
             json_object_set(sec, "blocked", json_array_get(blk, 0));
     }
     json_object_set_new(ctx, "aiact", sec);
@@ -305,9 +305,10 @@ void ar_web_rbi_report(struct ar_req *r)
     json_array_foreach (json_object_get(rep, "authorities"), i, a) {
         static const char *const kinds[] = {"realtime", "post", NULL};
         for (const char *const *k = kinds; *k; k++) {
-            json_t *counts = json_object_get(a, *k), *cells = json_array();
+            json_t *counts = json_object_get(a, *k);
             if (!json_object_size(counts))
                 continue;
+            json_t *cells = json_array();
             for (const char *const *m = measures; *m; m++)
                 json_array_append_new(
                     cells, json_integer(json_integer_value(json_object_get(counts, *m))));

@@ -46,7 +46,10 @@ static json_t *page_ctx(struct ar_req *r, const char *title)
     ar_buf_init(&other, 8192);
     ar_buf_puts(&other, r->path);
     int first = 1;
-    for (int i = 0; i < r->nargs; i++) {
+    /* Only the query's arguments: a form's fields (a token, a request's content) must
+     * never end up in a link. */
+    int nq = r->form ? r->nquery : r->nargs;
+    for (int i = 0; i < nq; i++) {
         if (strcmp(r->args[i].key, "lang") == 0)
             continue;
         ar_buf_putc(&other, first ? '?' : '&');

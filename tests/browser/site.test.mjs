@@ -143,6 +143,50 @@ try {
     await page.goto(base + '/registrations/10000016?lang=en');
     assert((await page.locator('h1').textContent()).includes('Crime Anticipation System'), 'english title');
   });
+  const token = readFileSync(db + '.tokens', 'utf8').split('\n').find((l) => l.startsWith('admin:')).split(':')[1].trim();
+  await check('AI Act questionnaire: one question per step, back keeps answers, result saved', async () => {
+    await page.goto(base + '/classify?reg=10000045');
+    await axe(page, 'questionnaire');
+    await page.check('#pick-0');
+    await page.click('button[value=next]');
+    await page.waitForURL(/nav=next/);
+    assert((await page.locator('legend').textContent()).includes('Vraag 2'), 'second question');
+    await page.click('button[value=back]');
+    await page.waitForURL(/nav=back/);
+    assert(await page.isChecked('#pick-0'), 'the earlier answer is kept');
+    await page.click('button[value=next]');
+    await page.click('button[value=next]'); /* nothing chosen on question 2 */
+    assert(await page.locator('#cls-error').isVisible(), 'inline message when no answer');
+    await axe(page, 'questionnaire with message');
+    await page.goto(base + '/classify?reg=10000045&step=9&a=' +
+      encodeURIComponent('1.1=0 1.2=0 1.3=1 2.1=1 2.3=1 2.4=0 2.5=0 2.8=0 4.1=0'));
+    assert(await page.locator('#result-h').isVisible(), 'result');
+    await axe(page, 'questionnaire result');
+    await page.fill('#token', token);
+    await page.click('form.cls-save button[type=submit]');
+    await page.waitForURL(/registrations\/10000045#aiact-status/);
+    assert((await page.locator('#aiact-status').textContent()).includes('Minimaal risico'), 'stored');
+    await axe(page, 'entry with classification');
+  });
+  await check('RBI request form names every reason for the refusal', async () => {
+    await page.goto(base + '/cases/new');
+    await page.fill('#f-registration', '10000087');
+    await page.fill('#f-authority', 'Rechtbank Den Haag');
+    await page.selectOption('#f-objective', 'OBJ_II');
+    await page.fill('#f-target', 'one person');
+    await page.fill('#f-token', token);
+    await page.click('form.case-form button[type=submit]');
+    await page.waitForSelector('#case-errors');
+    const errs = await page.locator('#case-errors').textContent();
+    assert(errs.includes('Art. 5(5)') && errs.includes('Art. 5(2)'), `reasons with articles: ${errs}`);
+    assert(await page.locator('#f-objective[aria-invalid=true]').count() === 1, 'field marked');
+    assert(await page.inputValue('#f-token') === '', 'token not echoed');
+    await axe(page, 'refused request');
+    for (const p of ['/reports/rbi', '/cases/new?kind=post', '/classify?lang=en', '/registrations/10000087']) {
+      await page.goto(base + p);
+      await axe(page, p);
+    }
+  });
   await check('everything works with JavaScript off', async () => {
     const ctx2 = await browser.newContext({ javaScriptEnabled: false, locale: 'nl-NL' });
     const p2 = await ctx2.newPage();

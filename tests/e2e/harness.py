@@ -31,8 +31,9 @@ def run_cli(*args, stdin=None, env=None):
 
 
 class Server:
-    def __init__(self, demo=True, env=None, db=None):
-        """A server on a new database, or on db (an existing one) when given."""
+    def __init__(self, demo=True, env=None, db=None, serve_args=()):
+        """A server on a new database, or on db (an existing one) when given; args are
+        extra options for algoreg serve (serve_args)."""
         self.dir = tempfile.mkdtemp(prefix="algoreg-e2e-")
         self.db = db or os.path.join(self.dir, "algoreg.db")
         if not db:
@@ -47,7 +48,7 @@ class Server:
         e.update(env or {})
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port],
+            [BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port, *serve_args],
             stdout=self.log, stderr=subprocess.STDOUT, env=e)
         deadline = time.time() + 20
         while time.time() < deadline:

@@ -243,7 +243,12 @@ class Api(unittest.TestCase):
             if method != "GET":
                 continue
             p = path.replace("{id}", "10000016").replace("{version}", "1").replace(
-                "{slug}", "politie").replace("{index}", "0")
+                "{slug}", "politie").replace("{index}", "0").replace("{case}", "1")
+            if p.endswith("/eu-export"):  # CATCH: a classified deployer with section C
+                p = p.replace("10000016", "10000087") + "?section=C"
+            if p == "/api/v1/notices":  # supervisors only; the router did answer
+                self.assertEqual(srv.request("GET", p)[0], 403)
+                continue
             if "/withholding" in p:
                 continue  # the demo data has no withheld entry; test_exception covers these
             if p.endswith("/inclusion"):

@@ -106,10 +106,10 @@ class Exception_(unittest.TestCase):
         # the day before the end date nothing happens; on it, it is published
         env = {"ALGOREG_NOW": "2027-02-28T23:59:59Z"}
         r = run_cli("tick", "--db", self.srv.db, env=env)
-        self.assertEqual(r.stdout.strip(), b"published 0")
+        self.assertEqual(r.stdout.splitlines()[0], b"published 0")
         r = run_cli("tick", "--db", self.srv.db, env={"ALGOREG_NOW": "2027-03-01T00:00:00Z"})
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertNotEqual(r.stdout.strip(), b"published 0")
+        self.assertNotEqual(r.stdout.splitlines()[0], b"published 0")
         st, _, got = self.srv.json("GET", "/api/v1/registrations/" + rid)
         self.assertEqual(got["record"]["name"], "Zaakssysteem " + mark)
         self.assertEqual(got["withholding"]["state"], "published")
