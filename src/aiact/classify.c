@@ -24,25 +24,14 @@ int ar_aiact_tree_open(struct ar_tree **out, const char *path, char *why, size_t
         }
         return ar_tree_load(out, a->data, a->len, why, whylen);
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, whylen, "cannot read %s", path);
-        return AR_EINVAL;
-    }
     struct ar_buf b;
     ar_buf_init(&b, 8u << 20);
-    char chunk[8192];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ar_buf_add(&b, chunk, k);
-    fclose(f);
-    int rc;
-    if (b.err) {
-        snprintf(why, whylen, "%s is larger than 8 MiB", path);
-        rc = AR_EINVAL;
-    } else {
+    int rc = ar_buf_read_file(&b, path);
+    if (rc)
+        snprintf(why, whylen, rc == AR_ETOOBIG ? "%s is larger than 8 MiB" : "cannot read %s",
+                 path);
+    else
         rc = ar_tree_load(out, b.ptr ? b.ptr : "", b.len, why, whylen);
-    }
     ar_buf_free(&b);
     return rc;
 }

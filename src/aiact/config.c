@@ -141,18 +141,13 @@ int ar_aiact_cfg_load(struct ar_aiact_cfg *out, const char *path, char *why, siz
             return bad(why, whylen, "the embedded AI Act configuration is missing");
         return ar_aiact_cfg_parse(out, a->data, a->len, why, whylen);
     }
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return bad(why, whylen, "cannot read %s", path);
     struct ar_buf b;
     ar_buf_init(&b, 1u << 20);
-    char chunk[4096];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ar_buf_add(&b, chunk, k);
-    fclose(f);
-    int rc = b.err ? bad(why, whylen, "%s: larger than 1 MiB", path)
-                   : ar_aiact_cfg_parse(out, b.ptr ? b.ptr : "", b.len, why, whylen);
+    int rc = ar_buf_read_file(&b, path);
+    if (rc)
+        bad(why, whylen, rc == AR_ETOOBIG ? "%s: larger than 1 MiB" : "cannot read %s", path);
+    else
+        rc = ar_aiact_cfg_parse(out, b.ptr ? b.ptr : "", b.len, why, whylen);
     ar_buf_free(&b);
     return rc;
 }

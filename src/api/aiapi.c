@@ -23,15 +23,7 @@
 
 static void fail(struct ar_req *r, int rc, json_t *pr)
 {
-    if (rc == AR_EINVAL)
-        ar_resp_problem(r, 422, "aiact", "The request breaks a rule of the AI Act workflow", NULL,
-                        pr);
-    else if (rc == AR_ENOTFOUND)
-        ar_resp_problem(r, 404, "not-found", "Not found", NULL, pr);
-    else if (rc == AR_ECONFLICT)
-        ar_resp_problem(r, 409, "conflict", "Conflict", NULL, pr);
-    else
-        ar_resp_problem(r, 500, "internal", "Internal error", "nothing was changed", NULL);
+    ar_api_fail(r, rc, pr, "aiact", "The request breaks a rule of the AI Act workflow");
 }
 
 static json_t *object_body(struct ar_req *r)
@@ -438,24 +430,32 @@ static void h_case_list(struct ar_req *r)
     json_decref(v);
 }
 
+/* The case if this token may see it; otherwise a 404 problem is written and NULL
+ * returned (a case another authority handles does not exist for this token). */
+static json_t *visible_case(struct ar_req *r, long long id, const char *who, const char *role)
+{
+    json_t *c = NULL;
+    int rc = ar_case_get(r->store, id, &c);
+    if (!rc && case_visible(c, who, role))
+        return c;
+    json_decref(c);
+    json_t *pr = json_array();
+    ar_problem_add(pr, "case", "exists", "no case %lld visible to this token", id);
+    fail(r, rc && rc != AR_ENOTFOUND ? rc : AR_ENOTFOUND, pr);
+    json_decref(pr);
+    return NULL;
+}
+
 static void h_case_get(struct ar_req *r)
 {
     const char *who, *role;
     long long id;
-    json_t *c = NULL, *pr = json_array();
-    if (!(id = case_id(r)) || !(who = who_role(r, &role)))
-        goto out;
-    int rc = ar_case_get(r->store, id, &c);
-    if (rc || !case_visible(c, who, role)) {
-        ar_problem_add(pr, "case", "exists", "no case %lld visible to this token", id);
-        fail(r, rc && rc != AR_ENOTFOUND ? rc : AR_ENOTFOUND, pr);
-        goto out;
-    }
+    json_t *c;
+    if (!(id = case_id(r)) || !(who = who_role(r, &role)) || !(c = visible_case(r, id, who, role)))
+        return;
     ar_req_header(r, "Cache-Control", "no-store");
     ar_resp_json(r, 200, c);
-out:
     json_decref(c);
-    json_decref(pr);
 }
 
 static void h_case_event(struct ar_req *r)
@@ -463,17 +463,12 @@ static void h_case_event(struct ar_req *r)
     const char *who, *role;
     long long id;
     json_t *b = NULL, *pr = json_array(), *c = NULL, *out = NULL;
-    if (!(id = case_id(r)) || !(who = who_role(r, &role)) || !(b = object_body(r)))
+    if (!(id = case_id(r)) || !(who = who_role(r, &role)) || !(b = object_body(r)) ||
+        !(c = visible_case(r, id, who, role)))
         goto out;
-    int rc = ar_store_case_get(r->store, id, &c);
-    if (rc || !case_visible(c, who, role)) {
-        ar_problem_add(pr, "case", "exists", "no case %lld visible to this token", id);
-        fail(r, rc && rc != AR_ENOTFOUND ? rc : AR_ENOTFOUND, pr);
-        goto out;
-    }
     json_t *data = json_object_get(b, "data");
-    rc = ar_case_event(r->store, r->app->aiact, id, ar_json_str(b, "event"),
-                       json_is_null(data) ? NULL : data, who, role, pr, &out);
+    int rc = ar_case_event(r->store, r->app->aiact, id, ar_json_str(b, "event"),
+                           json_is_null(data) ? NULL : data, who, role, pr, &out);
     if (rc) {
         fail(r, rc, pr);
         goto out;

@@ -130,6 +130,18 @@ const char *ar_api_require_token(struct ar_req *r)
     return who;
 }
 
+void ar_api_fail(struct ar_req *r, int rc, json_t *problems, const char *type, const char *title)
+{
+    if (rc == AR_EINVAL)
+        ar_resp_problem(r, 422, type, title, NULL, problems);
+    else if (rc == AR_ENOTFOUND)
+        ar_resp_problem(r, 404, "not-found", "Not found", NULL, problems);
+    else if (rc == AR_ECONFLICT)
+        ar_resp_problem(r, 409, "conflict", "Conflict", NULL, problems);
+    else
+        ar_resp_problem(r, 500, "internal", "Internal error", "nothing was changed", NULL);
+}
+
 /* Parse the JSON body; on failure the response is written and NULL returned. */
 json_t *ar_api_body_json(struct ar_req *r)
 {

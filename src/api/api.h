@@ -16,6 +16,10 @@ const char *ar_api_require_token(struct ar_req *r);
  * (415 for another content type, 400 invalid JSON or UTF-8, 413 too large). */
 json_t *ar_api_body_json(struct ar_req *r);
 
+/* The problem response for a module's error code: AR_EINVAL 422 (of type, with title),
+ * AR_ENOTFOUND 404, AR_ECONFLICT 409, anything else 500 saying nothing was changed. */
+void ar_api_fail(struct ar_req *r, int rc, json_t *problems, const char *type, const char *title);
+
 /* Validate an {id} path parameter; on failure writes a 400 problem and returns -1. */
 int ar_api_check_id(struct ar_req *r, const char *id);
 

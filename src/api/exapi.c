@@ -13,15 +13,7 @@
 
 static void fail(struct ar_req *r, int rc, json_t *pr)
 {
-    if (rc == AR_EINVAL)
-        ar_resp_problem(r, 422, "exception", "The request breaks a rule of the exception", NULL,
-                        pr);
-    else if (rc == AR_ENOTFOUND)
-        ar_resp_problem(r, 404, "not-found", "Not found", NULL, pr);
-    else if (rc == AR_ECONFLICT)
-        ar_resp_problem(r, 409, "conflict", "Conflict", NULL, pr);
-    else
-        ar_resp_problem(r, 500, "internal", "Internal error", "nothing was changed", NULL);
+    ar_api_fail(r, rc, pr, "exception", "The request breaks a rule of the exception");
 }
 
 /* Writes need an object body. */

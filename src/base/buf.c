@@ -182,3 +182,17 @@ int ar_buf_ok(const struct ar_buf *b)
 {
     return b->err == 0;
 }
+
+int ar_buf_read_file(struct ar_buf *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return AR_EIO;
+    char chunk[8192];
+    size_t k;
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0 && !b->err)
+        ar_buf_add(b, chunk, k);
+    int bad = ferror(f);
+    fclose(f);
+    return b->err ? AR_ETOOBIG : bad ? AR_EIO : 0;
+}

@@ -27,6 +27,9 @@ void ar_buf_add(struct ar_buf *b, const void *p, size_t n);
 void ar_buf_puts(struct ar_buf *b, const char *s);
 void ar_buf_putc(struct ar_buf *b, char c);
 void ar_buf_printf(struct ar_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append the whole file at path (within the buffer's cap). AR_EIO when it cannot be
+ * read, AR_ETOOBIG when it is larger than the cap. */
+int ar_buf_read_file(struct ar_buf *b, const char *path);
 /* HTML-escape & < > " ' into the buffer. */
 void ar_buf_html(struct ar_buf *b, const char *s, size_t n);
 /* Percent-encode for a URL query component. */
