@@ -232,6 +232,43 @@ static void registration_gate(struct ar_store *s, const struct ar_aiact_cfg *cfg
                        " Art. 49); only urgent use may start before");
 }
 
+/* The members a request may carry, per kind: a misspelt member is an error, not a
+ * silently missing element. */
+static const char *const realtime_members[] = {"objective",
+                                               "offence",
+                                               "max_penalty_years",
+                                               "target",
+                                               "limit_time",
+                                               "limit_area",
+                                               "limit_persons",
+                                               "harm_if_not_used",
+                                               "rights_impact",
+                                               "fria_ref",
+                                               "urgency",
+                                               "reasons",
+                                               NULL};
+static const char *const post_members[] = {"link", "reference", "target", "reasons", "facts", NULL};
+
+static void check_members(const char *kind, const json_t *d, json_t *problems)
+{
+    const char *const *allowed = is(kind, "realtime") ? realtime_members
+                                 : is(kind, "post")   ? post_members
+                                                      : NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach ((json_t *)d, k, v) {
+        int ok = 0;
+        for (const char *const *a = allowed; a && *a; a++)
+            ok |= is(*a, k);
+        if (!ok)
+            ar_problem_add(problems, k, "unknown_field", "%s is not part of a %s request", k,
+                           kind ? kind : "");
+        else if (!json_is_string(v) && !(is(k, "max_penalty_years") && json_is_integer(v)))
+            ar_problem_add(problems, k, "type", "%s must be %s", k,
+                           is(k, "max_penalty_years") ? "a whole number" : "text");
+    }
+}
+
 static void check_lengths(const json_t *d, json_t *problems)
 {
     const char *k;
@@ -329,12 +366,15 @@ int ar_case_create(struct ar_store *s, const struct ar_aiact_cfg *cfg, const jso
                        "name the judicial or independent administrative authority that decides"
                        " (Art. 5(3), Art. 26(10))");
     check_lengths(in, problems);
-    if (json_array_size(problems) > before)
-        return AR_EINVAL;
     json_t *data = json_deep_copy(in);
     json_object_del(data, "kind");
     json_object_del(data, "registration");
     json_object_del(data, "authority");
+    check_members(kind, data, problems);
+    if (json_array_size(problems) > before) {
+        json_decref(data);
+        return AR_EINVAL;
+    }
     json_t *machine = is(kind, "review") ? json_pack("{s:s, s:i}", "state", "DRAFT", "round", 1)
                                          : json_pack("{s:s}", "state", "DRAFT");
     char ts[32];
@@ -388,6 +428,8 @@ int ar_case_event(struct ar_store *s, const struct ar_aiact_cfg *cfg, long long 
     }
     if (data)
         check_lengths(data, problems);
+    if (data && in_list(request_events, event) && !is(kind, "review"))
+        check_members(kind, data, problems);
     merged = json_deep_copy(json_object_get(c, "data"));
     if (data && in_list(request_events, event))
         json_object_update(merged, (json_t *)data);

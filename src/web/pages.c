@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "base/assets.h"
 #include "base/cache.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "exception/exception.h"
 #include "model/fields.h"
@@ -442,7 +443,12 @@ static char *page_key(struct ar_req *r, const char *lang)
         return NULL;
     struct ar_buf b;
     ar_buf_init(&b, 8192);
-    ar_buf_printf(&b, "page|%lld|%s|%s", stamp, lang, r->path);
+    /* The day is part of the key: whether an AI Act obligation is in force on the page
+     * changes at midnight UTC without any write. */
+    char day[32];
+    ar_clock_fmt(day, sizeof day, ar_clock_now());
+    day[10] = '\0';
+    ar_buf_printf(&b, "page|%lld|%s|%s|%s", stamp, day, lang, r->path);
     for (int i = 0; i < r->nargs; i++) {
         ar_buf_putc(&b, '|');
         ar_buf_urlenc(&b, r->args[i].key);

@@ -287,7 +287,9 @@ class AiAct(unittest.TestCase):
         # bad input: objective outside the three, offence outside Annex II or below 4 years
         for bad, rule in (({"objective": "OBJ_IV"}, "permitted_values"),
                           ({"offence": "AII_99"}, "annex_ii"),
-                          ({"max_penalty_years": 3}, "minimum")):
+                          ({"max_penalty_years": 3}, "minimum"),
+                          ({"objetive": "OBJ_I"}, "unknown_field"),
+                          ({"target": ["a"]}, "type")):
             d = dict(req, **bad)
             st, _, p = self.srv.json("POST", "/api/v1/cases/%d/events" % c["id"],
                                      {"event": "submit_request", "data": d})
