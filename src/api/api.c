@@ -432,7 +432,11 @@ static void get_version(struct ar_req *r, const char *id, int version)
     uint64_t leaf;
     if (ar_store_log_index_of(r->store, id,
                               (int)json_integer_value(json_object_get(out, "version")), &leaf) == 0)
-        json_object_set_new(out, "log", json_pack("{s:I}", "index", (json_int_t)leaf));
+        json_object_set_new(
+            out, "log",
+            json_pack("{s:I, s:s}", "index", (json_int_t)leaf, "proof",
+                      ar_arena_printf(r->arena, "/api/v1/log/proof/offline?index=%llu",
+                                      (unsigned long long)leaf)));
     char *etag = ar_arena_printf(r->arena, "\"%lld\"",
                                  (long long)json_integer_value(json_object_get(out, "version")));
     ar_req_header(r, "ETag", etag);

@@ -11,6 +11,8 @@ struct ar_seal_key;
 struct ar_exception_cfg;
 struct ar_aiact_cfg;
 struct ar_tree;
+struct ar_witness;
+struct ar_witness_cfg;
 
 struct ar_token {
     const char *name;       /* recorded as the author of versions written with it */
@@ -25,12 +27,16 @@ struct ar_app {
     struct ar_tmpl_set *tmpl;
     struct ar_token tokens[16];
     int ntokens;
-    const char *base_url;               /* for absolute links in the OpenAPI servers list */
-    const struct ar_log_signer *signer; /* signs the log's checkpoints */
-    const struct ar_seal_key *seal;     /* seals withheld content */
-    struct ar_exception_cfg *exception; /* limits of the exception */
-    const struct ar_aiact_cfg *aiact;   /* AI Act dates and national-law settings */
-    const struct ar_tree *tree;         /* the decision tree the questionnaire runs */
+    const char *base_url;                   /* for absolute links in the OpenAPI servers list */
+    const struct ar_log_signer *signer;     /* signs the log's checkpoints */
+    const struct ar_seal_key *seal;         /* seals withheld content */
+    struct ar_exception_cfg *exception;     /* limits of the exception */
+    const struct ar_aiact_cfg *aiact;       /* AI Act dates and national-law settings */
+    const struct ar_tree *tree;             /* the decision tree the questionnaire runs */
+    const struct ar_witness_cfg *witnesses; /* where checkpoints go to be cosigned */
+    const struct ar_witness *witness;       /* set when serving as a witness */
+    const struct ar_route *const *tables;   /* routes; NULL for the register's own */
+    int ntables;
 };
 
 /* Route tables (NULL method ends). */
@@ -39,6 +45,7 @@ extern const struct ar_route ar_web_routes[];
 extern const struct ar_route ar_log_routes[];
 extern const struct ar_route ar_exception_routes[];
 extern const struct ar_route ar_aiact_routes[];
+extern const struct ar_route ar_witness_routes[]; /* algoreg witness */
 
 /* 404 for an unknown path: problem+json under /api/, an HTML page elsewhere. */
 void ar_api_not_found(struct ar_req *r);

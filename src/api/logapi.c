@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "base/err.h"
 #include "log/log.h"
+#include "log/witness.h"
 #include "model/record.h"
 
 #include <pthread.h>
@@ -56,7 +57,8 @@ static void h_checkpoint(struct ar_req *r)
         ar_resp_problem(r, 503, "unavailable", "Service unavailable", "the log has no key", NULL);
         return;
     }
-    int rc = ar_log_checkpoint(r->store, r->app->signer, &r->out);
+    /* The latest checkpoint with every cosignature its witnesses gave so far. */
+    int rc = ar_witness_checkpoint(r->store, r->app->signer, &r->out);
     if (rc) {
         ar_buf_reset(&r->out);
         log_error(r, rc, "", "the checkpoint could not be made");
@@ -137,6 +139,9 @@ static void h_entry(struct ar_req *r)
     json_t *data = json_loadb(b.ptr + 2, b.len - 2, 0, NULL);
     json_t *v = json_pack("{s:I, s:o, s:s%, s:o?}", "index", (json_int_t)idx, "leaf_hash",
                           hash_json(h), "data", b.ptr + 2, b.len - 2, "entry", data);
+    json_t *wit = NULL;
+    if (r->app->witnesses && ar_witness_entry(r->store, r->app->witnesses, idx, &wit) == 0)
+        json_object_set_new(v, "witnessed", wit);
     ar_resp_json(r, 200, v);
     json_decref(v);
     ar_buf_free(&b);
@@ -246,6 +251,53 @@ static void h_consistency(struct ar_req *r)
     json_decref(v);
 }
 
+static void h_witnesses(struct ar_req *r)
+{
+    json_t *v = NULL;
+    static const struct ar_witness_cfg none = {.n = 0};
+    int rc = ar_witness_status(r->store, r->app->witnesses ? r->app->witnesses : &none, &v);
+    if (rc) {
+        log_error(r, rc, "", "the witness status could not be read");
+        return;
+    }
+    ar_req_header(r, "Cache-Control", "no-cache");
+    ar_resp_json(r, 200, v);
+    json_decref(v);
+}
+
+/* GET /api/v1/log/proof/offline?index=N: a self-contained proof anyone can keep. */
+static void h_proof_file(struct ar_req *r)
+{
+    uint64_t idx = 0, size = 0;
+    int has;
+    static const struct ar_witness_cfg none = {.n = 0};
+    if (u64_arg(r, "index", &idx, &has) || !has) {
+        log_error(r, AR_EINVAL, "index", "index is required: the leaf's position in the log");
+        return;
+    }
+    if (!r->app->signer) {
+        ar_resp_problem(r, 503, "unavailable", "Service unavailable", "the log has no key", NULL);
+        return;
+    }
+    if (ar_store_log_size(r->store, &size) || idx >= size) {
+        log_error(r, AR_ENOTFOUND, "index", "no log entry with that index");
+        return;
+    }
+    int rc = ar_witness_proof(r->store, r->app->signer,
+                              r->app->witnesses ? r->app->witnesses : &none, idx, &r->out);
+    if (rc) {
+        ar_buf_reset(&r->out);
+        log_error(r, rc, "index", "the proof could not be made");
+        return;
+    }
+    r->status = 200;
+    r->ctype = "text/plain; charset=utf-8";
+    ar_req_header(r, "Content-Disposition",
+                  ar_arena_printf(r->arena, "attachment; filename=\"entry-%llu.tlog-proof\"",
+                                  (unsigned long long)idx));
+    ar_req_header(r, "Cache-Control", "no-cache");
+}
+
 const struct ar_route ar_log_routes[] = {
     {"GET", "/checkpoint", h_checkpoint, "Signed checkpoint (c2sp.org/tlog-checkpoint)"},
     {"GET", "/tile/*", h_tile, "Log tiles and entry bundles (c2sp.org/tlog-tiles)"},
@@ -253,5 +305,8 @@ const struct ar_route ar_log_routes[] = {
     {"GET", "/api/v1/log/entries/{index}", h_entry, "One log entry"},
     {"GET", "/api/v1/log/proof/inclusion", h_inclusion, "Inclusion proof"},
     {"GET", "/api/v1/log/proof/consistency", h_consistency, "Consistency proof"},
+    {"GET", "/api/v1/log/witnesses", h_witnesses, "Witnesses, what they cosigned, the quorum"},
+    {"GET", "/api/v1/log/proof/offline", h_proof_file,
+     "Offline proof of an entry (c2sp.org/tlog-proof)"},
     {NULL, NULL, NULL, NULL},
 };

@@ -16,6 +16,7 @@
 #include "aiact/eudb.h"
 #include "aiact/assess.h"
 #include "aiact/tree.h"
+#include "log/witness.h"
 #include "exception/exception.h"
 #include "log/log.h"
 #include "store/store.h"
@@ -49,6 +50,7 @@ static const char *usage_main =
     "  tick     publish withheld registrations whose end date has come\n"
     "  verify   check a register's transparency log from outside\n"
     "  classify run an AI Act decision tree (beslishulp format) on given answers\n"
+    "  witness  run an independent witness that cosigns a log's checkpoints\n"
     "  version  print the version\n"
     "  routes   list the HTTP routes the server has\n"
     "\n"
@@ -79,7 +81,9 @@ static const char *usage_serve =
     "  --aiact-config FILE     AI Act dates and national-law settings (JSON; default: the\n"
     "                          built-in data/aiact/config.json)\n"
     "  --tree FILE             decision tree for the questionnaire (beslishulp format;\n"
-    "                          default: algoreg's own tree)\n";
+    "                          default: algoreg's own tree)\n"
+    "  --witnesses FILE        witnesses to push checkpoints to: \"URL VKEY\" per line\n"
+    "  --witness-quorum N      cosignatures that make an entry witnessed (default: all)\n";
 static const char *usage_import =
     "usage: algoreg import --db PATH [--author NAME] [--strict] FILE|-\n"
     "Read one record per line (JSON). A record whose lars exists, or whose organisation\n"
@@ -118,12 +122,24 @@ static const struct option common_opts[] = {
     {"strict", no_argument, NULL, 's'},
     {"version", required_argument, NULL, 'v'},
     {"json", no_argument, NULL, 'j'},
+    {"origin", required_argument, NULL, 'o'},
+    {"enc-key", required_argument, NULL, 'E'},
+    {"log-key", required_argument, NULL, 'L'},
+    {"max-withhold-days", required_argument, NULL, 'W'},
+    {"max-extension-days", required_argument, NULL, 'X'},
+    {"witnesses", required_argument, NULL, 'w'},
+    {"witness-quorum", required_argument, NULL, 'q'},
+    {"name", required_argument, NULL, 'N'},
+    {"log", required_argument, NULL, 'G'},
     {NULL, 0, NULL, 0},
 };
 
 struct opts {
     const char *db, *listen, *tokens, *author, *origin, *enc_key, *log_key, *aiact_cfg, *tree;
-    int demo, threads, strict, version, json, help, max_withhold, max_extension;
+    const char *witnesses, *name;
+    const char *logs[32]; /* --log, repeatable */
+    int nlogs;
+    int demo, threads, strict, version, json, help, max_withhold, max_extension, quorum;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
@@ -154,6 +170,22 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'E': o->enc_key = optarg; break;
         case 'L': o->log_key = optarg; break;
         case 'A': o->aiact_cfg = optarg; break;
+        case 'w': o->witnesses = optarg; break;
+        case 'N': o->name = optarg; break;
+        case 'G':
+            if (o->nlogs >= 32) {
+                fprintf(stderr, "algoreg: at most 32 --log keys\n");
+                return -1;
+            }
+            o->logs[o->nlogs++] = optarg;
+            break;
+        case 'q':
+            o->quorum = (int)strtol(optarg, &end, 10);
+            if (*end || o->quorum < 1 || o->quorum > 16) {
+                fprintf(stderr, "algoreg: --witness-quorum must be from 1 to 16\n");
+                return -1;
+            }
+            break;
         case 'T': o->tree = optarg; break;
         case 'W':
         case 'X': {
@@ -506,9 +538,10 @@ static int cmd_serve(int argc, char **argv)
     struct ar_exception_cfg excfg = ar_exception_defaults;
     struct ar_aiact_cfg aicfg;
     struct ar_tree *tree = NULL;
+    static struct ar_witness_cfg wcfg; /* large; one per process */
     char *tokens = NULL;
     int rc = 1;
-    if (parse_opts(argc, argv, &o, "dhltnoWXELAT"))
+    if (parse_opts(argc, argv, &o, "dhltnoWXELATwq"))
         return 2;
     if (o.help) {
         fputs(usage_serve, stdout);
@@ -578,6 +611,24 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     app.tree = tree;
+    memset(&wcfg, 0, sizeof wcfg);
+    if (o.witnesses) {
+        char *wt = read_file(o.witnesses, 1 << 20);
+        if (!wt) {
+            die("serve: cannot read %s", o.witnesses);
+            goto out;
+        }
+        int wrc = ar_witness_cfg_parse(&wcfg, wt, o.quorum, why, sizeof why);
+        free(wt);
+        if (wrc) {
+            die("serve: %s: %s", o.witnesses, why);
+            goto out;
+        }
+    } else if (o.quorum) {
+        die("%s", "serve: --witness-quorum needs --witnesses FILE");
+        goto out;
+    }
+    app.witnesses = &wcfg;
     if (ar_tmpl_load(&app.tmpl)) {
         die("%s", "serve: templates failed to compile");
         goto out;
@@ -711,6 +762,82 @@ out:
     json_decref(answers);
     json_decref(out);
     ar_tree_free(t);
+    return rc;
+}
+
+static const char *usage_witness =
+    "usage: algoreg witness --db PATH --name NAME --log VKEY [--log VKEY]...\n"
+    "                       [--listen ADDR:PORT] [--threads N]\n"
+    "Run an independent witness (c2sp.org/tlog-witness): it cosigns a log's checkpoints\n"
+    "(c2sp.org/tlog-cosignature, cosignature/v1) only after checking that each extends the\n"
+    "last one it cosigned, and never cosigns two different trees of one size. Its state is\n"
+    "the SQLite database PATH (created when missing); its Ed25519 key is PATH.key (mode\n"
+    "0600, created when missing) and its verifier key, for the logs' configuration, is\n"
+    "written to PATH.vkey and printed at start-up.\n"
+    "  --name NAME   the witness's name, e.g. witness.ap.nl/algoreg\n"
+    "  --log VKEY    a log it witnesses (the log's verifier key, from URL/api/v1/log)\n";
+
+/* algoreg witness: a separate server with its own key and state. */
+static int cmd_witness(int argc, char **argv)
+{
+    struct opts o;
+    struct ar_store *s = NULL;
+    static struct ar_witness w;
+    struct ar_app app = {0};
+    int rc = 1;
+    if (parse_opts(argc, argv, &o, "dhlnNG"))
+        return 2;
+    if (o.help) {
+        fputs(usage_witness, stdout);
+        return 0;
+    }
+    if (!o.db || !o.name || o.nlogs == 0)
+        return die("%s", "witness: --db PATH, --name NAME and at least one --log VKEY are needed");
+    memset(&w, 0, sizeof w);
+    if (strlen(o.name) >= sizeof w.name || !*o.name || strchr(o.name, '+') ||
+        strpbrk(o.name, " \t\n"))
+        return die("%s", "witness: --name must be a name without spaces or '+'");
+    snprintf(w.name, sizeof w.name, "%s", o.name);
+    for (int i = 0; i < o.nlogs; i++) {
+        if (ar_note_verifier_parse(&w.logs[w.nlogs], o.logs[i]) ||
+            w.logs[w.nlogs].alg != AR_NOTE_ALG_ED25519)
+            return die("witness: --log %s is not a log's verifier key (NAME+HASH+KEY)", o.logs[i]);
+        w.nlogs++;
+    }
+    if (ar_store_open(&s, o.db, 1))
+        return 1;
+    ar_store_close(s);
+    char keypath[4096], vkpath[4096];
+    snprintf(keypath, sizeof keypath, "%s.key", o.db);
+    snprintf(vkpath, sizeof vkpath, "%s.vkey", o.db);
+    int krc = ar_log_key_create(keypath);
+    if (krc && krc != AR_ECONFLICT)
+        return die("witness: cannot write the key %s", keypath);
+    struct ar_log_signer key; /* the same seed file format as the log's key */
+    if (ar_log_signer_load(&key, keypath, w.name))
+        return 1;
+    memcpy(w.pk, key.pk, sizeof w.pk);
+    memcpy(w.sk, key.sk, sizeof w.sk);
+    sodium_memzero(&key, sizeof key);
+    struct ar_buf vk;
+    ar_buf_init(&vk, 0);
+    ar_note_cosigner_format(&vk, w.name, w.pk);
+    FILE *f = fopen(vkpath, "w");
+    if (!f || fprintf(f, "%s\n", ar_buf_cstr(&vk)) < 0 || fclose(f)) {
+        die("witness: cannot write %s", vkpath);
+        ar_buf_free(&vk);
+        goto out;
+    }
+    fprintf(stderr, "algoreg: witness %s, key %s\n", w.name, ar_buf_cstr(&vk));
+    ar_buf_free(&vk);
+    static const struct ar_route *const tables[] = {ar_witness_routes};
+    app.db_path = o.db;
+    app.witness = &w;
+    app.tables = tables;
+    app.ntables = 1;
+    rc = ar_server_run(&app, o.listen, o.threads) ? 1 : 0;
+out:
+    sodium_memzero(&w, sizeof w);
     return rc;
 }
 
@@ -912,6 +1039,8 @@ int main(int argc, char **argv)
         return ar_cli_verify(argc, argv);
     if (strcmp(cmd, "classify") == 0)
         return cmd_classify(argc, argv);
+    if (strcmp(cmd, "witness") == 0)
+        return cmd_witness(argc, argv);
     if (strcmp(cmd, "routes") == 0) {
         /* The router's own table, for tests that check the OpenAPI document. */
         const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_exception_routes,

@@ -4,11 +4,13 @@
  * withheld registration that the content published at the end is the content committed
  * to when it was registered. HTTP through libcurl. */
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "exception/exception.h"
 #include "json/json.h"
 #include "log/merkle.h"
 #include "log/note.h"
+#include "log/witness.h"
 
 #include <curl/curl.h>
 #include <getopt.h>
@@ -94,6 +96,10 @@ struct verifier {
     struct ar_note_verifier key;
     struct ar_checkpoint cp;
     int failures;
+    struct ar_note_verifier wit[16]; /* witnesses trusted (type 0x04) */
+    int nwit, quorum;
+    uint64_t wtime[16]; /* each witness's cosignature time on the checkpoint, 0 if none */
+    int vouched;        /* how many witnesses cosigned it */
 };
 
 static void say(struct verifier *v, int ok, const char *fmt, ...)
@@ -119,6 +125,58 @@ static int read_checkpoint(struct verifier *v, const char *note, size_t len,
     return ar_checkpoint_parse(out, note, tl);
 }
 
+static void fmt_time(char *out, size_t n, uint64_t t)
+{
+    ar_clock_fmt(out, n, (time_t)t);
+}
+
+/* The witnesses' cosignatures on a verified checkpoint note: who vouched for it, when,
+ * and whether the quorum holds. A cosignature dated in the future is refused. */
+static void check_cosignatures(struct verifier *v, const char *note, size_t len)
+{
+    v->vouched = 0;
+    uint64_t now = (uint64_t)ar_clock_now();
+    for (int i = 0; i < v->nwit; i++) {
+        uint64_t t = 0;
+        int rc = ar_note_cosig_verify(note, len, &v->wit[i], &t);
+        char ts[32];
+        v->wtime[i] = 0;
+        if (rc == 0 && t > now + 300) {
+            say(v, 0, "witness %s dated its cosignature in the future", v->wit[i].name);
+        } else if (rc == 0) {
+            v->wtime[i] = t;
+            v->vouched++;
+            fmt_time(ts, sizeof ts, t);
+            say(v, 1, "witness %s cosigned this checkpoint of %llu entries at %s", v->wit[i].name,
+                (unsigned long long)v->cp.size, ts);
+        } else if (rc == AR_EINVAL) {
+            say(v, 0, "witness %s's cosignature does not verify", v->wit[i].name);
+        } else {
+            printf("--   witness %s has not cosigned this checkpoint\n", v->wit[i].name);
+        }
+    }
+    if (v->nwit)
+        say(v, v->vouched >= v->quorum, "%d of %d witnesses cosigned (quorum %d)", v->vouched,
+            v->nwit, v->quorum);
+}
+
+/* After an entry checked out: which witnesses vouch that it was in the log, and by when. */
+static void say_witnessed(struct verifier *v, uint64_t index)
+{
+    if (!v->nwit)
+        return;
+    for (int i = 0; i < v->nwit; i++)
+        if (v->wtime[i]) {
+            char ts[32];
+            fmt_time(ts, sizeof ts, v->wtime[i]);
+            printf("OK   entry %llu was in the log by %s, vouched for by %s\n",
+                   (unsigned long long)index, ts, v->wit[i].name);
+        }
+    if (v->vouched < v->quorum)
+        say(v, 0, "entry %llu is not witnessed by a quorum (%d of %d)", (unsigned long long)index,
+            v->vouched, v->quorum);
+}
+
 /* Entry index is in the tree of the verified checkpoint; its data into *entry. */
 static int check_entry(struct verifier *v, uint64_t index, json_t **entry)
 {
@@ -140,6 +198,8 @@ static int check_entry(struct verifier *v, uint64_t index, json_t **entry)
     }
     say(v, ok, "entry %llu is in the signed log of %llu entries (inclusion proof checked)",
         (unsigned long long)index, (unsigned long long)v->cp.size);
+    if (ok)
+        say_witnessed(v, index);
     if (entry)
         *entry = ok ? json_loads(data, 0, NULL) : NULL;
     json_decref(e);
@@ -223,6 +283,49 @@ static void check_registration(struct verifier *v, const char *id)
     json_decref(r);
 }
 
+/* algoreg verify --proof FILE: an offline proof (c2sp.org/tlog-proof@v1) checked with
+ * nothing but the keys: the log's signature, the witnesses' cosignatures, and that the
+ * entry carried in it is in the checkpointed tree. */
+static void check_proof_file(struct verifier *v, const char *path)
+{
+    struct ar_buf b;
+    struct ar_tlog_proof pf;
+    ar_buf_init(&b, 1 << 20);
+    if (ar_buf_read_file(&b, path) || ar_tlog_proof_parse(&pf, b.ptr ? b.ptr : "", b.len)) {
+        say(v, 0, "%s is not a readable c2sp.org/tlog-proof@v1 file", path);
+        ar_buf_free(&b);
+        return;
+    }
+    if (read_checkpoint(v, pf.checkpoint, pf.checkpoint_len, &v->cp)) {
+        say(v, 0, "the proof's checkpoint is not signed by %s", v->key.name);
+        goto out;
+    }
+    say(v, 1, "checkpoint signed by %s: %llu entries", v->key.name, (unsigned long long)v->cp.size);
+    check_cosignatures(v, pf.checkpoint, pf.checkpoint_len);
+    if (!pf.extra) {
+        say(v, 0, "the proof does not carry the entry (no extra line)");
+        goto out;
+    }
+    ar_hash leaf;
+    ar_merkle_leaf_hash(leaf, pf.extra, pf.extra_len);
+    int ok = ar_merkle_verify_inclusion(leaf, pf.index, v->cp.size, v->cp.root, pf.path, pf.n) == 0;
+    say(v, ok, "entry %llu is in the signed log of %llu entries (inclusion proof checked)",
+        (unsigned long long)pf.index, (unsigned long long)v->cp.size);
+    if (ok) {
+        json_t *e = json_loadb((const char *)pf.extra, pf.extra_len, 0, NULL);
+        printf("--   entry: %s %s version %lld, logged %s\n",
+               json_string_value(json_object_get(e, "kind")) ?: "?",
+               json_string_value(json_object_get(e, "id")) ?: "",
+               (long long)json_integer_value(json_object_get(e, "version")),
+               json_string_value(json_object_get(e, "time")) ?: "?");
+        json_decref(e);
+        say_witnessed(v, pf.index);
+    }
+out:
+    ar_tlog_proof_free(&pf);
+    ar_buf_free(&b);
+}
+
 int ar_cli_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -232,10 +335,15 @@ int ar_cli_verify(int argc, char **argv)
         {"save", required_argument, NULL, 's'},
         {"index", required_argument, NULL, 'i'},
         {"id", required_argument, NULL, 'r'},
+        {"witness", required_argument, NULL, 'w'},
+        {"quorum", required_argument, NULL, 'q'},
+        {"proof", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *url = NULL, *vkey = NULL, *saved = NULL, *save = NULL;
+    const char *url = NULL, *vkey = NULL, *saved = NULL, *save = NULL, *proof_file = NULL;
+    const char *wkeys[16];
+    int nw = 0, quorum = 0;
     const char *ids[32];
     unsigned long long idx[64];
     int nids = 0, nidx = 0, c;
@@ -247,6 +355,21 @@ int ar_cli_verify(int argc, char **argv)
         case 'u': url = optarg; break;
         case 'k': vkey = optarg; break;
         case 'c': saved = optarg; break;
+        case 'p': proof_file = optarg; break;
+        case 'w':
+            if (nw >= 16) {
+                fprintf(stderr, "algoreg: verify: at most 16 --witness keys\n");
+                return 2;
+            }
+            wkeys[nw++] = optarg;
+            break;
+        case 'q':
+            quorum = (int)strtol(optarg, &end, 10);
+            if (*end || quorum < 1 || quorum > 16) {
+                fprintf(stderr, "algoreg: verify: --quorum takes a number from 1 to 16\n");
+                return 2;
+            }
+            break;
         case 's': save = optarg; break;
         case 'r':
             if (nids < 32)
@@ -262,25 +385,53 @@ int ar_cli_verify(int argc, char **argv)
             }
             break;
         case 'h':
-            puts("usage: algoreg verify --url URL --vkey KEY [--checkpoint FILE] [--save FILE]\n"
-                 "                      [--index N]... [--id REGISTRATION]...\n"
-                 "Check a register's transparency log trusting only its verifier key (shown at\n"
-                 "URL/api/v1/log): the signed checkpoint; with --checkpoint, that the log grew\n"
-                 "from that saved checkpoint by appending only; with --index, that an entry is\n"
-                 "in the log; with --id, that a registration's versions are logged and, for a\n"
-                 "withheld one, that what was published is what was committed to. --save\n"
-                 "stores the verified checkpoint for the next run. Exit status 0 when all holds.");
+            puts(
+                "usage: algoreg verify --url URL --vkey KEY [--checkpoint FILE] [--save FILE]\n"
+                "                      [--index N]... [--id REGISTRATION]...\n"
+                "                      [--witness WKEY]... [--quorum K]\n"
+                "       algoreg verify --proof FILE --vkey KEY [--witness WKEY]... [--quorum K]\n"
+                "Check a register's transparency log trusting only its verifier key (shown at\n"
+                "URL/api/v1/log): the signed checkpoint; with --checkpoint, that the log grew\n"
+                "from that saved checkpoint by appending only; with --index, that an entry is\n"
+                "in the log; with --id, that a registration's versions are logged and, for a\n"
+                "withheld one, that what was published is what was committed to. --save\n"
+                "stores the verified checkpoint for the next run. With --witness (a witness's\n"
+                "key, NAME+HASH+KEY of type 0x04), which witnesses cosigned the checkpoint and\n"
+                "when, so by when each checked entry was provably in the log; --quorum K (default\n"
+                "all) of them must have. --proof checks an offline proof file\n"
+                "(c2sp.org/tlog-proof@v1) without contacting anyone. Exit status 0 when all\n"
+                "holds.");
             return 0;
         default:
             fprintf(stderr, "algoreg: verify: unknown option %s (see --help)\n", argv[optind - 1]);
             return 2;
         }
     }
-    if (!url || !vkey) {
-        fprintf(stderr, "algoreg: verify: --url and --vkey are required\n");
+    if ((!url && !proof_file) || !vkey) {
+        fprintf(stderr, "algoreg: verify: --vkey and --url (or --proof) are required\n");
+        return 2;
+    }
+    if (quorum > nw) {
+        fprintf(stderr, "algoreg: verify: --quorum is larger than the number of --witness keys\n");
         return 2;
     }
     struct verifier v = {.base = url};
+    for (int i = 0; i < nw; i++)
+        if (ar_note_verifier_parse(&v.wit[v.nwit], wkeys[i]) ||
+            v.wit[v.nwit++].alg != AR_NOTE_ALG_COSIG) {
+            fprintf(stderr, "algoreg: verify: --witness %s is not a witness key\n", wkeys[i]);
+            return 2;
+        }
+    v.quorum = quorum ? quorum : nw;
+    if (proof_file) {
+        if (ar_note_verifier_parse(&v.key, vkey)) {
+            fprintf(stderr, "algoreg: verify: --vkey is not a verifier key (NAME+HASH+KEY)\n");
+            return 2;
+        }
+        check_proof_file(&v, proof_file);
+        printf("%s\n", v.failures ? "NOT VERIFIED" : "verified");
+        return v.failures ? 1 : 0;
+    }
     size_t ul = strlen(url);
     char base[2048];
     snprintf(base, sizeof base, "%.*s", (int)(ul && url[ul - 1] == '/' ? ul - 1 : ul), url);
@@ -298,6 +449,7 @@ int ar_cli_verify(int argc, char **argv)
         goto out;
     }
     say(&v, 1, "checkpoint signed by %s: %llu entries", v.key.name, (unsigned long long)v.cp.size);
+    check_cosignatures(&v, note.ptr, note.len);
     if (saved) {
         FILE *f = fopen(saved, "rb");
         struct ar_buf old;

@@ -637,8 +637,8 @@ int ar_exception_extend(struct ar_store *s, const struct ar_seal_key *key,
                                   now_s, author, until, sealed, len, ext_id)))
         goto out;
     /* The request itself is public too (when, until which date); its reasons are not. */
-    json_t *leaf = json_pack("{s:s, s:s, s:s, s:s}", "kind", "extension_request", "id", lars,
-                             "requested", now_s, "until", until);
+    json_t *leaf = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "extension_request", "id", lars,
+                             "requested", now_s, "until", until, "time", now_s);
     rc = log_leaf(s, lars, 0, leaf);
     json_decref(leaf);
 out:
@@ -700,8 +700,9 @@ int ar_exception_decide(struct ar_store *s, const struct ar_seal_key *key,
     if (granted && (rc = ar_store_wh_set(s, lars, "withheld", until, n + 1, NULL)))
         goto out;
     /* The decision is public: count, new end date, date of decision. */
-    leaf = json_pack("{s:s, s:s, s:s, s:b, s:s, s:i}", "kind", "extension", "id", lars, "decided",
-                     now_s, "granted", granted, "until", until, "extensions", granted ? n + 1 : n);
+    leaf = json_pack("{s:s, s:s, s:s, s:b, s:s, s:i, s:s}", "kind", "extension", "id", lars,
+                     "decided", now_s, "granted", granted, "until", until, "extensions",
+                     granted ? n + 1 : n, "time", now_s);
     rc = log_leaf(s, lars, 0, leaf);
 out:
     json_decref(w);

@@ -8,6 +8,7 @@
 #include "base/cache.h"
 #include "base/err.h"
 #include "aiact/cases.h"
+#include "log/witness.h"
 #include "exception/exception.h"
 #include "base/utf8.h"
 #include "store/store.h"
@@ -82,10 +83,12 @@ static int match(const char *pattern, const char *path, struct ar_req *r)
 
 void ar_server_dispatch(struct ar_req *r)
 {
-    const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_exception_routes,
-                                       ar_aiact_routes, ar_web_routes};
+    static const struct ar_route *const register_tables[] = {
+        ar_api_routes, ar_log_routes, ar_exception_routes, ar_aiact_routes, ar_web_routes};
+    const struct ar_route *const *tables = r->app->tables ? r->app->tables : register_tables;
+    int ntables = r->app->tables ? r->app->ntables : 5;
     int path_matched = 0;
-    for (unsigned t = 0; t < 5; t++) {
+    for (int t = 0; t < ntables; t++) {
         for (const struct ar_route *rt = tables[t]; rt->method; rt++) {
             if (!match(rt->pattern, r->path, r))
                 continue;
@@ -103,7 +106,11 @@ void ar_server_dispatch(struct ar_req *r)
         return;
     }
     r->nparams = 0;
-    if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0)
+    if (r->app->tables) { /* a witness: plain text, no site */
+        r->status = 404;
+        r->ctype = "text/plain; charset=utf-8";
+        ar_buf_puts(&r->out, "not found\n");
+    } else if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0)
         ar_api_not_found(r);
     else
         ar_web_not_found(r);
@@ -255,27 +262,38 @@ static pthread_mutex_t g_tick_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_tick_cv = PTHREAD_COND_INITIALIZER;
 static int g_tick_stop;
 
-/* The server's own scheduler: publish withheld registrations whose end date has come,
- * at start-up and then every 30 seconds (algoreg tick does the same from cron). */
+/* The server's own scheduler: publish withheld registrations whose end date has come
+ * and run the AI Act case timers at start-up and then every 30 seconds (algoreg tick
+ * does the same from cron); and, when witnesses are configured, push each new
+ * checkpoint to them every second or so (a push that finds nothing new costs one read). */
 static void *ticker(void *arg)
 {
     struct ar_app *app = arg;
+    time_t last_tick = 0;
+    int wait = app->witnesses && app->witnesses->n ? 1 : 30;
     pthread_mutex_lock(&g_tick_mu);
     while (!g_tick_stop) {
         pthread_mutex_unlock(&g_tick_mu);
         struct ar_store *s = NULL;
         int n = 0;
         if (ar_store_open(&s, app->db_path, 0) == 0) {
-            if (ar_exception_tick(s, app->seal, &n) == 0 && n > 0)
-                fprintf(stderr, "algoreg: published %d withheld registration(s)\n", n);
-            if (app->aiact && ar_case_tick(s, app->aiact, &n) == 0 && n > 0)
-                fprintf(stderr, "algoreg: timers moved %d case(s)\n", n);
+            time_t now = time(NULL);
+            if (now - last_tick >= 30) {
+                last_tick = now;
+                if (ar_exception_tick(s, app->seal, &n) == 0 && n > 0)
+                    fprintf(stderr, "algoreg: published %d withheld registration(s)\n", n);
+                if (app->aiact && ar_case_tick(s, app->aiact, &n) == 0 && n > 0)
+                    fprintf(stderr, "algoreg: timers moved %d case(s)\n", n);
+            }
+            if (app->witnesses && app->witnesses->n && app->signer &&
+                ar_witness_push(s, app->signer, app->witnesses, &n))
+                fprintf(stderr, "algoreg: witnesses: could not record the push\n");
             ar_store_close(s);
         }
         pthread_mutex_lock(&g_tick_mu);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 30;
+        until.tv_sec += wait;
         if (!g_tick_stop)
             pthread_cond_timedwait(&g_tick_cv, &g_tick_mu, &until);
     }
@@ -330,7 +348,7 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     fprintf(stderr, "algoreg: serving http://%s:%u/ with %d threads\n", host,
             info ? info->port : (unsigned)port, threads);
     pthread_t tick_thread = 0;
-    int ticking = app->seal && pthread_create(&tick_thread, NULL, ticker, app) == 0;
+    int ticking = app->seal && !app->tables && pthread_create(&tick_thread, NULL, ticker, app) == 0;
     int sig;
     sigwait(&stop, &sig);
     fprintf(stderr, "algoreg: shutting down\n");

@@ -191,6 +191,39 @@ int ar_store_notice_insert(struct ar_store *s, long long case_id, const char *re
                            const char *ts, const char *doc);
 int ar_store_notice_list(struct ar_store *s, long long case_id, json_t **out);
 
+/* ---- witnesses (c2sp.org/tlog-witness; rules in src/log/witness.c) ---------------------- */
+
+/* Register side. sync: add a configured witness, keeping its cosigned size unless its key
+ * changed. result: record a push attempt (error NULL on success). peers: [{name, url,
+ * vkey, size, last_ok, last_attempt, last_error}]. */
+int ar_store_wit_peer_sync(struct ar_store *s, const char *name, const char *vkey, const char *url);
+int ar_store_wit_peer_get(struct ar_store *s, const char *name, uint64_t *size);
+int ar_store_wit_peer_result(struct ar_store *s, const char *name, uint64_t size,
+                             const char *attempt, const char *error);
+int ar_store_wit_peers(struct ar_store *s, json_t **out);
+/* Cosignatures received (kept for good). cosigs: those of one checkpoint size,
+ * [{witness, time, line, size}]; covering: per witness its earliest cosignature of a tree
+ * containing leaf index, [{witness, time, size}] earliest first. */
+int ar_store_cosig_put(struct ar_store *s, uint64_t size, const char *witness, uint64_t ts,
+                       const char *line);
+int ar_store_cosigs(struct ar_store *s, uint64_t size, json_t **out);
+int ar_store_cosigs_covering(struct ar_store *s, uint64_t index, json_t **out);
+/* The smallest checkpoint size above index with at least quorum cosignatures. */
+int ar_store_cosig_quorum_size(struct ar_store *s, uint64_t index, int quorum, uint64_t *size);
+/* The signed checkpoint stored for exactly this size (*note malloc'd). */
+int ar_store_checkpoint_at(struct ar_store *s, uint64_t size, char **note);
+
+/* Witness side: the latest cosigned tree head per log origin (AR_ENOTFOUND when none),
+ * the head cosigned at a size before, storing a new head (and its history row) and a
+ * refused request kept as evidence. Callers hold a write transaction around get+put. */
+int ar_store_wstate_get(struct ar_store *s, const char *origin, uint64_t *size, uint8_t root[32]);
+int ar_store_wstate_history(struct ar_store *s, const char *origin, uint64_t size,
+                            uint8_t root[32]);
+int ar_store_wstate_put(struct ar_store *s, const char *origin, uint64_t size,
+                        const uint8_t root[32], const char *note, const char *now);
+int ar_store_wstate_refused(struct ar_store *s, const char *origin, const char *now, int status,
+                            const char *reason, const char *body, size_t len);
+
 /* Slug for an organisation name: lowercase ASCII letters, digits and dashes. */
 void ar_store_slugify(char *out, size_t n, const char *name);
 

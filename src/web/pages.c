@@ -14,6 +14,7 @@
 #include "model/lars.h"
 #include "model/registry.h"
 #include "model/sanitize.h"
+#include "log/witness.h"
 #include "web/pages.h"
 #include "web/tmpl.h"
 
@@ -496,8 +497,14 @@ static void h_entry(struct ar_req *r)
     }
     uint64_t leaf;
     if (ar_store_log_index_of(
-            r->store, id, (int)json_integer_value(json_object_get(data, "version")), &leaf) == 0)
+            r->store, id, (int)json_integer_value(json_object_get(data, "version")), &leaf) == 0) {
         json_object_set_new(data, "log", json_pack("{s:I}", "index", (json_int_t)leaf));
+        /* Which witnesses vouched that this version was in the log, and when. */
+        json_t *wit = NULL;
+        if (r->app->witnesses && r->app->witnesses->n &&
+            ar_witness_entry(r->store, r->app->witnesses, leaf, &wit) == 0)
+            json_object_set_new(ctx, "witness", wit);
+    }
     json_t *rec = json_object_get(data, "record");
     const char *name = json_string_value(json_object_get(rec, "name"));
     json_t *en = json_object_get(rec, "en");

@@ -251,7 +251,7 @@ class Api(unittest.TestCase):
                 continue
             if "/withholding" in p:
                 continue  # the demo data has no withheld entry; test_exception covers these
-            if p.endswith("/inclusion"):
+            if p.endswith("/inclusion") or p.endswith("/offline"):
                 p += "?index=0"
             elif p.endswith("/consistency"):
                 p += "?from=1"
