@@ -288,6 +288,8 @@ int ar_exception_create(struct ar_store *s, const struct ar_seal_key *key,
     json_t *f;
     json_array_foreach (fields, i, f) {
         const char *name = json_string_value(f);
+        if (strcmp(name, "en") == 0)
+            continue; /* the English versions move with their fields, below */
         json_t *val = json_object_get(pub, name);
         if (val)
             json_object_set(content, name, val);
@@ -393,12 +395,24 @@ int ar_exception_public(struct ar_store *s, const char *lars, json_t **out)
                             "requested_until", json_object_get(c, "requested_until"), "state",
                             json_object_get(c, "state"), "decided", json_object_get(c, "decided")));
     }
+    json_t *revealed = NULL;
+    if (strcmp(ar_json_str(w, "state") ? ar_json_str(w, "state") : "", "published") == 0 &&
+        ar_store_revealed_list(s, lars, &revealed) == 0) {
+        /* public since publication: salt and content of each version */
+        json_array_foreach (revealed, i, c) {
+            json_t *m = json_array_get(commitments, i);
+            if (m)
+                json_object_set(c, "commitment", json_object_get(m, "commitment"));
+        }
+    }
     *out = json_pack(
         "{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O?, s:o, s:o}", "state", json_object_get(w, "state"),
         "scope", json_object_get(w, "scope"), "fields", json_object_get(w, "fields"), "ground",
         json_object_get(w, "ground"), "until", json_object_get(w, "until"), "extensions",
         json_object_get(w, "extensions"), "since", json_object_get(w, "created"), "published",
         json_object_get(w, "published"), "commitments", commitments, "extension_requests", exts);
+    if (revealed)
+        json_object_set_new(*out, "revealed", revealed);
 out:
     json_decref(w);
     json_decref(sealed);
@@ -510,9 +524,45 @@ static int publish(struct ar_store *s, const struct ar_seal_key *key, const char
     if ((rc = ar_store_wh_set(s, lars, "published", ar_json_str(w, "until"),
                               (int)json_integer_value(json_object_get(w, "extensions")), now)))
         goto out;
+    /* Keep what was revealed, public from now on. */
+    json_array_foreach (reveals, i, c) {
+        char *ct = ar_json_canon_str(json_object_get(c, "content"));
+        rc = ct ? ar_store_revealed_put(s, lars,
+                                        (int)json_integer_value(json_object_get(c, "version")),
+                                        ar_json_str(c, "salt"), ct)
+                : AR_EINVAL;
+        free(ct);
+        if (rc)
+            goto out;
+    }
     leaf = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:O}", "kind", "publication", "id", lars,
                      "version", info.version, "time", info.created, "sha256", info.sha256, "reason",
                      why, "revealed", reveals);
+    char *canon = ar_json_canon_str(leaf);
+    size_t clen = canon ? strlen(canon) : 0;
+    free(canon);
+    if (clen > 65535) {
+        /* Too large for one log entry (tlog-tiles): log each version's commitment, salt
+         * and the SHA-256 of its canonical content; the content itself is in the public
+         * withholding view, where anyone can hash it and recompute the commitment. */
+        json_t *compact = json_array();
+        json_array_foreach (reveals, i, c) {
+            char *ct = ar_json_canon_str(json_object_get(c, "content"));
+            uint8_t h[32];
+            char hex[65];
+            crypto_hash_sha256(h, (const uint8_t *)ct, strlen(ct));
+            sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+            free(ct);
+            json_array_append_new(
+                compact, json_pack("{s:O, s:O, s:O, s:s}", "version", json_object_get(c, "version"),
+                                   "commitment", json_object_get(c, "commitment"), "salt",
+                                   json_object_get(c, "salt"), "content_sha256", hex));
+        }
+        json_object_set_new(leaf, "revealed", compact);
+        json_object_set_new(
+            leaf, "revealed_at",
+            json_string("the withholding view: /api/v1/registrations/<id>/withholding"));
+    }
     rc = log_leaf(s, lars, info.version, leaf);
 out:
     json_decref(w);

@@ -147,6 +147,11 @@ int ar_store_ext_list(struct ar_store *s, long long wh_id, json_t **out);
 /* AR_ECONFLICT when the request was already decided. */
 int ar_store_ext_decide(struct ar_store *s, long long ext_id, const char *state,
                         const char *decided, const char *by, const void *sealed, size_t len);
+/* The revealed salt and content (canonical JSON) of a published version, and the list
+ * [{version, salt, content}] oldest first. */
+int ar_store_revealed_put(struct ar_store *s, const char *lars, int version, const char *salt,
+                          const char *content);
+int ar_store_revealed_list(struct ar_store *s, const char *lars, json_t **out);
 /* [{organization, ground, state}] of every extension request. */
 int ar_store_ext_stats(struct ar_store *s, json_t **out);
 

@@ -287,3 +287,42 @@ int ar_store_ext_stats(struct ar_store *s, json_t **out)
     *out = arr;
     return r == SQLITE_DONE ? 0 : AR_EIO;
 }
+
+int ar_store_revealed_put(struct ar_store *s, const char *lars, int version, const char *salt,
+                          const char *content)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "INSERT INTO revealed_versions(reg_id, version, salt, content) SELECT id, ?2,"
+                  " ?3, ?4 FROM registrations WHERE lars = ?1",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    sqlite3_bind_int(st, 2, version);
+    bind_t(st, 3, salt);
+    bind_t(st, 4, content);
+    return done(s, st);
+}
+
+int ar_store_revealed_list(struct ar_store *s, const char *lars, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT v.version, v.salt, v.content FROM revealed_versions v JOIN registrations"
+                  " r ON r.id = v.reg_id WHERE r.lars = ?1 ORDER BY v.version",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *content = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
+        json_array_append_new(
+            arr, json_pack("{s:i, s:s, s:o?}", "version", sqlite3_column_int(st, 0), "salt",
+                           (const char *)sqlite3_column_text(st, 1), "content", content));
+    }
+    sqlite3_finalize(st);
+    *out = arr;
+    return 0;
+}

@@ -53,6 +53,46 @@ class Verify(unittest.TestCase):
         finally:
             srv.stop()
 
+    def test_a_reveal_larger_than_a_log_entry_is_still_published_and_checkable(self):
+        srv = Server(demo=False)
+        try:
+            fields = srv.json("GET", "/api/v1/fields")[2]["fields"]
+
+            def fill(fs):
+                out = {}
+                for f in fs:
+                    if f["type"] == "html":
+                        out[f["key"]] = "<p>" + "Inhoud " * (f["max_length"] // 8) + "</p>"
+                    elif f["type"] == "text" and (f.get("max_length") or 0) >= 1000:
+                        out[f["key"]] = "Tekst " * (f["max_length"] // 7)
+                    elif f["type"] == "object":
+                        out[f["key"]] = fill(f.get("fields", []))
+                return out
+            rec = dict(VALID, **fill(fields))
+            rec["en"] = {f["key"]: "<p>" + "Content " * (f["max_length"] // 9) + "</p>"
+                         for f in fields if f["type"] == "html"}
+            st, _, b = srv.json("POST", "/api/v1/registrations", {
+                "record": rec, "withhold": {"ground": "investigation", "justification": "j",
+                                            "until": "2027-02-01"}})
+            self.assertEqual(st, 201, b)
+            rid = b["id"]
+            st, _, w = srv.json("POST", "/api/v1/registrations/%s/withholding/close" % rid)
+            self.assertEqual(st, 200, w)
+            got = srv.json("GET", "/api/v1/registrations/" + rid)[2]
+            self.assertEqual(got["withholding"]["state"], "published")
+            entry = srv.json("GET", "/api/v1/log/entries/%d" % got["log"]["index"])[2]
+            self.assertLessEqual(len(entry["data"].encode()), 65535)
+            self.assertIn("content_sha256", entry["entry"]["revealed"][0])
+            self.assertEqual(got["withholding"]["revealed"][0]["content"]["goal"], rec["goal"])
+            # the English versions were withheld with their fields and come back with them
+            self.assertEqual(got["record"]["en"]["goal"], rec["en"]["goal"])
+            r = run_cli("verify", "--url", srv.base, "--vkey", vkey(srv), "--id", rid)
+            out = r.stdout.decode()
+            self.assertEqual(r.returncode, 0, out)
+            self.assertIn("not altered, not back-dated", out)
+        finally:
+            srv.stop()
+
     def test_split_view_is_detected(self):
         a = Server(demo=True)
         a.stop()

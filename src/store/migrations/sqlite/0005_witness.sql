@@ -52,3 +52,16 @@ CREATE TABLE witness_refused (
     reason TEXT NOT NULL,
     body TEXT NOT NULL
 );
+
+-- What was revealed when a withheld registration was published: the salt and content of
+-- every sealed version, public from then on. The publication's log leaf carries them when
+-- they fit the tlog-tiles entry limit, and otherwise their digests, with the content here.
+CREATE TABLE revealed_versions (
+    reg_id INTEGER NOT NULL REFERENCES registrations(id),
+    version INTEGER NOT NULL,
+    salt TEXT NOT NULL,
+    content TEXT NOT NULL,           -- canonical JSON
+    PRIMARY KEY (reg_id, version)
+) WITHOUT ROWID;
+CREATE TRIGGER revealed_versions_immutable BEFORE UPDATE ON revealed_versions
+BEGIN SELECT RAISE(ABORT, 'revealed content is immutable'); END;
