@@ -6,12 +6,12 @@ CC        ?= gcc
 CSTD      := -std=c17 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CFLAGS_PK := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 OPT       ?= -O2 -g
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BUILD     := build
-SRC_DIRS  := base json store model log exception aiact http api web cli
+SRC_DIRS  := base json store model quality log exception aiact http api web cli
 LIB_SRC   := $(filter-out src/cli/%,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 CLI_SRC   := $(wildcard src/cli/*.c)
 
@@ -19,7 +19,8 @@ NODE_CSS  := node_modules/@rijkshuisstijl-community/design-tokens/dist/index.css
              node_modules/@rijkshuisstijl-community/components-css/dist/index.css
 ASSET_FILES := $(wildcard src/store/migrations/sqlite/*.sql) $(wildcard web/templates/*.html) \
                $(wildcard web/i18n/*.json) $(wildcard web/static/*) src/api/openapi.json data/demo/registrations.jsonl data/demo/withheld.json \
-               data/aiact/config.json data/aiact/algoreg-tree.yaml data/demo/aiact.json
+               data/aiact/config.json data/aiact/algoreg-tree.yaml data/demo/aiact.json \
+               data/quality/jargon.json
 ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migrations/sqlite/$(notdir $(f))=$(f)) \
               $(foreach f,$(wildcard web/templates/*.html),templates/$(notdir $(f))=$(f)) \
               $(foreach f,$(wildcard web/i18n/*.json),i18n/$(notdir $(f))=$(f)) \
@@ -30,6 +31,7 @@ ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migratio
               demo/registrations.jsonl=data/demo/registrations.jsonl \
               demo/withheld.json=data/demo/withheld.json \
               demo/aiact.json=data/demo/aiact.json \
+              quality/jargon.json=data/quality/jargon.json \
               aiact/config.json=data/aiact/config.json \
               aiact/algoreg-tree.yaml=data/aiact/algoreg-tree.yaml
 

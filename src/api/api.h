@@ -5,6 +5,8 @@
 #include "api/app.h"
 #include "store/store.h"
 
+#include <stdint.h>
+
 /* Parse search parameters (q, organization, status, publication_category, theme, ai,
  * sort, page, per_page) from the request into q. Problems are appended (parameter
  * name as field). Returns 0 or AR_EINVAL. */
@@ -19,6 +21,12 @@ json_t *ar_api_body_json(struct ar_req *r);
 /* The problem response for a module's error code: AR_EINVAL 422 (of type, with title),
  * AR_ENOTFOUND 404, AR_ECONFLICT 409, anything else 500 saying nothing was changed. */
 void ar_api_fail(struct ar_req *r, int rc, json_t *problems, const char *type, const char *title);
+
+/* Quality helpers shared with the pages (qualapi.c): the report-form key, an
+ * organisation's quality summary, and the dashboard figures. */
+int ar_api_report_key(const struct ar_app *app, uint8_t key[32]);
+int ar_api_org_quality(struct ar_req *r, const char *slug, json_t **out);
+int ar_api_dashboard(struct ar_req *r, json_t **out);
 
 /* Validate an {id} path parameter; on failure writes a 400 problem and returns -1. */
 int ar_api_check_id(struct ar_req *r, const char *id);

@@ -36,6 +36,7 @@ struct ar_app {
     const struct ar_witness_cfg *witnesses; /* where checkpoints go to be cosigned */
     const struct ar_witness *witness;       /* set when serving as a witness */
     const struct ar_route *const *tables;   /* routes; NULL for the register's own */
+    int link_minutes;                       /* check links this often; 0 = never */
     int ntables;
 };
 
@@ -46,6 +47,7 @@ extern const struct ar_route ar_log_routes[];
 extern const struct ar_route ar_exception_routes[];
 extern const struct ar_route ar_aiact_routes[];
 extern const struct ar_route ar_witness_routes[]; /* algoreg witness */
+extern const struct ar_route ar_quality_routes[];
 
 /* 404 for an unknown path: problem+json under /api/, an HTML page elsewhere. */
 void ar_api_not_found(struct ar_req *r);

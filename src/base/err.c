@@ -15,6 +15,7 @@ static const struct {
     {AR_EDENIED, 401, "Unauthorized"},
     {AR_EMETHOD, 405, "Method not allowed"},
     {AR_EUNAVAIL, 503, "Service unavailable"},
+    {AR_ELIMIT, 429, "Too many requests"},
 };
 
 int ar_err_http(int code)

@@ -15,6 +15,7 @@ enum {
     AR_EDENIED = -6,   /* missing or wrong credentials (401) */
     AR_EMETHOD = -7,   /* method not allowed on this route (405) */
     AR_EUNAVAIL = -8,  /* backend unavailable (503) */
+    AR_ELIMIT = -9,    /* too many requests (429) */
 };
 
 /* HTTP status for an error code; 500 for anything unknown. */

@@ -17,6 +17,9 @@
 #include "aiact/assess.h"
 #include "aiact/tree.h"
 #include "log/witness.h"
+#include "quality/links.h"
+
+#include <curl/curl.h>
 #include "exception/exception.h"
 #include "log/log.h"
 #include "store/store.h"
@@ -51,6 +54,7 @@ static const char *usage_main =
     "  verify   check a register's transparency log from outside\n"
     "  classify run an AI Act decision tree (beslishulp format) on given answers\n"
     "  witness  run an independent witness that cosigns a log's checkpoints\n"
+    "  links    check the links in the register\n"
     "  version  print the version\n"
     "  routes   list the HTTP routes the server has\n"
     "\n"
@@ -83,7 +87,9 @@ static const char *usage_serve =
     "  --tree FILE             decision tree for the questionnaire (beslishulp format;\n"
     "                          default: algoreg's own tree)\n"
     "  --witnesses FILE        witnesses to push checkpoints to: \"URL VKEY\" per line\n"
-    "  --witness-quorum N      cosignatures that make an entry witnessed (default: all)\n";
+    "  --witness-quorum N      cosignatures that make an entry witnessed (default: all)\n"
+    "  --check-links MINUTES   check every link in the register this often (default: off;\n"
+    "                          it contacts the sites the entries link to)\n";
 static const char *usage_import =
     "usage: algoreg import --db PATH [--author NAME] [--strict] FILE|-\n"
     "Read one record per line (JSON). A record whose lars exists, or whose organisation\n"
@@ -131,6 +137,7 @@ static const struct option common_opts[] = {
     {"witness-quorum", required_argument, NULL, 'q'},
     {"name", required_argument, NULL, 'N'},
     {"log", required_argument, NULL, 'G'},
+    {"check-links", required_argument, NULL, 'K'},
     {NULL, 0, NULL, 0},
 };
 
@@ -140,6 +147,7 @@ struct opts {
     const char *logs[32]; /* --log, repeatable */
     int nlogs;
     int demo, threads, strict, version, json, help, max_withhold, max_extension, quorum;
+    int check_links; /* minutes between link checks; 0 = off */
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
@@ -178,6 +186,13 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
                 return -1;
             }
             o->logs[o->nlogs++] = optarg;
+            break;
+        case 'K':
+            o->check_links = (int)strtol(optarg, &end, 10);
+            if (*end || o->check_links < 0 || o->check_links > 100000) {
+                fprintf(stderr, "algoreg: --check-links takes minutes (0 turns it off)\n");
+                return -1;
+            }
             break;
         case 'q':
             o->quorum = (int)strtol(optarg, &end, 10);
@@ -541,7 +556,7 @@ static int cmd_serve(int argc, char **argv)
     static struct ar_witness_cfg wcfg; /* large; one per process */
     char *tokens = NULL;
     int rc = 1;
-    if (parse_opts(argc, argv, &o, "dhltnoWXELATwq"))
+    if (parse_opts(argc, argv, &o, "dhltnoWXELATwqK"))
         return 2;
     if (o.help) {
         fputs(usage_serve, stdout);
@@ -629,11 +644,15 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     app.witnesses = &wcfg;
+    app.link_minutes = o.check_links;
     if (ar_tmpl_load(&app.tmpl)) {
         die("%s", "serve: templates failed to compile");
         goto out;
     }
+    /* witness pushes and link checks use libcurl from their threads */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     rc = ar_server_run(&app, o.listen, o.threads) ? 1 : 0;
+    curl_global_cleanup();
 out:
     ar_tree_free(tree);
     ar_tmpl_free(app.tmpl);
@@ -841,6 +860,37 @@ out:
     return rc;
 }
 
+static const char *usage_links =
+    "usage: algoreg links --db PATH\n"
+    "Check every link in the register's latest public versions that is due (bounded\n"
+    "concurrency, 10-second timeouts, back-off for failing links) and print how many were\n"
+    "checked and how many are broken (two failures in a row).\n";
+
+static int cmd_links(int argc, char **argv)
+{
+    struct opts o;
+    struct ar_store *s = NULL;
+    if (parse_opts(argc, argv, &o, "dh"))
+        return 2;
+    if (o.help) {
+        fputs(usage_links, stdout);
+        return 0;
+    }
+    if (!o.db)
+        return die("%s", "links: --db PATH is required");
+    if (ar_store_open(&s, o.db, 0))
+        return 1;
+    int checked = 0, broken = 0;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = ar_links_run(s, NULL, &checked, &broken);
+    curl_global_cleanup();
+    ar_store_close(s);
+    if (rc)
+        return die("%s", "links: the results could not be stored; run it again");
+    printf("checked %d\nbroken %d\n", checked, broken);
+    return 0;
+}
+
 static const char *usage_tick =
     "usage: algoreg tick --db PATH [--enc-key FILE] [--aiact-config FILE]\n"
     "Publish every withheld registration whose end date has come and run the timers of\n"
@@ -1041,11 +1091,13 @@ int main(int argc, char **argv)
         return cmd_classify(argc, argv);
     if (strcmp(cmd, "witness") == 0)
         return cmd_witness(argc, argv);
+    if (strcmp(cmd, "links") == 0)
+        return cmd_links(argc, argv);
     if (strcmp(cmd, "routes") == 0) {
         /* The router's own table, for tests that check the OpenAPI document. */
-        const struct ar_route *tables[] = {ar_api_routes, ar_log_routes, ar_exception_routes,
-                                           ar_aiact_routes, ar_web_routes};
-        for (unsigned t = 0; t < 5; t++)
+        const struct ar_route *tables[] = {ar_api_routes,   ar_log_routes,     ar_exception_routes,
+                                           ar_aiact_routes, ar_quality_routes, ar_web_routes};
+        for (unsigned t = 0; t < 6; t++)
             for (const struct ar_route *r = tables[t]; r->method; r++)
                 printf("%s %s\t%s\n", r->method, r->pattern, r->summary);
         return 0;

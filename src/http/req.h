@@ -35,6 +35,7 @@ struct ar_req {
     const char *params[AR_REQ_MAX_PARAMS]; /* {name} segments matched by the router */
     int nparams;
     const char *accept_language, *authorization, *content_type, *if_match, *accept;
+    const char *client; /* the peer's address, or NULL */
     const char *body;
     size_t body_len;
     struct ar_app *app;

@@ -9,6 +9,7 @@
 #include "base/err.h"
 #include "aiact/cases.h"
 #include "log/witness.h"
+#include "quality/links.h"
 #include "exception/exception.h"
 #include "base/utf8.h"
 #include "store/store.h"
@@ -83,10 +84,11 @@ static int match(const char *pattern, const char *path, struct ar_req *r)
 
 void ar_server_dispatch(struct ar_req *r)
 {
-    static const struct ar_route *const register_tables[] = {
-        ar_api_routes, ar_log_routes, ar_exception_routes, ar_aiact_routes, ar_web_routes};
+    static const struct ar_route *const register_tables[] = {ar_api_routes,       ar_log_routes,
+                                                             ar_exception_routes, ar_aiact_routes,
+                                                             ar_quality_routes,   ar_web_routes};
     const struct ar_route *const *tables = r->app->tables ? r->app->tables : register_tables;
-    int ntables = r->app->tables ? r->app->ntables : 5;
+    int ntables = r->app->tables ? r->app->ntables : 6;
     int path_matched = 0;
     for (int t = 0; t < ntables; t++) {
         for (const struct ar_route *rt = tables[t]; rt->method; rt++) {
@@ -183,6 +185,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c = ar_xcalloc(1, sizeof *c);
         req_init(&c->req, method, url);
         *con_cls = c;
+        /* The client's address, for per-address limits (never logged with content). */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
+            char ip[INET_ADDRSTRLEN];
+            const struct sockaddr_in *sin = (const struct sockaddr_in *)ci->client_addr;
+            if (inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip))
+                c->req.client = ar_arena_strdup(c->req.arena, ip);
+        }
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > AR_HTTP_MAX_BODY)
@@ -301,6 +312,34 @@ static void *ticker(void *arg)
     return NULL;
 }
 
+/* Link monitoring in its own thread: a run waits on other sites for up to seconds per
+ * link, which must not delay the witnesses or the timers. */
+static void *link_checker(void *arg)
+{
+    struct ar_app *app = arg;
+    pthread_mutex_lock(&g_tick_mu);
+    while (!g_tick_stop) {
+        pthread_mutex_unlock(&g_tick_mu);
+        struct ar_store *s = NULL;
+        int checked = 0, broken = 0;
+        if (ar_store_open(&s, app->db_path, 0) == 0) {
+            if (ar_links_run(s, NULL, &checked, &broken))
+                fprintf(stderr, "algoreg: links: the results could not be stored\n");
+            else if (checked)
+                fprintf(stderr, "algoreg: links: %d checked, %d broken\n", checked, broken);
+            ar_store_close(s);
+        }
+        pthread_mutex_lock(&g_tick_mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += (time_t)app->link_minutes * 60;
+        while (!g_tick_stop && pthread_cond_timedwait(&g_tick_cv, &g_tick_mu, &until) == 0) {
+        }
+    }
+    pthread_mutex_unlock(&g_tick_mu);
+    return NULL;
+}
+
 int ar_server_run(struct ar_app *app, const char *listen, int threads)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET};
@@ -349,6 +388,9 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
             info ? info->port : (unsigned)port, threads);
     pthread_t tick_thread = 0;
     int ticking = app->seal && !app->tables && pthread_create(&tick_thread, NULL, ticker, app) == 0;
+    pthread_t link_thread = 0;
+    int linking = app->link_minutes > 0 && !app->tables &&
+                  pthread_create(&link_thread, NULL, link_checker, app) == 0;
     int sig;
     sigwait(&stop, &sig);
     fprintf(stderr, "algoreg: shutting down\n");
@@ -356,9 +398,16 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     if (ticking) {
         pthread_mutex_lock(&g_tick_mu);
         g_tick_stop = 1;
-        pthread_cond_signal(&g_tick_cv);
+        pthread_cond_broadcast(&g_tick_cv);
         pthread_mutex_unlock(&g_tick_mu);
         pthread_join(tick_thread, NULL);
+    }
+    if (linking) {
+        pthread_mutex_lock(&g_tick_mu);
+        g_tick_stop = 1;
+        pthread_cond_broadcast(&g_tick_cv);
+        pthread_mutex_unlock(&g_tick_mu);
+        pthread_join(link_thread, NULL);
     }
     pthread_mutex_lock(&g_stores_mu);
     for (int i = 0; i < g_nstores; i++)

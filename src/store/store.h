@@ -229,6 +229,42 @@ int ar_store_wstate_put(struct ar_store *s, const char *origin, uint64_t size,
 int ar_store_wstate_refused(struct ar_store *s, const char *origin, const char *now, int status,
                             const char *reason, const char *body, size_t len);
 
+/* ---- register quality (rules in src/quality) -------------------------------------------- */
+
+/* The registrations most similar to lars by the words that set it apart (tf-idf over the
+ * public full-text index, searched with BM25): {registration, terms[], items[{id, name,
+ * organization{slug, name}, score}]}; other organisations only unless same_org. */
+int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_org, json_t **out);
+
+/* Links: refs are rebuilt from the latest versions (reset, then add each); due lists
+ * [{url, failures}] whose next check has come; result records one check. */
+int ar_store_link_refs_reset(struct ar_store *s);
+int ar_store_link_ref_add(struct ar_store *s, const char *url, const char *lars, const char *field);
+int ar_store_links_due(struct ar_store *s, long long now, int limit, json_t **out);
+int ar_store_link_result(struct ar_store *s, const char *url, int status, const char *error,
+                         const char *checked, long ms, int failures, long long next_check);
+/* [{url, field, registration, name, organization, status, error, checked, failures}] of
+ * one registration, or the broken ones (two failures in a row) of an organisation (NULL:
+ * all); history: the last checks of one URL. */
+int ar_store_links_of(struct ar_store *s, const char *lars, json_t **out);
+int ar_store_links_broken(struct ar_store *s, const char *org, json_t **out);
+int ar_store_link_history(struct ar_store *s, const char *url, json_t **out);
+
+/* Error reports. reports: [{id, registration, organization, created, message, contact,
+ * answer, answered, answered_by}] filtered by registration and/or organisation (NULL: any),
+ * newest first; callers decide what is public. answer: AR_ECONFLICT when answered. */
+int ar_store_report_add(struct ar_store *s, const char *lars, const char *created,
+                        const char *message, const char *contact, long long *id);
+int ar_store_reports(struct ar_store *s, const char *lars, const char *org, int open_only,
+                     json_t **out);
+int ar_store_report_answer(struct ar_store *s, long long id, const char *answer,
+                           const char *answered, const char *by);
+
+/* Counts for the dashboards: {by_year_status, by_year_pubcat: [{year, key, n}], risk:
+ * [{key, n}] (latest classification of public registrations), organisations: [{key,
+ * slug, n}] (top 15)}. */
+int ar_store_dashboard(struct ar_store *s, json_t **out);
+
 /* Slug for an organisation name: lowercase ASCII letters, digits and dashes. */
 void ar_store_slugify(char *out, size_t n, const char *name);
 

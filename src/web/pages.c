@@ -543,6 +543,8 @@ static void h_entry(struct ar_req *r)
                  json_integer_value(json_object_get(data, "versions"));
     json_object_set_new(ctx, "is_latest", json_boolean(latest));
     ar_web_entry_aiact(r, id, ctx);
+    if (latest)
+        ar_web_entry_quality(r, id, rec, ctx);
     render(r, 200, "entry", ctx);
     if (key && r->status == 200)
         ar_cache_put(key, r->out.ptr, r->out.len);
@@ -703,6 +705,7 @@ static void h_org(struct ar_req *r)
     json_object_set(ctx, "data", res);
     json_object_set_new(ctx, "search_href",
                         json_string(ar_arena_printf(r->arena, "/?organization=%s", r->params[0])));
+    ar_web_org_quality(r, r->params[0], ctx);
     render(r, 200, "organisation", ctx);
 out:
     json_decref(org);
@@ -790,6 +793,8 @@ const struct ar_route ar_web_routes[] = {
     {"GET", "/problems/{type}", h_problem, "Explanation of an API problem type"},
     {"GET", "/static/{name}", h_static, "Stylesheets"},
     {"GET", "/classify", ar_web_classify, "AI Act questionnaire"},
+    {"POST", "/registrations/{id}/report", ar_web_report, "Report an error in an entry"},
+    {"GET", "/dashboard", ar_web_dashboard, "Dashboards"},
     {"POST", "/classify", ar_web_classify_save, "Store a questionnaire result"},
     {"GET", "/reports/rbi", ar_web_rbi_report, "Yearly report on biometric identification"},
     {"GET", "/cases/new", ar_web_case_form, "Request form for a biometric identification use"},

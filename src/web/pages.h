@@ -17,6 +17,12 @@ void ar_web_classify_save(struct ar_req *r);
 void ar_web_rbi_report(struct ar_req *r);
 void ar_web_case_form(struct ar_req *r);
 void ar_web_case_submit(struct ar_req *r);
+/* Quality (qualpages.c): an entry's similar entries, score, hints, links and reports;
+ * an organisation's quality; error reports from the form; the dashboard. */
+void ar_web_entry_quality(struct ar_req *r, const char *id, const json_t *rec, json_t *ctx);
+void ar_web_org_quality(struct ar_req *r, const char *slug, json_t *ctx);
+void ar_web_report(struct ar_req *r);
+void ar_web_dashboard(struct ar_req *r);
 /* The AI Act section of an entry page: adds "aiact" to ctx unless withheld. */
 void ar_web_entry_aiact(struct ar_req *r, const char *id, json_t *ctx);
 

@@ -1,0 +1,440 @@
+/* quality_sqlite.c — rows and queries for register quality (0006_quality.sql): similar
+ * entries from the full-text index, links and their checks, error reports, and the
+ * counts the dashboards draw. */
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/sqlite_int.h"
+#include "store/store.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int prep(struct ar_store *s, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(ar_sqlite_db(s), sql, -1, st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "algoreg: store: quality: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
+        return AR_EIO;
+    }
+    return 0;
+}
+
+static void bind_t(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int finish(struct ar_store *s, sqlite3_stmt *st)
+{
+    int r = sqlite3_step(st);
+    int rc = r == SQLITE_DONE ? 0 : r == SQLITE_CONSTRAINT ? AR_ECONFLICT : AR_EIO;
+    if (rc == AR_EIO)
+        fprintf(stderr, "algoreg: store: quality write: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static json_t *col(sqlite3_stmt *st, int c)
+{
+    switch (sqlite3_column_type(st, c)) {
+    case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, c));
+    case SQLITE_NULL: return json_null();
+    default: return json_string((const char *)sqlite3_column_text(st, c));
+    }
+}
+
+/* Every row as an object keyed by column name. */
+static int rows(sqlite3_stmt *st, json_t **out)
+{
+    json_t *arr = json_array();
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        for (int c = 0; c < sqlite3_column_count(st); c++)
+            json_object_set_new(o, sqlite3_column_name(st, c), col(st, c));
+        json_array_append_new(arr, o);
+    }
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE) {
+        json_decref(arr);
+        return AR_EIO;
+    }
+    *out = arr;
+    return 0;
+}
+
+/* ---- similar entries --------------------------------------------------------------------- */
+
+#define SIM_TERMS 48 /* distinct words of an entry considered */
+#define SIM_QUERY 8  /* the most distinctive ones searched for */
+
+struct term {
+    char w[48];
+    int tf;
+    double weight;
+};
+
+/* Words of the public text as the index sees them (lower case, letters and digits), at
+ * least four bytes, counted. Words with non-ASCII letters are kept as they are; the
+ * index folds diacritics, so such a word may find nothing, which only costs a term. */
+static int collect(const char *text, struct term *t, int n)
+{
+    static const char *const skip[] = {"voor", "door", "naar",  "deze",  "wordt", "worden", "zijn",
+                                       "niet", "ook",  "over",  "with",  "that",  "this",   "from",
+                                       "have", "will", "which", "their", NULL};
+    const unsigned char *p = (const unsigned char *)text;
+    while (p && *p) {
+        while (*p && !(isalnum(*p) || *p >= 0x80))
+            p++;
+        const unsigned char *s = p;
+        while (*p && (isalnum(*p) || *p >= 0x80))
+            p++;
+        size_t len = (size_t)(p - s);
+        if (len < 4 || len >= sizeof t[0].w)
+            continue;
+        char w[48];
+        for (size_t i = 0; i < len; i++)
+            w[i] = (char)tolower(s[i]);
+        w[len] = '\0';
+        int stop = 0;
+        for (const char *const *k = skip; *k && !stop; k++)
+            stop = strcmp(*k, w) == 0;
+        if (stop || (isdigit((unsigned char)w[0]) && len < 6))
+            continue;
+        int found = 0;
+        for (int i = 0; i < n && !found; i++)
+            if (strcmp(t[i].w, w) == 0) {
+                t[i].tf++;
+                found = 1;
+            }
+        if (!found && n < SIM_TERMS) {
+            snprintf(t[n].w, sizeof t[n].w, "%s", w);
+            t[n].tf = 1;
+            n++;
+        }
+    }
+    return n;
+}
+
+static int by_weight(const void *a, const void *b)
+{
+    double x = ((const struct term *)a)->weight, y = ((const struct term *)b)->weight;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_org, json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    long long id = 0, org = 0, total = 0;
+    struct term terms[SIM_TERMS];
+    int n = 0, rc = prep(s,
+                         "SELECT r.id, r.org_id, f.nl, f.en FROM registrations r JOIN"
+                         " registration_fts f ON f.rowid = r.id WHERE r.lars = ?1",
+                         &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return AR_ENOTFOUND;
+    }
+    id = sqlite3_column_int64(st, 0);
+    org = sqlite3_column_int64(st, 1);
+    n = collect((const char *)sqlite3_column_text(st, 2), terms, 0);
+    n = collect((const char *)sqlite3_column_text(st, 3), terms, n);
+    sqlite3_finalize(st);
+    if ((rc = ar_store_count(s, &total)))
+        return rc;
+    /* tf-idf with the index's own document frequencies */
+    if ((rc = prep(s, "SELECT doc FROM registration_fts_vocab WHERE term = ?1", &st)))
+        return rc;
+    for (int i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        bind_t(st, 1, terms[i].w);
+        long long df = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        /* a word only this entry has finds nothing; one most entries have finds everything */
+        terms[i].weight = df < 2 || df * 4 > total
+                              ? 0
+                              : (1 + log((double)terms[i].tf)) * log((double)total / (double)df);
+    }
+    sqlite3_finalize(st);
+    qsort(terms, (size_t)n, sizeof terms[0], by_weight);
+    struct ar_buf q;
+    ar_buf_init(&q, 4096);
+    for (int i = 0, used = 0; i < n && used < SIM_QUERY && terms[i].weight > 0; i++, used++)
+        ar_buf_printf(&q, "%s\"%s\"", used ? " OR " : "", terms[i].w);
+    json_t *items = json_array();
+    if (q.len) {
+        rc = prep(s,
+                  "SELECT r.lars, r.name, o.slug, o.name, -m.score FROM (SELECT rowid, rank AS"
+                  " score FROM registration_fts WHERE registration_fts MATCH ?1 ORDER BY rank"
+                  " LIMIT ?4) m JOIN registrations r ON r.id = m.rowid JOIN organisations o ON"
+                  " o.id = r.org_id WHERE r.id != ?2 AND (?3 OR r.org_id != ?5) AND r.name !="
+                  " '' ORDER BY m.score LIMIT ?6",
+                  &st);
+        if (!rc) {
+            bind_t(st, 1, ar_buf_cstr(&q));
+            sqlite3_bind_int64(st, 2, id);
+            sqlite3_bind_int(st, 3, same_org);
+            sqlite3_bind_int(st, 4, limit * 8 + 8);
+            sqlite3_bind_int64(st, 5, org);
+            sqlite3_bind_int(st, 6, limit);
+            while (sqlite3_step(st) == SQLITE_ROW)
+                json_array_append_new(
+                    items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:f}", "id",
+                                     (const char *)sqlite3_column_text(st, 0), "name",
+                                     (const char *)sqlite3_column_text(st, 1), "organization",
+                                     "slug", (const char *)sqlite3_column_text(st, 2), "name",
+                                     (const char *)sqlite3_column_text(st, 3), "score",
+                                     sqlite3_column_double(st, 4)));
+            sqlite3_finalize(st);
+        }
+    }
+    json_t *words = json_array();
+    for (int i = 0; i < n && i < SIM_QUERY && terms[i].weight > 0; i++)
+        json_array_append_new(words, json_string(terms[i].w));
+    ar_buf_free(&q);
+    *out = json_pack("{s:s, s:o, s:o}", "registration", lars, "terms", words, "items", items);
+    return rc;
+}
+
+/* ---- links ------------------------------------------------------------------------------- */
+
+int ar_store_link_refs_reset(struct ar_store *s)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "DELETE FROM link_refs", &st);
+    return rc ? rc : finish(s, st);
+}
+
+int ar_store_link_ref_add(struct ar_store *s, const char *url, const char *lars, const char *field)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "INSERT INTO links(url) VALUES (?1) ON CONFLICT DO NOTHING", &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, url);
+    if ((rc = finish(s, st)))
+        return rc;
+    if ((rc = prep(s,
+                   "INSERT INTO link_refs(url, reg_id, field) SELECT ?1, id, ?3 FROM"
+                   " registrations WHERE lars = ?2 ON CONFLICT DO NOTHING",
+                   &st)))
+        return rc;
+    bind_t(st, 1, url);
+    bind_t(st, 2, lars);
+    bind_t(st, 3, field);
+    return finish(s, st);
+}
+
+int ar_store_links_due(struct ar_store *s, long long now, int limit, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT l.url, l.failures FROM links l WHERE l.next_check <= ?1 AND EXISTS"
+                  " (SELECT 1 FROM link_refs f WHERE f.url = l.url) ORDER BY l.next_check"
+                  " LIMIT ?2",
+                  &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, limit);
+    return rows(st, out);
+}
+
+int ar_store_link_result(struct ar_store *s, const char *url, int status, const char *error,
+                         const char *checked, long ms, int failures, long long next_check)
+{
+    sqlite3_stmt *st;
+    ar_sqlite_mark_dirty(s); /* pages show broken links */
+    int rc = prep(s,
+                  "UPDATE links SET status = ?2, error = ?3, checked = ?4, failures = ?5,"
+                  " next_check = ?6 WHERE url = ?1",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, url);
+    if (status)
+        sqlite3_bind_int(st, 2, status);
+    else
+        sqlite3_bind_null(st, 2);
+    bind_t(st, 3, error);
+    bind_t(st, 4, checked);
+    sqlite3_bind_int(st, 5, failures);
+    sqlite3_bind_int64(st, 6, next_check);
+    if ((rc = finish(s, st)))
+        return rc;
+    if ((rc = prep(s,
+                   "INSERT INTO link_history(url, checked, status, ms, error) VALUES (?1, ?2, ?3,"
+                   " ?4, ?5)",
+                   &st)))
+        return rc;
+    bind_t(st, 1, url);
+    bind_t(st, 2, checked);
+    if (status)
+        sqlite3_bind_int(st, 3, status);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_int64(st, 4, ms);
+    bind_t(st, 5, error);
+    return finish(s, st);
+}
+
+#define LINK_COLS                                                                                  \
+    "SELECT f.url, f.field, r.lars AS registration, r.name, o.slug AS organization, l.status,"     \
+    " l.error, l.checked, l.failures FROM link_refs f JOIN links l ON l.url = f.url JOIN"          \
+    " registrations r ON r.id = f.reg_id JOIN organisations o ON o.id = r.org_id"
+
+int ar_store_links_of(struct ar_store *s, const char *lars, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, LINK_COLS " WHERE r.lars = ?1 ORDER BY f.field, f.url", &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    return rows(st, out);
+}
+
+int ar_store_links_broken(struct ar_store *s, const char *org, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  LINK_COLS " WHERE l.failures >= 2 AND (?1 IS NULL OR o.slug = ?1) ORDER BY"
+                            " r.lars, f.field LIMIT 5000",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, org);
+    return rows(st, out);
+}
+
+int ar_store_link_history(struct ar_store *s, const char *url, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT checked, status, ms, error FROM link_history WHERE url = ?1 ORDER BY"
+                  " checked DESC LIMIT 50",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, url);
+    return rows(st, out);
+}
+
+/* ---- error reports ------------------------------------------------------------------------ */
+
+int ar_store_report_add(struct ar_store *s, const char *lars, const char *created,
+                        const char *message, const char *contact, long long *id)
+{
+    sqlite3_stmt *st;
+    ar_sqlite_mark_dirty(s);
+    int rc = prep(s,
+                  "INSERT INTO reports(reg_id, created, message, contact) SELECT id, ?2, ?3, ?4"
+                  " FROM registrations WHERE lars = ?1",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    bind_t(st, 2, created);
+    bind_t(st, 3, message);
+    bind_t(st, 4, contact);
+    if ((rc = finish(s, st)))
+        return rc;
+    if (sqlite3_changes(ar_sqlite_db(s)) == 0)
+        return AR_ENOTFOUND;
+    *id = sqlite3_last_insert_rowid(ar_sqlite_db(s));
+    return 0;
+}
+
+int ar_store_reports(struct ar_store *s, const char *lars, const char *org, int open_only,
+                     json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT p.id, r.lars AS registration, o.slug AS organization, p.created,"
+                  " p.message, p.contact, p.answer, p.answered, p.answered_by FROM reports p"
+                  " JOIN registrations r ON r.id = p.reg_id JOIN organisations o ON o.id ="
+                  " r.org_id WHERE (?1 IS NULL OR r.lars = ?1) AND (?2 IS NULL OR o.slug = ?2)"
+                  " AND (?3 = 0 OR p.answered IS NULL) ORDER BY p.id DESC LIMIT 1000",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, lars);
+    bind_t(st, 2, org);
+    sqlite3_bind_int(st, 3, open_only);
+    return rows(st, out);
+}
+
+int ar_store_report_answer(struct ar_store *s, long long id, const char *answer,
+                           const char *answered, const char *by)
+{
+    sqlite3_stmt *st;
+    ar_sqlite_mark_dirty(s);
+    int rc = prep(s,
+                  "UPDATE reports SET answer = ?2, answered = ?3, answered_by = ?4 WHERE id = ?1"
+                  " AND answered IS NULL",
+                  &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    bind_t(st, 2, answer);
+    bind_t(st, 3, answered);
+    bind_t(st, 4, by);
+    if ((rc = finish(s, st)))
+        return rc;
+    return sqlite3_changes(ar_sqlite_db(s)) ? 0 : AR_ECONFLICT;
+}
+
+/* ---- dashboards ---------------------------------------------------------------------------- */
+
+static int query_rows(struct ar_store *s, const char *sql, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, sql, &st);
+    return rc ? rc : rows(st, out);
+}
+
+int ar_store_dashboard(struct ar_store *s, json_t **out)
+{
+    json_t *by_status = NULL, *by_pubcat = NULL, *risk = NULL, *orgs = NULL;
+    int rc = query_rows(s,
+                        "SELECT substr(created, 1, 4) AS year, status AS key, count(*) AS n FROM"
+                        " registrations WHERE status != '' GROUP BY 1, 2 ORDER BY 1, 2",
+                        &by_status);
+    if (!rc)
+        rc = query_rows(s,
+                        "SELECT substr(created, 1, 4) AS year, pubcat AS key, count(*) AS n FROM"
+                        " registrations WHERE pubcat != '' GROUP BY 1, 2 ORDER BY 1, 2",
+                        &by_pubcat);
+    /* the latest classification of each public registration */
+    if (!rc)
+        rc = query_rows(s,
+                        "SELECT json_extract(c.doc, '$.assessment.risk') AS key, count(*) AS n"
+                        " FROM classifications c JOIN registrations r ON r.id = c.reg_id WHERE"
+                        " c.id = (SELECT max(id) FROM classifications WHERE reg_id = c.reg_id)"
+                        " AND NOT EXISTS (SELECT 1 FROM withholdings w WHERE w.reg_id = r.id AND"
+                        " w.state = 'withheld') GROUP BY 1 ORDER BY 2 DESC",
+                        &risk);
+    if (!rc)
+        rc = query_rows(s,
+                        "SELECT o.name AS key, o.slug, count(*) AS n FROM registrations r JOIN"
+                        " organisations o ON o.id = r.org_id GROUP BY o.id ORDER BY n DESC, o.name"
+                        " LIMIT 15",
+                        &orgs);
+    if (rc) {
+        json_decref(by_status);
+        json_decref(by_pubcat);
+        json_decref(risk);
+        json_decref(orgs);
+        return rc;
+    }
+    *out = json_pack("{s:o, s:o, s:o, s:o}", "by_year_status", by_status, "by_year_pubcat",
+                     by_pubcat, "risk", risk, "organisations", orgs);
+    return 0;
+}
