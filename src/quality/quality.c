@@ -214,12 +214,12 @@ json_t *ar_quality_plain(const char *html, const char *lang)
     if (json_array_size(long_words)) {
         struct ar_buf lw;
         ar_buf_init(&lw, 4096);
-        size_t k;
+        size_t wi;
         json_t *x;
-        json_array_foreach (long_words, k, x) {
-            if (k == 5)
+        json_array_foreach (long_words, wi, x) {
+            if (wi == 5)
                 break;
-            ar_buf_printf(&lw, "%s%s", k ? ", " : "", json_string_value(x));
+            ar_buf_printf(&lw, "%s%s", wi ? ", " : "", json_string_value(x));
         }
         json_array_append_new(hn, json_sprintf("Vervang lange woorden door kortere of leg ze"
                                                " uit: %s.",
