@@ -138,6 +138,7 @@ static const struct option common_opts[] = {
     {"name", required_argument, NULL, 'N'},
     {"log", required_argument, NULL, 'G'},
     {"check-links", required_argument, NULL, 'K'},
+    {"timeout", required_argument, NULL, 'O'},
     {NULL, 0, NULL, 0},
 };
 
@@ -148,6 +149,7 @@ struct opts {
     int nlogs;
     int demo, threads, strict, version, json, help, max_withhold, max_extension, quorum;
     int check_links; /* minutes between link checks; 0 = off */
+    int timeout;     /* seconds per link check */
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
@@ -186,6 +188,13 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
                 return -1;
             }
             o->logs[o->nlogs++] = optarg;
+            break;
+        case 'O':
+            o->timeout = (int)strtol(optarg, &end, 10);
+            if (*end || o->timeout < 1 || o->timeout > 60) {
+                fprintf(stderr, "algoreg: --timeout takes 1 to 60 seconds\n");
+                return -1;
+            }
             break;
         case 'K':
             o->check_links = (int)strtol(optarg, &end, 10);
@@ -861,7 +870,7 @@ out:
 }
 
 static const char *usage_links =
-    "usage: algoreg links --db PATH\n"
+    "usage: algoreg links --db PATH [--timeout SECONDS]\n"
     "Check every link in the register's latest public versions that is due (bounded\n"
     "concurrency, 10-second timeouts, back-off for failing links) and print how many were\n"
     "checked and how many are broken (two failures in a row).\n";
@@ -870,7 +879,7 @@ static int cmd_links(int argc, char **argv)
 {
     struct opts o;
     struct ar_store *s = NULL;
-    if (parse_opts(argc, argv, &o, "dh"))
+    if (parse_opts(argc, argv, &o, "dhO"))
         return 2;
     if (o.help) {
         fputs(usage_links, stdout);
@@ -882,7 +891,8 @@ static int cmd_links(int argc, char **argv)
         return 1;
     int checked = 0, broken = 0;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc = ar_links_run(s, NULL, &checked, &broken);
+    struct ar_links_cfg lc = {.timeout = o.timeout};
+    int rc = ar_links_run(s, &lc, &checked, &broken);
     curl_global_cleanup();
     ar_store_close(s);
     if (rc)

@@ -182,7 +182,7 @@ try {
     assert(await page.locator('#f-objective[aria-invalid=true]').count() === 1, 'field marked');
     assert(await page.inputValue('#f-token') === '', 'token not echoed');
     await axe(page, 'refused request');
-    for (const p of ['/reports/rbi', '/cases/new?kind=post', '/classify?lang=en', '/registrations/10000087']) {
+    for (const p of ['/reports/rbi', '/cases/new?kind=post', '/classify?lang=en', '/registrations/10000087', '/dashboard', '/dashboard?lang=en', '/organisations/politie']) {
       await page.goto(base + p);
       await axe(page, p);
     }
