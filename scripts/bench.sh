@@ -112,10 +112,39 @@ echo "bench: broad term (1 in 6 entries) ranked by relevance, one connection"
 set -- $(run_wrk "http://127.0.0.1:$port/" 1 "$W/broad.txt"); br_rps=$1; br_p50=$2; br_p99=$3
 echo "/api/v1/registrations?q=gezicht&sort=name" >"$W/broadn.txt"
 set -- $(run_wrk "http://127.0.0.1:$port/" 1 "$W/broadn.txt"); bn_rps=$1; bn_p50=$2; bn_p99=$3
+# Similar entries: 500 different entries, one connection (the entry page computes the same).
+python3 -c '
+import json, sys, random
+ids = [json.loads(l)["lars"] for l in open(sys.argv[1])]
+random.seed(7)
+for i in random.sample(ids, 500):
+    print("/api/v1/registrations/%s/similar" % i)' "$W/gen.jsonl" >"$W/similar.txt"
+echo "bench: similar entries, 500 different entries, one connection"
+set -- $(run_wrk "http://127.0.0.1:$port/" 1 "$W/similar.txt"); si_rps=$1; si_p50=$2; si_p99=$3
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$SRV/status")
 hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$SRV/status")
 
 ratio() { echo "$1 $2" | awk '{printf "%.0f", 100*$1/$2}'; }
+
+# ---- link monitoring: every entry links to the local nginx (loopback only) -------------
+echo "bench: link check of $N URLs against nginx on loopback"
+python3 -c '
+import json, sys
+for i, l in enumerate(open(sys.argv[1])):
+    d = json.loads(l)
+    d["website"] = "http://127.0.0.1:%s/entry.html?n=%d" % (sys.argv[2], i)
+    d.pop("url", None)
+    print(json.dumps(d, ensure_ascii=False))' "$W/gen.jsonl" "$nport" >"$W/links.jsonl"
+build/algoreg init --db "$W/l.db" 2>/dev/null
+build/algoreg import --db "$W/l.db" "$W/links.jsonl" 2>/dev/null >/dev/null || true
+t0=$(date +%s.%N)
+build/algoreg links --db "$W/l.db" >"$W/links.txt"
+t1=$(date +%s.%N)
+links_s=$(echo "$t1 - $t0" | bc -l)
+links_n=$(awk '/^checked/ {print $2}' "$W/links.txt")
+links_bad=$(awk '/^broken/ {print $2}' "$W/links.txt")
+links_rate=$(echo "$links_n $links_s" | awk '{printf "%.0f", $1/$2}')
+
 
 # ---- transparency log ---------------------------------------------------------------
 echo "bench: log append and proofs (C) and Go's sumdb/tlog on the same tree"
@@ -161,6 +190,8 @@ Data: $N generated registrations (bench/gen.py), SQLite store.
 | filters without text (counts over all entries) | p50 $fi_p50 ms, p99 $fi_p99 ms | — | — | — |
 | broad term matching 1 in 6 entries, ranked by relevance | p50 $br_p50 ms, p99 $br_p99 ms | same term sorted by name: p50 $bn_p50 ms | — | — |
 | first search after a write (rebuilds the snapshot), median of 5 | $rebuild_ms ms | — | — | — |
+| similar entries (tf-idf terms, FTS5 BM25), 500 different entries | p50 $si_p50 ms, p99 $si_p99 ms | — | — | p50 < 5 ms |
+| link check of $links_n URLs on loopback nginx (16 at once, HEAD) | $(printf %.1f "$links_s") s, $links_rate URLs/s, $links_bad broken | — | — | report |
 | server RSS after the run | $((rss_kb / 1024)) MiB (peak $((hwm_kb / 1024)) MiB) | — | — | < 64 MB |
 
 Transparency log (bench/logbench.c against Go's golang.org/x/mod/sumdb/tlog from Debian,

@@ -115,6 +115,7 @@ static void h_check(struct ar_req *r)
 
 struct orgq {
     json_t *by;
+    const char *only; /* count everything under this key */
 };
 
 static int each(void *ctx, const char *doc)
@@ -124,7 +125,10 @@ static int each(void *ctx, const char *doc)
     const char *org = ar_json_str(d, "organization");
     if (org && ar_json_str(d, "name")) { /* a wholly withheld entry has no public name */
         char slug[128];
-        ar_store_slugify(slug, sizeof slug, org);
+        if (o->only)
+            snprintf(slug, sizeof slug, "%s", o->only);
+        else
+            ar_store_slugify(slug, sizeof slug, org);
         json_t *q = ar_quality_assess(d);
         int score = (int)json_integer_value(json_object_get(q, "score"));
         json_t *e = json_object_get(o->by, slug);
@@ -150,30 +154,32 @@ static int each(void *ctx, const char *doc)
 int ar_api_org_quality(struct ar_req *r, const char *slug, json_t **out)
 {
     long long stamp = 0;
-    char key[64];
-    json_t *all = NULL;
+    char key[200];
+    json_t *e = NULL;
     ar_store_stamp(r->store, &stamp);
-    snprintf(key, sizeof key, "quality-orgs|%lld", stamp);
+    snprintf(key, sizeof key, "quality-org|%lld|%.150s", stamp, slug);
     struct ar_buf b;
     ar_buf_init(&b, 0);
-    /* one pass over every latest version, kept until the next write */
+    /* one pass over the organisation's latest versions, kept until the next write */
     if (ar_cache_get(key, &b))
-        all = json_loadb(b.ptr, b.len, 0, NULL);
+        e = json_loadb(b.ptr, b.len, 0, NULL);
     ar_buf_free(&b);
-    if (!all) {
-        struct orgq o = {json_object()};
-        int rc = ar_store_each_latest(r->store, each, &o);
+    if (!e) {
+        struct orgq o = {json_object(), slug};
+        int rc = ar_store_each_latest_org(r->store, slug, each, &o);
         if (rc) {
             json_decref(o.by);
             return rc;
         }
-        all = o.by;
-        char *txt = json_dumps(all, JSON_COMPACT);
+        e = json_incref(json_object_get(o.by, slug));
+        if (!e)
+            e = json_pack("{s:i, s:i, s:i}", "entries", 0, "score_sum", 0, "below_60", 0);
+        json_decref(o.by);
+        char *txt = json_dumps(e, JSON_COMPACT);
         if (txt)
             ar_cache_put(key, txt, strlen(txt));
         free(txt);
     }
-    json_t *e = json_object_get(all, slug);
     long long n = json_integer_value(json_object_get(e, "entries"));
     json_t *broken = NULL, *reports = NULL;
     ar_store_links_broken(r->store, slug, &broken);
@@ -186,7 +192,7 @@ int ar_api_org_quality(struct ar_req *r, const char *slug, json_t **out)
         (json_int_t)json_array_size(broken), "open_reports", (json_int_t)json_array_size(reports));
     json_decref(broken);
     json_decref(reports);
-    json_decref(all);
+    json_decref(e);
     return 0;
 }
 

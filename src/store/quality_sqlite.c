@@ -391,6 +391,26 @@ int ar_store_report_answer(struct ar_store *s, long long id, const char *answer,
     return sqlite3_changes(ar_sqlite_db(s)) ? 0 : AR_ECONFLICT;
 }
 
+int ar_store_each_latest_org(struct ar_store *s, const char *slug,
+                             int (*fn)(void *ctx, const char *doc), void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT v.doc FROM registrations r JOIN organisations o ON o.id = r.org_id JOIN"
+                  " versions v ON v.reg_id = r.id AND v.version = r.version WHERE o.slug = ?1"
+                  " ORDER BY r.id",
+                  &st);
+    if (rc)
+        return rc;
+    bind_t(st, 1, slug);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = fn(ctx, (const char *)sqlite3_column_text(st, 0))))
+            break;
+    sqlite3_finalize(st);
+    return rc ? rc : r == SQLITE_DONE ? 0 : AR_EIO;
+}
+
 /* ---- dashboards ---------------------------------------------------------------------------- */
 
 static int query_rows(struct ar_store *s, const char *sql, json_t **out)

@@ -260,6 +260,9 @@ int ar_store_reports(struct ar_store *s, const char *lars, const char *org, int 
 int ar_store_report_answer(struct ar_store *s, long long id, const char *answer,
                            const char *answered, const char *by);
 
+/* Call fn with the latest version of each registration of one organisation. */
+int ar_store_each_latest_org(struct ar_store *s, const char *slug,
+                             int (*fn)(void *ctx, const char *doc), void *ctx);
 /* Counts for the dashboards: {by_year_status, by_year_pubcat: [{year, key, n}], risk:
  * [{key, n}] (latest classification of public registrations), organisations: [{key,
  * slug, n}] (top 15)}. */
