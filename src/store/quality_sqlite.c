@@ -7,6 +7,9 @@
 #include "store/store.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +125,103 @@ static int collect(const char *text, struct term *t, int n)
     return n;
 }
 
+/* Document frequencies of every indexed word, in memory: fts5vocab counts a word by
+ * reading its whole doclist, so asking it per word cost milliseconds for common words.
+ * Ranking tolerates slightly old frequencies, so the table is rebuilt (one scan of the
+ * vocabulary, ~0.1 s per 100,000 entries) only when it is ten minutes old or the number
+ * of entries moved by more than 1 %. One table per process. */
+struct dftab {
+    char **term;
+    uint32_t *df;
+    size_t cap; /* power of two */
+    long long docs;
+    time_t built;
+};
+static pthread_mutex_t g_df_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct dftab *g_df;
+
+static uint64_t fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static void df_free(struct dftab *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->cap; i++)
+        free(t->term[i]);
+    free(t->term);
+    free(t->df);
+    free(t);
+}
+
+static void df_put(struct dftab *t, const char *w, uint32_t df)
+{
+    for (size_t i = fnv(w) & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
+        if (!t->term[i]) {
+            t->term[i] = ar_xstrdup(w);
+            t->df[i] = df;
+            return;
+        }
+}
+
+static uint32_t df_get(const struct dftab *t, const char *w)
+{
+    for (size_t i = fnv(w) & (t->cap - 1); t->term[i]; i = (i + 1) & (t->cap - 1))
+        if (strcmp(t->term[i], w) == 0)
+            return t->df[i];
+    return 0;
+}
+
+static void df_at_exit(void)
+{
+    pthread_mutex_lock(&g_df_mu);
+    df_free(g_df);
+    g_df = NULL;
+    pthread_mutex_unlock(&g_df_mu);
+}
+
+static void df_register_exit(void)
+{
+    atexit(df_at_exit);
+}
+
+static int df_build(struct ar_store *s, long long docs, struct dftab **out)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, df_register_exit);
+    sqlite3_stmt *st;
+    long long n = 0;
+    int rc = prep(s, "SELECT count(*) FROM registration_fts_vocab", &st);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    struct dftab *t = ar_xcalloc(1, sizeof *t);
+    t->cap = 1024;
+    while (t->cap < (size_t)n * 2 + 16)
+        t->cap <<= 1;
+    t->term = ar_xcalloc(t->cap, sizeof *t->term);
+    t->df = ar_xcalloc(t->cap, sizeof *t->df);
+    t->docs = docs;
+    t->built = time(NULL);
+    if ((rc = prep(s, "SELECT term, doc FROM registration_fts_vocab", &st))) {
+        df_free(t);
+        return rc;
+    }
+    long long k = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && k++ < n)
+        df_put(t, (const char *)sqlite3_column_text(st, 0), (uint32_t)sqlite3_column_int64(st, 1));
+    sqlite3_finalize(st);
+    *out = t;
+    return 0;
+}
+
 static int by_weight(const void *a, const void *b)
 {
     double x = ((const struct term *)a)->weight, y = ((const struct term *)b)->weight;
@@ -149,57 +249,122 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
     n = collect((const char *)sqlite3_column_text(st, 2), terms, 0);
     n = collect((const char *)sqlite3_column_text(st, 3), terms, n);
     sqlite3_finalize(st);
-    if ((rc = ar_store_count(s, &total)))
+    /* registrations are never deleted: the largest id is their number, read from the
+     * index instead of counting every row */
+    if ((rc = prep(s, "SELECT max(id) FROM registrations", &st)))
         return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        total = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     /* tf-idf with the index's own document frequencies */
-    if ((rc = prep(s, "SELECT doc FROM registration_fts_vocab WHERE term = ?1", &st)))
-        return rc;
-    for (int i = 0; i < n; i++) {
-        sqlite3_reset(st);
-        bind_t(st, 1, terms[i].w);
-        long long df = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        /* a word only this entry has finds nothing; one most entries have finds everything */
-        terms[i].weight = df < 2 || df * 4 > total
+    pthread_mutex_lock(&g_df_mu);
+    if (!g_df || time(NULL) - g_df->built > 600 || llabs(total - g_df->docs) * 100 > g_df->docs ||
+        (g_df->docs < 1000 && total != g_df->docs)) {
+        struct dftab *t = NULL;
+        if ((rc = df_build(s, total, &t)) == 0) {
+            df_free(g_df);
+            g_df = t;
+        }
+    }
+    for (int i = 0; g_df && i < n; i++) {
+        long long df = df_get(g_df, terms[i].w);
+        /* a word only this entry has finds nothing; a word in more than one entry in 50
+         * says little and costs a long doclist (small registers keep words of 2 or 3) */
+        terms[i].weight = df < 2 || (df * 50 > total && df > 3)
                               ? 0
                               : (1 + log((double)terms[i].tf)) * log((double)total / (double)df);
     }
-    sqlite3_finalize(st);
+    pthread_mutex_unlock(&g_df_mu);
+    if (rc)
+        return rc;
     qsort(terms, (size_t)n, sizeof terms[0], by_weight);
-    struct ar_buf q;
-    ar_buf_init(&q, 4096);
-    for (int i = 0, used = 0; i < n && used < SIM_QUERY && terms[i].weight > 0; i++, used++)
-        ar_buf_printf(&q, "%s\"%s\"", used ? " OR " : "", terms[i].w);
+    /* Score every entry that shares a distinctive word by the summed weights of the
+     * words it shares (a binary tf-idf dot product): one pass over each word's doclist,
+     * no ranking function over every match. */
+    struct cand {
+        long long id;
+        double score;
+    };
+    size_t cap = 1024, used = 0;
+    struct cand *c = ar_xcalloc(cap, sizeof *c);
     json_t *items = json_array();
-    if (q.len) {
-        rc = prep(s,
-                  "SELECT r.lars, r.name, o.slug, o.name, -m.score FROM (SELECT rowid, rank AS"
-                  " score FROM registration_fts WHERE registration_fts MATCH ?1 ORDER BY rank"
-                  " LIMIT ?4) m JOIN registrations r ON r.id = m.rowid JOIN organisations o ON"
-                  " o.id = r.org_id WHERE r.id != ?2 AND (?3 OR r.org_id != ?5) AND r.name !="
-                  " '' ORDER BY m.score LIMIT ?6",
-                  &st);
-        if (!rc) {
-            bind_t(st, 1, ar_buf_cstr(&q));
-            sqlite3_bind_int64(st, 2, id);
-            sqlite3_bind_int(st, 3, same_org);
-            sqlite3_bind_int(st, 4, limit * 8 + 8);
-            sqlite3_bind_int64(st, 5, org);
-            sqlite3_bind_int(st, 6, limit);
-            while (sqlite3_step(st) == SQLITE_ROW)
-                json_array_append_new(
-                    items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:f}", "id",
-                                     (const char *)sqlite3_column_text(st, 0), "name",
-                                     (const char *)sqlite3_column_text(st, 1), "organization",
-                                     "slug", (const char *)sqlite3_column_text(st, 2), "name",
-                                     (const char *)sqlite3_column_text(st, 3), "score",
-                                     sqlite3_column_double(st, 4)));
-            sqlite3_finalize(st);
+    if ((rc = prep(s, "SELECT rowid FROM registration_fts WHERE registration_fts MATCH ?1", &st))) {
+        free(c);
+        json_decref(items);
+        return rc;
+    }
+    for (int i = 0; i < n && i < SIM_QUERY && terms[i].weight > 0; i++) {
+        char q[sizeof terms[0].w + 3] = "\"";
+        size_t wl = strnlen(terms[i].w, sizeof terms[0].w - 1);
+        memcpy(q + 1, terms[i].w, wl);
+        q[wl + 1] = '"';
+        q[wl + 2] = '\0';
+        sqlite3_reset(st);
+        bind_t(st, 1, q);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            long long rid = sqlite3_column_int64(st, 0);
+            if (rid == id)
+                continue;
+            if (used * 2 >= cap) { /* grow the open-addressing table */
+                struct cand *nc = ar_xcalloc(cap * 2, sizeof *nc);
+                for (size_t k = 0; k < cap; k++)
+                    if (c[k].id) {
+                        size_t h = ((uint64_t)c[k].id * 0x9E3779B97F4A7C15ull) & (cap * 2 - 1);
+                        while (nc[h].id)
+                            h = (h + 1) & (cap * 2 - 1);
+                        nc[h] = c[k];
+                    }
+                free(c);
+                c = nc;
+                cap *= 2;
+            }
+            size_t h = ((uint64_t)rid * 0x9E3779B97F4A7C15ull) & (cap - 1);
+            while (c[h].id && c[h].id != rid)
+                h = (h + 1) & (cap - 1);
+            if (!c[h].id) {
+                c[h].id = rid;
+                used++;
+            }
+            c[h].score += terms[i].weight;
         }
     }
+    sqlite3_finalize(st);
+    /* the best first: repeated selection of the maximum is enough for a handful */
+    if ((rc = prep(s,
+                   "SELECT r.lars, r.name, o.slug, o.name FROM registrations r JOIN organisations"
+                   " o ON o.id = r.org_id WHERE r.id = ?1 AND (?2 OR r.org_id != ?3) AND r.name"
+                   " != ''",
+                   &st))) {
+        free(c);
+        json_decref(items);
+        return rc;
+    }
+    for (int tries = 0; (int)json_array_size(items) < limit && tries < limit * 20; tries++) {
+        size_t best = cap;
+        for (size_t k = 0; k < cap; k++)
+            if (c[k].id > 0 && (best == cap || c[k].score > c[best].score ||
+                                (c[k].score == c[best].score && c[k].id < c[best].id)))
+                best = k;
+        if (best == cap)
+            break;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, c[best].id);
+        sqlite3_bind_int(st, 2, same_org);
+        sqlite3_bind_int64(st, 3, org);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            json_array_append_new(
+                items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:f}", "id",
+                                 (const char *)sqlite3_column_text(st, 0), "name",
+                                 (const char *)sqlite3_column_text(st, 1), "organization", "slug",
+                                 (const char *)sqlite3_column_text(st, 2), "name",
+                                 (const char *)sqlite3_column_text(st, 3), "score", c[best].score));
+        c[best].id = -c[best].id; /* taken */
+    }
+    sqlite3_finalize(st);
+    free(c);
     json_t *words = json_array();
     for (int i = 0; i < n && i < SIM_QUERY && terms[i].weight > 0; i++)
         json_array_append_new(words, json_string(terms[i].w));
-    ar_buf_free(&q);
     *out = json_pack("{s:s, s:o, s:o}", "registration", lars, "terms", words, "items", items);
     return rc;
 }
