@@ -242,6 +242,26 @@ static void h_broken(struct ar_req *r)
     json_decref(out);
 }
 
+static void h_link_history(struct ar_req *r)
+{
+    const char *url = ar_req_arg(r, "url");
+    json_t *v = NULL;
+    if (!url || !*url) {
+        json_t *pr = json_array();
+        ar_problem_add(pr, "url", "required", "the link whose checks to show");
+        ar_resp_problem(r, 400, "bad-request", "Bad request", NULL, pr);
+        json_decref(pr);
+        return;
+    }
+    if (ar_store_link_history(r->store, url, &v)) {
+        fail(r, AR_EIO, NULL);
+        return;
+    }
+    json_t *out = json_pack("{s:s, s:o}", "url", url, "checks", v);
+    ar_resp_json(r, 200, out);
+    json_decref(out);
+}
+
 static void h_reports_public(struct ar_req *r)
 {
     json_t *v = NULL;
@@ -426,6 +446,7 @@ const struct ar_route ar_quality_routes[] = {
     {"GET", "/api/v1/organisations/{slug}/quality", h_org_quality, "An organisation's quality"},
     {"GET", "/api/v1/registrations/{id}/links", h_links, "Links of a registration and checks"},
     {"GET", "/api/v1/links/broken", h_broken, "Broken links"},
+    {"GET", "/api/v1/links/history", h_link_history, "The checks of one link"},
     {"GET", "/api/v1/registrations/{id}/reports", h_reports_public, "Answered error reports"},
     {"GET", "/api/v1/registrations/{id}/reports/token", h_report_token,
      "A form token for reporting an error"},

@@ -131,6 +131,8 @@ class Quality(unittest.TestCase):
         broken = srv.json("GET", "/api/v1/links/broken?organization=politie")[2]["items"]
         self.assertEqual({l["url"] for l in broken if l["registration"] == rid},
                          {t + "/gone", t + "/slow"})
+        hist = srv.json("GET", "/api/v1/links/history?url=" + urllib.parse.quote(t + "/gone"))[2]
+        self.assertEqual([c["error"] for c in hist["checks"]], ["HTTP 404", "HTTP 404"])
         page = srv.request("GET", "/registrations/" + rid, token=False)[2].decode()
         self.assertIn('id="links"', page)
         self.assertIn(t + "/gone", page)
