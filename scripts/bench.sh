@@ -190,7 +190,7 @@ Data: $N generated registrations (bench/gen.py), SQLite store.
 | filters without text (counts over all entries) | p50 $fi_p50 ms, p99 $fi_p99 ms | — | — | — |
 | broad term matching 1 in 6 entries, ranked by relevance | p50 $br_p50 ms, p99 $br_p99 ms | same term sorted by name: p50 $bn_p50 ms | — | — |
 | first search after a write (rebuilds the snapshot), median of 5 | $rebuild_ms ms | — | — | — |
-| similar entries (tf-idf terms, FTS5 BM25), 500 different entries | p50 $si_p50 ms, p99 $si_p99 ms | — | — | p50 < 5 ms |
+| similar entries (binary tf-idf over the rarer words' doclists, document frequencies in memory), 500 different entries | p50 $si_p50 ms, p99 $si_p99 ms | — | — | p50 < 5 ms |
 | link check of $links_n URLs on loopback nginx (16 at once, HEAD) | $(printf %.1f "$links_s") s, $links_rate URLs/s, $links_bad broken | — | — | report |
 | server RSS after the run | $((rss_kb / 1024)) MiB (peak $((hwm_kb / 1024)) MiB) | — | — | < 64 MB |
 
