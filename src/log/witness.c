@@ -300,8 +300,10 @@ int ar_witness_push(struct ar_store *s, const struct ar_log_signer *sg,
     for (int i = 0; i < cfg->n && note; i++) {
         const struct ar_witness_peer *w = &cfg->peers[i];
         uint64_t have = 0;
-        if ((rc = ar_store_wit_peer_sync(s, w->v.name, w->vkey, w->url)) ||
-            (rc = ar_store_wit_peer_get(s, w->v.name, &have)))
+        rc = ar_store_wit_peer_get(s, w->v.name, w->vkey, w->url, &have);
+        if (rc == AR_ENOTFOUND && !(rc = ar_store_wit_peer_sync(s, w->v.name, w->vkey, w->url)))
+            rc = ar_store_wit_peer_get(s, w->v.name, w->vkey, w->url, &have);
+        if (rc)
             goto out;
         json_t *mine = NULL;
         int done = 0;

@@ -199,10 +199,12 @@ int ar_store_notice_list(struct ar_store *s, long long case_id, json_t **out);
 /* ---- witnesses (c2sp.org/tlog-witness; rules in src/log/witness.c) ---------------------- */
 
 /* Register side. sync: add a configured witness, keeping its cosigned size unless its key
- * changed. result: record a push attempt (error NULL on success). peers: [{name, url,
- * vkey, size, last_ok, last_attempt, last_error}]. */
+ * changed. get: its cosigned size, AR_ENOTFOUND when it is missing or its key or URL
+ * differ from those given (then sync; an idle push only reads). result: record a push attempt
+ * (error NULL on success). peers: [{name, url, vkey, size, last_ok, last_attempt, last_error}]. */
 int ar_store_wit_peer_sync(struct ar_store *s, const char *name, const char *vkey, const char *url);
-int ar_store_wit_peer_get(struct ar_store *s, const char *name, uint64_t *size);
+int ar_store_wit_peer_get(struct ar_store *s, const char *name, const char *vkey, const char *url,
+                          uint64_t *size);
 int ar_store_wit_peer_result(struct ar_store *s, const char *name, uint64_t size,
                              const char *attempt, const char *error);
 int ar_store_wit_peers(struct ar_store *s, json_t **out);

@@ -52,13 +52,16 @@ int ar_store_wit_peer_sync(struct ar_store *s, const char *name, const char *vke
     return finish(s, st);
 }
 
-int ar_store_wit_peer_get(struct ar_store *s, const char *name, uint64_t *size)
+int ar_store_wit_peer_get(struct ar_store *s, const char *name, const char *vkey, const char *url,
+                          uint64_t *size)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT size FROM witnesses WHERE name = ?1", &st);
+    int rc = prep(s, "SELECT size FROM witnesses WHERE name = ?1 AND vkey = ?2 AND url = ?3", &st);
     if (rc)
         return rc;
     bind_t(st, 1, name);
+    bind_t(st, 2, vkey);
+    bind_t(st, 3, url);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
         *size = (uint64_t)sqlite3_column_int64(st, 0);
