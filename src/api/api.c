@@ -13,6 +13,7 @@
 #include "model/registry.h"
 #include "exception/exception.h"
 #include "log/log.h"
+#include "quality/quality.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +381,8 @@ static void h_update(struct ar_req *r)
         goto out;
     }
     json_object_set_new(out, "changed", json_boolean(changed));
+    /* The editor sees what is still missing or hard to read with every save. */
+    json_object_set_new(out, "quality", ar_quality_assess(json_object_get(out, "record")));
     ar_req_header(r, "ETag", ar_arena_printf(r->arena, "\"%d\"", version));
     ar_resp_json(r, 200, out);
 out:

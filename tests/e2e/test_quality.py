@@ -87,6 +87,15 @@ class Quality(unittest.TestCase):
         self.assertEqual(goal["passive"], 1)
         self.assertEqual(self.srv.request("POST", "/api/v1/quality/check", raw=b"[1]",
                                           headers={"Content-Type": "application/json"})[0], 422)
+        # every save answers with the same hints for what was stored
+        st, _, made = self.srv.json("POST", "/api/v1/registrations", record("Kwaliteitsproef"))
+        self.assertEqual(st, 201, made)
+        st, _, up = self.srv.json("PUT", "/api/v1/registrations/" + made["id"],
+                                  dict(made["record"], goal=draft["goal"]))
+        self.assertEqual(st, 200, up)
+        goal = [p for p in up["quality"]["plain_language"] if p["field"] == "goal"][0]
+        self.assertIn("middels", {j["word"] for j in goal["jargon"]})
+        self.assertIn("impacttoetsen", {m["field"] for m in up["quality"]["missing"]})
         page = self.srv.request("GET", "/registrations/10000061", token=False)[2].decode()
         self.assertIn('id="similar"', page)
         self.assertIn('id="quality"', page)
