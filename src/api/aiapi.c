@@ -10,6 +10,7 @@
 #include "aiact/classify.h"
 #include "aiact/eudb.h"
 #include "api/api.h"
+#include "auth/auth.h"
 #include "base/arena.h"
 #include "base/clock.h"
 #include "base/err.h"
@@ -43,7 +44,7 @@ static json_t *object_body(struct ar_req *r)
 /* Any valid token; *role set. Writes 401 otherwise. */
 static const char *who_role(struct ar_req *r, const char **role)
 {
-    const char *who = ar_app_auth_role(r->app, r->authorization, role);
+    const char *who = ar_app_auth_role(r, role);
     if (!who) {
         ar_req_header(r, "WWW-Authenticate", "Bearer realm=\"algoreg\"");
         ar_resp_problem(r, 401, "unauthorized", "Unauthorized",
@@ -70,7 +71,7 @@ static int withheld(struct ar_req *r, const char *id)
 static int may_see(struct ar_req *r, const char *id)
 {
     const char *role;
-    if (!withheld(r, id) || ar_app_auth_role(r->app, r->authorization, &role))
+    if (!withheld(r, id) || ar_app_auth_role(r, &role))
         return 1;
     json_t *pr = json_array();
     ar_problem_add(pr, "id", "withheld",
@@ -552,23 +553,31 @@ static void h_report(struct ar_req *r)
 }
 
 const struct ar_route ar_aiact_routes[] = {
-    {"GET", "/api/v1/aiact/config", h_config, "AI Act dates and national-law settings"},
-    {"GET", "/api/v1/aiact/tree", h_tree, "The decision tree the questionnaire runs"},
-    {"POST", "/api/v1/aiact/evaluate", h_evaluate, "Run the questionnaire without storing"},
-    {"GET", "/api/v1/registrations/{id}/classifications", h_cls_list, "Stored classifications"},
-    {"POST", "/api/v1/registrations/{id}/classifications", h_cls_add, "Classify a registration"},
+    {"GET", "/api/v1/aiact/config", h_config, "AI Act dates and national-law settings",
+     AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/aiact/tree", h_tree, "The decision tree the questionnaire runs",
+     AR_ROLE_PUBLIC},
+    {"POST", "/api/v1/aiact/evaluate", h_evaluate, "Run the questionnaire without storing",
+     AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/registrations/{id}/classifications", h_cls_list, "Stored classifications",
+     AR_ROLE_PUBLIC},
+    {"POST", "/api/v1/registrations/{id}/classifications", h_cls_add, "Classify a registration",
+     AR_ROLE_ORG},
     {"GET", "/api/v1/registrations/{id}/aiact", h_status,
-     "Classification, obligations and the Art. 26(8) status"},
+     "Classification, obligations and the Art. 26(8) status", AR_ROLE_PUBLIC},
     {"GET", "/api/v1/registrations/{id}/eu-export", h_export,
-     "The EU database submission (Annex VIII/IX, Art. 49(4))"},
-    {"GET", "/api/v1/registrations/{id}/eu-submissions", h_sub_list, "Recorded EU submissions"},
+     "The EU database submission (Annex VIII/IX, Art. 49(4))", AR_ROLE_AIACT},
+    {"GET", "/api/v1/registrations/{id}/eu-submissions", h_sub_list, "Recorded EU submissions",
+     AR_ROLE_AIACT},
     {"POST", "/api/v1/registrations/{id}/eu-submissions", h_sub_add,
-     "Record an EU database submission"},
-    {"GET", "/api/v1/cases", h_case_list, "RBI uses and facial-recognition reviews"},
-    {"POST", "/api/v1/cases", h_case_add, "Open a case"},
-    {"GET", "/api/v1/cases/{case}", h_case_get, "One case with its events"},
-    {"POST", "/api/v1/cases/{case}/events", h_case_event, "Apply an event to a case"},
-    {"GET", "/api/v1/notices", h_notices, "Notices to the MSA and the DPA (Art. 5(4))"},
-    {"GET", "/api/v1/reports/rbi", h_report, "Yearly RBI report (JSON or CSV)"},
-    {NULL, NULL, NULL, NULL},
+     "Record an EU database submission", AR_ROLE_ORG},
+    {"GET", "/api/v1/cases", h_case_list, "RBI uses and facial-recognition reviews", AR_ROLE_AIACT},
+    {"POST", "/api/v1/cases", h_case_add, "Open a case", AR_ROLE_AIACT},
+    {"GET", "/api/v1/cases/{case}", h_case_get, "One case with its events", AR_ROLE_AIACT},
+    {"POST", "/api/v1/cases/{case}/events", h_case_event, "Apply an event to a case",
+     AR_ROLE_AIACT},
+    {"GET", "/api/v1/notices", h_notices, "Notices to the MSA and the DPA (Art. 5(4))",
+     AR_ROLE_SUPERVISOR_BIT},
+    {"GET", "/api/v1/reports/rbi", h_report, "Yearly RBI report (JSON or CSV)", AR_ROLE_PUBLIC},
+    {NULL, NULL, NULL, NULL, 0},
 };

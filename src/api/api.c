@@ -1,6 +1,7 @@
 /* api.c — handlers for /api/v1. Every error is RFC 9457 problem+json naming the
  * field and the rule; every write is one transaction in the model layer. */
 #include "api/api.h"
+#include "auth/auth.h"
 #include "aiact/eudb.h"
 #include "base/clock.h"
 #include "base/assets.h"
@@ -122,7 +123,7 @@ static void store_error(struct ar_req *r, int rc, json_t *problems)
 
 const char *ar_api_require_token(struct ar_req *r)
 {
-    const char *who = ar_app_auth(r->app, r->authorization);
+    const char *who = ar_app_auth(r);
     if (!who) {
         ar_req_header(r, "WWW-Authenticate", "Bearer realm=\"algoreg\"");
         ar_resp_problem(r, 401, "unauthorized", "Unauthorized",
@@ -627,18 +628,22 @@ void ar_api_not_found(struct ar_req *r)
 }
 
 const struct ar_route ar_api_routes[] = {
-    {"GET", "/api/v1", h_index, "API index"},
-    {"GET", "/api/v1/openapi.json", h_openapi, "OpenAPI 3.1 document"},
-    {"GET", "/api/v1/fields", h_fields, "The record model"},
-    {"GET", "/api/v1/registrations", h_search, "Search registrations"},
-    {"POST", "/api/v1/registrations", h_create, "Create a registration"},
-    {"GET", "/api/v1/registrations/{id}", h_get, "Latest (or ?version=) registration"},
-    {"PUT", "/api/v1/registrations/{id}", h_update, "Add a version"},
-    {"GET", "/api/v1/registrations/{id}/versions", h_versions, "Version history"},
-    {"GET", "/api/v1/registrations/{id}/versions/{version}", h_version, "One version"},
-    {"GET", "/api/v1/registrations/{id}/diff", h_diff, "Field differences between versions"},
-    {"GET", "/api/v1/organisations", h_orgs, "Organisations"},
-    {"GET", "/api/v1/organisations/{slug}", h_org, "One organisation"},
-    {"PUT", "/api/v1/organisations/{slug}", h_org_put, "Create or update an organisation"},
-    {NULL, NULL, NULL, NULL},
+    {"GET", "/api/v1", h_index, "API index", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/openapi.json", h_openapi, "OpenAPI 3.1 document", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/fields", h_fields, "The record model", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/registrations", h_search, "Search registrations", AR_ROLE_PUBLIC},
+    {"POST", "/api/v1/registrations", h_create, "Create a registration", AR_ROLE_ORG},
+    {"GET", "/api/v1/registrations/{id}", h_get, "Latest (or ?version=) registration",
+     AR_ROLE_PUBLIC},
+    {"PUT", "/api/v1/registrations/{id}", h_update, "Add a version", AR_ROLE_ORG},
+    {"GET", "/api/v1/registrations/{id}/versions", h_versions, "Version history", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/registrations/{id}/versions/{version}", h_version, "One version",
+     AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/registrations/{id}/diff", h_diff, "Field differences between versions",
+     AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/organisations", h_orgs, "Organisations", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/organisations/{slug}", h_org, "One organisation", AR_ROLE_PUBLIC},
+    {"PUT", "/api/v1/organisations/{slug}", h_org_put, "Create or update an organisation",
+     AR_ROLE_ORG | AR_ROLE_ADMIN_BIT},
+    {NULL, NULL, NULL, NULL, 0},
 };

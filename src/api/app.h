@@ -48,22 +48,43 @@ extern const struct ar_route ar_exception_routes[];
 extern const struct ar_route ar_aiact_routes[];
 extern const struct ar_route ar_witness_routes[]; /* algoreg witness */
 extern const struct ar_route ar_quality_routes[];
+extern const struct ar_route ar_account_api_routes[]; /* me, tokens, accounts, audit */
+extern const struct ar_route ar_account_web_routes[]; /* sign-in, account, administration */
 
 /* 404 for an unknown path: problem+json under /api/, an HTML page elsewhere. */
 void ar_api_not_found(struct ar_req *r);
 void ar_web_not_found(struct ar_req *r);
+/* A page refused by the gate: to the sign-in form (401 on GET) or an error page. */
+void ar_web_denied(struct ar_req *r, int status, const char *msg_key);
 
 /* Parse "name:token,name2:token2" (or a file with one name:token per line; a third
  * part ":supervisor" marks a supervisor's token) into app.
  * Returns 0 or AR_EINVAL with a message on stderr. */
 int ar_app_add_tokens(struct ar_app *app, const char *spec);
-/* Author name for a valid "Bearer <token>" header of a registrant or supervisor, else
- * NULL (constant-time compare). */
-const char *ar_app_auth(const struct ar_app *app, const char *authorization);
-/* Any valid token: its name, and its role in *role (NULL when not valid). */
-const char *ar_app_auth_role(const struct ar_app *app, const char *authorization,
-                             const char **role);
-/* The same, but only for a supervisor's token. */
-const char *ar_app_auth_supervisor(const struct ar_app *app, const char *authorization);
+/* The name of the session cookie. */
+#define AR_SESSION_COOKIE "algoreg_session"
+
+/* Who sent r: an account's API token or session cookie, or a token of the interim
+ * token file; NULL for anonymous or an invalid token. Resolved once per request. */
+const struct ar_principal *ar_app_principal(struct ar_req *r);
+/* Author name of a principal who may write registrations (an organisation's registrant
+ * or approver, or the supervisor), else NULL. */
+const char *ar_app_auth(struct ar_req *r);
+/* Any principal: its name, and its role in *role (both NULL when anonymous). */
+const char *ar_app_auth_role(struct ar_req *r, const char **role);
+/* The same for a token typed into a form (the interim token field of some forms). */
+const char *ar_app_bearer_role(struct ar_req *r, const char *token, const char **role);
+/* Only for the supervisor. */
+const char *ar_app_auth_supervisor(struct ar_req *r);
+
+/* The router's gate, before a handler: refuses (writing 401 or 403, recorded in the
+ * audit) a principal whose role is not in rt->access, and any unsafe request that
+ * rides on a session cookie without the session's CSRF token (form field "csrf" or
+ * header X-CSRF-Token). Returns 0 to go on. */
+int ar_app_gate(struct ar_req *r, const struct ar_route *rt);
+/* 1 when r carries its session's CSRF token or has no session. */
+int ar_app_csrf_ok(struct ar_req *r);
+/* After a handler: record a signed-in principal's write in the audit. */
+void ar_app_audit_write(struct ar_req *r);
 
 #endif

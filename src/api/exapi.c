@@ -3,6 +3,7 @@
  * withholding itself is requested with the registration (POST /api/v1/registrations
  * with a "withhold" member). */
 #include "api/api.h"
+#include "auth/auth.h"
 #include "base/err.h"
 #include "exception/exception.h"
 #include "json/json.h"
@@ -38,11 +39,10 @@ static const char *registrant(struct ar_req *r)
 
 static const char *supervisor(struct ar_req *r)
 {
-    const char *who = ar_app_auth_supervisor(r->app, r->authorization);
+    const char *who = ar_app_auth_supervisor(r);
     if (!who) {
         ar_req_header(r, "WWW-Authenticate", "Bearer realm=\"algoreg\"");
-        ar_resp_problem(r, ar_app_auth(r->app, r->authorization) ? 403 : 401, "forbidden",
-                        "Supervisors only",
+        ar_resp_problem(r, ar_app_auth(r) ? 403 : 401, "forbidden", "Supervisors only",
                         "only the supervisor (the data-protection authority) may do this", NULL);
     }
     return who;
@@ -225,16 +225,19 @@ static void h_check_commitment(struct ar_req *r)
 
 const struct ar_route ar_exception_routes[] = {
     {"POST", "/api/v1/registrations/{id}/withholding", h_withhold_later,
-     "Withholding an existing registration (refused: what is public stays public)"},
-    {"POST", "/api/v1/log/commitments/check", h_check_commitment, "Check a revealed commitment"},
-    {"GET", "/api/v1/registrations/{id}/withholding", h_get, "Public facts of a withholding"},
+     "Withholding an existing registration (refused: what is public stays public)", AR_ROLE_ORG},
+    {"POST", "/api/v1/log/commitments/check", h_check_commitment, "Check a revealed commitment",
+     AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/registrations/{id}/withholding", h_get, "Public facts of a withholding",
+     AR_ROLE_PUBLIC},
     {"POST", "/api/v1/registrations/{id}/withholding/close", h_close,
-     "The investigation is closed: publish now"},
-    {"POST", "/api/v1/registrations/{id}/withholding/extensions", h_extend, "Request an extension"},
+     "The investigation is closed: publish now", AR_ROLE_ORG},
+    {"POST", "/api/v1/registrations/{id}/withholding/extensions", h_extend, "Request an extension",
+     AR_ROLE_ORG},
     {"POST", "/api/v1/registrations/{id}/withholding/extensions/{ext}/decision", h_decide,
-     "A supervisor decides on an extension"},
+     "A supervisor decides on an extension", AR_ROLE_SUPERVISOR_BIT},
     {"GET", "/api/v1/registrations/{id}/withholding/sealed", h_sealed,
-     "The sealed content, for the supervisor"},
-    {"GET", "/api/v1/statistics/withholding", h_stats, "Withholding statistics"},
-    {NULL, NULL, NULL, NULL},
+     "The sealed content, for the supervisor", AR_ROLE_ORG | AR_ROLE_SUPERVISOR_BIT},
+    {"GET", "/api/v1/statistics/withholding", h_stats, "Withholding statistics", AR_ROLE_PUBLIC},
+    {NULL, NULL, NULL, NULL, 0},
 };

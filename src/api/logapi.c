@@ -2,6 +2,7 @@
  * c2sp.org/tlog-tiles lays them out (so the log can be mirrored as static files), and
  * JSON for entries and proofs under /api/v1/log. */
 #include "api/api.h"
+#include "auth/auth.h"
 #include "base/err.h"
 #include "log/log.h"
 #include "log/witness.h"
@@ -299,14 +300,16 @@ static void h_proof_file(struct ar_req *r)
 }
 
 const struct ar_route ar_log_routes[] = {
-    {"GET", "/checkpoint", h_checkpoint, "Signed checkpoint (c2sp.org/tlog-checkpoint)"},
-    {"GET", "/tile/*", h_tile, "Log tiles and entry bundles (c2sp.org/tlog-tiles)"},
-    {"GET", "/api/v1/log", h_log, "The log: size, root, verifier key"},
-    {"GET", "/api/v1/log/entries/{index}", h_entry, "One log entry"},
-    {"GET", "/api/v1/log/proof/inclusion", h_inclusion, "Inclusion proof"},
-    {"GET", "/api/v1/log/proof/consistency", h_consistency, "Consistency proof"},
-    {"GET", "/api/v1/log/witnesses", h_witnesses, "Witnesses, what they cosigned, the quorum"},
+    {"GET", "/checkpoint", h_checkpoint, "Signed checkpoint (c2sp.org/tlog-checkpoint)",
+     AR_ROLE_PUBLIC},
+    {"GET", "/tile/*", h_tile, "Log tiles and entry bundles (c2sp.org/tlog-tiles)", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/log", h_log, "The log: size, root, verifier key", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/log/entries/{index}", h_entry, "One log entry", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/log/proof/inclusion", h_inclusion, "Inclusion proof", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/log/proof/consistency", h_consistency, "Consistency proof", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/log/witnesses", h_witnesses, "Witnesses, what they cosigned, the quorum",
+     AR_ROLE_PUBLIC},
     {"GET", "/api/v1/log/proof/offline", h_proof_file,
-     "Offline proof of an entry (c2sp.org/tlog-proof)"},
-    {NULL, NULL, NULL, NULL},
+     "Offline proof of an entry (c2sp.org/tlog-proof)", AR_ROLE_PUBLIC},
+    {NULL, NULL, NULL, NULL, 0},
 };

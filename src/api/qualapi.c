@@ -3,6 +3,7 @@
  * checks, error reports and answers, per-organisation quality, and dashboard data. */
 #include "aiact/cases.h"
 #include "api/api.h"
+#include "auth/auth.h"
 #include "base/arena.h"
 #include "base/cache.h"
 #include "base/clock.h"
@@ -439,20 +440,25 @@ static void h_dashboard(struct ar_req *r)
 }
 
 const struct ar_route ar_quality_routes[] = {
-    {"GET", "/api/v1/registrations/{id}/similar", h_similar, "Similar registrations"},
+    {"GET", "/api/v1/registrations/{id}/similar", h_similar, "Similar registrations",
+     AR_ROLE_PUBLIC},
     {"GET", "/api/v1/registrations/{id}/quality", h_quality,
-     "Completeness and plain-language check"},
-    {"POST", "/api/v1/quality/check", h_check, "Check a draft record (nothing stored)"},
-    {"GET", "/api/v1/organisations/{slug}/quality", h_org_quality, "An organisation's quality"},
-    {"GET", "/api/v1/registrations/{id}/links", h_links, "Links of a registration and checks"},
-    {"GET", "/api/v1/links/broken", h_broken, "Broken links"},
-    {"GET", "/api/v1/links/history", h_link_history, "The checks of one link"},
-    {"GET", "/api/v1/registrations/{id}/reports", h_reports_public, "Answered error reports"},
+     "Completeness and plain-language check", AR_ROLE_PUBLIC},
+    {"POST", "/api/v1/quality/check", h_check, "Check a draft record (nothing stored)",
+     AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/organisations/{slug}/quality", h_org_quality, "An organisation's quality",
+     AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/registrations/{id}/links", h_links, "Links of a registration and checks",
+     AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/links/broken", h_broken, "Broken links", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/links/history", h_link_history, "The checks of one link", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/registrations/{id}/reports", h_reports_public, "Answered error reports",
+     AR_ROLE_PUBLIC},
     {"GET", "/api/v1/registrations/{id}/reports/token", h_report_token,
-     "A form token for reporting an error"},
-    {"POST", "/api/v1/registrations/{id}/reports", h_report_add, "Report an error"},
-    {"GET", "/api/v1/reports", h_reports, "Error reports for the organisations"},
-    {"POST", "/api/v1/reports/{report}/answer", h_answer, "Answer an error report"},
-    {"GET", "/api/v1/dashboard", h_dashboard, "Dashboard figures"},
-    {NULL, NULL, NULL, NULL},
+     "A form token for reporting an error", AR_ROLE_PUBLIC},
+    {"POST", "/api/v1/registrations/{id}/reports", h_report_add, "Report an error", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/reports", h_reports, "Error reports for the organisations", AR_ROLE_ORG},
+    {"POST", "/api/v1/reports/{report}/answer", h_answer, "Answer an error report", AR_ROLE_ORG},
+    {"GET", "/api/v1/dashboard", h_dashboard, "Dashboard figures", AR_ROLE_PUBLIC},
+    {NULL, NULL, NULL, NULL, 0},
 };

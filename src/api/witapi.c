@@ -1,6 +1,7 @@
 /* witapi.c — the HTTP face of algoreg witness (c2sp.org/tlog-witness): add-checkpoint,
  * and a plain-text page naming the witness, its key and the logs it witnesses. */
 #include "api/app.h"
+#include "auth/auth.h"
 #include "base/clock.h"
 #include "log/witness.h"
 
@@ -41,8 +42,9 @@ static void h_none(struct ar_req *r)
 }
 
 const struct ar_route ar_witness_routes[] = {
-    {"POST", "/add-checkpoint", h_add, "Cosign a checkpoint (c2sp.org/tlog-witness)"},
-    {"GET", "/", h_info, "The witness's name, key and logs"},
-    {"GET", "/*", h_none, "Nothing else"},
-    {NULL, NULL, NULL, NULL},
+    {"POST", "/add-checkpoint", h_add, "Cosign a checkpoint (c2sp.org/tlog-witness)",
+     AR_ROLE_PUBLIC},
+    {"GET", "/", h_info, "The witness's name, key and logs", AR_ROLE_PUBLIC},
+    {"GET", "/*", h_none, "Nothing else", AR_ROLE_PUBLIC},
+    {NULL, NULL, NULL, NULL, 0},
 };

@@ -2,6 +2,7 @@
  *
  * Every failure prints one line "algoreg: …" on stderr and exits non-zero. */
 #include "api/app.h"
+#include "auth/auth.h"
 #include "base/assets.h"
 #include "base/buf.h"
 #include "base/clock.h"
@@ -55,6 +56,7 @@ static const char *usage_main =
     "  classify run an AI Act decision tree (beslishulp format) on given answers\n"
     "  witness  run an independent witness that cosigns a log's checkpoints\n"
     "  links    check the links in the register\n"
+    "  user     add, list, disable accounts; API tokens; the audit trail\n"
     "  version  print the version\n"
     "  routes   list the HTTP routes the server has\n"
     "\n"
@@ -673,6 +675,7 @@ out:
     return rc;
 }
 
+int ar_cli_user(int argc, char **argv);   /* user.c */
 int ar_cli_verify(int argc, char **argv); /* verify.c */
 
 /* algoreg classify [--tree FILE] [--config FILE] [--json] [--walk] --answers "1.1=0 …" */
@@ -1103,14 +1106,27 @@ int main(int argc, char **argv)
         return cmd_witness(argc, argv);
     if (strcmp(cmd, "links") == 0)
         return cmd_links(argc, argv);
+    if (strcmp(cmd, "user") == 0)
+        return ar_cli_user(argc, argv);
     if (strcmp(cmd, "routes") == 0) {
-        /* The router's own table, for tests that check the OpenAPI document. */
-        const struct ar_route *tables[] = {ar_api_routes,   ar_log_routes,     ar_exception_routes,
-                                           ar_aiact_routes, ar_quality_routes, ar_web_routes};
-        for (unsigned t = 0; t < 6; t++)
-            for (const struct ar_route *r = tables[t]; r->method; r++)
-                printf("%s %s\t%s\n", r->method, r->pattern, r->summary);
-        return 0;
+        /* The router's own table with each route's access rule, for the tests that check
+         * the OpenAPI document and the role x route matrix. */
+        int n;
+        const struct ar_route *const *tables = ar_server_tables(NULL, &n);
+        for (int t = 0; t < n; t++)
+            for (const struct ar_route *r = tables[t]; r->method; r++) {
+                printf("%s %s\t%s\t", r->method, r->pattern, r->summary);
+                if (r->access & AR_ROLE_PUBLIC)
+                    printf("public");
+                for (unsigned bit = AR_ROLE_REGISTRANT_BIT, first = 1; bit <= AR_ROLE_MAYOR_BIT;
+                     bit <<= 1)
+                    if (!(r->access & AR_ROLE_PUBLIC) && (r->access & bit)) {
+                        printf("%s%s", first ? "" : ",", ar_auth_role_name(bit));
+                        first = 0;
+                    }
+                putchar('\n');
+            }
+        return ar_server_check_routes(NULL) ? 1 : 0;
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         if (argc > 1 && strcmp(argv[1], "--help") == 0) {

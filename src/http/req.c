@@ -65,6 +65,8 @@ void ar_resp_problem(struct ar_req *r, int status, const char *type, const char 
 
 int ar_req_parse_form(struct ar_req *r)
 {
+    if (r->form) /* parsed before (the router checks a form's CSRF token) */
+        return r->form_rc;
     if (!r->content_type ||
         strncasecmp(r->content_type, "application/x-www-form-urlencoded", 33) != 0)
         return AR_EINVAL;
@@ -90,8 +92,11 @@ int ar_req_parse_form(struct ar_req *r)
                 *q = ' ';
         MHD_http_unescape(p);
         MHD_http_unescape(val);
-        if (!ar_utf8_valid(p, strlen(p)) || !ar_utf8_valid(val, strlen(val)) || strlen(val) > 10000)
-            return AR_EINVAL;
+        if (!ar_utf8_valid(p, strlen(p)) || !ar_utf8_valid(val, strlen(val)) ||
+            strlen(val) > 10000) {
+            r->nargs = r->nquery;
+            return r->form_rc = AR_EINVAL;
+        }
         if (*p && r->nargs < AR_REQ_MAX_ARGS)
             r->args[r->nargs++] = (struct ar_kv){p, val};
         if (!amp)

@@ -13,7 +13,9 @@
 #include "base/arena.h"
 #include "base/buf.h"
 
-struct ar_app;   /* application context (api/app.h) */
+struct ar_app;       /* application context (api/app.h) */
+struct ar_principal; /* who sent the request (auth/auth.h) */
+struct ar_route;
 struct ar_store; /* this worker's store connection */
 
 #define AR_REQ_MAX_ARGS 32
@@ -30,11 +32,18 @@ struct ar_req {
     const char *path;   /* decoded, without the query */
     struct ar_kv args[AR_REQ_MAX_ARGS];
     int nargs;
-    int nquery; /* how many of args came from the query (the rest from a form body) */
-    int form;   /* a form body was parsed into args */
+    int nquery;  /* how many of args came from the query (the rest from a form body) */
+    int form;    /* a form body was parsed into args */
+    int form_rc; /* and what that parse returned */
     const char *params[AR_REQ_MAX_PARAMS]; /* {name} segments matched by the router */
     int nparams;
     const char *accept_language, *authorization, *content_type, *if_match, *accept;
+    const char *cookie, *csrf_header, *forwarded_proto;
+    /* Who sent it: resolved once from the bearer token or session cookie by
+     * ar_app_principal (NULL: anonymous); the route the router matched. */
+    const struct ar_principal *principal;
+    int principal_done;
+    const struct ar_route *route;
     const char *client; /* the peer's address, or NULL */
     const char *body;
     size_t body_len;
@@ -71,6 +80,10 @@ struct ar_route {
     const char *pattern; /* "/api/v1/registrations/{id}" */
     ar_handler_fn fn;
     const char *summary; /* for the route listing and docs */
+    /* Who may call it: a mask of AR_ROLE_* bits (auth/auth.h). The router refuses
+     * everyone else before the handler runs; 0 is a missing rule and stops the server
+     * from starting. Handlers add finer rules (an organisation's own entries). */
+    unsigned access;
 };
 
 #endif

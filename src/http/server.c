@@ -82,13 +82,37 @@ static int match(const char *pattern, const char *path, struct ar_req *r)
     return *pattern == '\0' && *path == '\0';
 }
 
+const struct ar_route *const *ar_server_tables(const struct ar_app *app, int *n)
+{
+    static const struct ar_route *const register_tables[] = {
+        ar_api_routes,     ar_log_routes, ar_exception_routes,   ar_aiact_routes,
+        ar_quality_routes, ar_web_routes, ar_account_api_routes, ar_account_web_routes};
+    if (app && app->tables) {
+        *n = app->ntables;
+        return app->tables;
+    }
+    *n = (int)(sizeof register_tables / sizeof register_tables[0]);
+    return register_tables;
+}
+
+int ar_server_check_routes(const struct ar_app *app)
+{
+    int n, rc = 0;
+    const struct ar_route *const *tables = ar_server_tables(app, &n);
+    for (int t = 0; t < n; t++)
+        for (const struct ar_route *rt = tables[t]; rt->method; rt++)
+            if (!rt->access) {
+                fprintf(stderr, "algoreg: route %s %s has no access rule\n", rt->method,
+                        rt->pattern);
+                rc = AR_EINVAL;
+            }
+    return rc;
+}
+
 void ar_server_dispatch(struct ar_req *r)
 {
-    static const struct ar_route *const register_tables[] = {ar_api_routes,       ar_log_routes,
-                                                             ar_exception_routes, ar_aiact_routes,
-                                                             ar_quality_routes,   ar_web_routes};
-    const struct ar_route *const *tables = r->app->tables ? r->app->tables : register_tables;
-    int ntables = r->app->tables ? r->app->ntables : 6;
+    int ntables;
+    const struct ar_route *const *tables = ar_server_tables(r->app, &ntables);
     int path_matched = 0;
     for (int t = 0; t < ntables; t++) {
         for (const struct ar_route *rt = tables[t]; rt->method; rt++) {
@@ -97,7 +121,9 @@ void ar_server_dispatch(struct ar_req *r)
             path_matched = 1;
             if (strcmp(rt->method, r->method) == 0 ||
                 (strcmp(r->method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
-                rt->fn(r);
+                if (ar_app_gate(r, rt) == 0)
+                    rt->fn(r);
+                ar_app_audit_write(r);
                 return;
             }
         }
@@ -243,6 +269,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r->content_type = H(MHD_HTTP_HEADER_CONTENT_TYPE);
     r->if_match = H(MHD_HTTP_HEADER_IF_MATCH);
     r->accept = H(MHD_HTTP_HEADER_ACCEPT);
+    r->cookie = H(MHD_HTTP_HEADER_COOKIE);
+    r->csrf_header = H("X-CSRF-Token");
+    r->forwarded_proto = H("X-Forwarded-Proto");
 #undef H
     r->store = worker_store();
     if (!r->store) {
@@ -359,6 +388,8 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
         return AR_EINVAL;
     }
     sa.sin_port = htons((uint16_t)port);
+    if (ar_server_check_routes(app))
+        return AR_EINVAL;
     g_app = app;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -273,4 +273,45 @@ int ar_store_dashboard(struct ar_store *s, json_t **out);
 /* Slug for an organisation name: lowercase ASCII letters, digits and dashes. */
 void ar_store_slugify(char *out, size_t n, const char *name);
 
+/* ---- accounts (auth_sqlite.c) ------------------------------------------------------------
+ * Rows only; src/auth holds the rules. Account objects are {id, name, role, org,
+ * disabled, created, changed}; get adds pw_hash, list adds has_password and tokens,
+ * token_find and sess_get add token_id/last_used and csrf/seen/expires. Token and
+ * session hashes are hex BLAKE2b-256 of the secret. */
+int ar_store_acct_add(struct ar_store *s, const char *name, const char *role, const char *org,
+                      const char *pw_hash, const char *now, long long *id);
+int ar_store_acct_get(struct ar_store *s, const char *name, json_t **out);
+int ar_store_acct_list(struct ar_store *s, json_t **out);
+/* pw_hash NULL keeps it; disabled -1 keeps it. AR_ENOTFOUND for an unknown name. */
+int ar_store_acct_update(struct ar_store *s, const char *name, const char *pw_hash, int disabled,
+                         const char *now);
+int ar_store_acct_count(struct ar_store *s, long long *n);
+int ar_store_token_add(struct ar_store *s, long long account, const char *hash, const char *label,
+                       const char *now, long long *id);
+/* A token that is not revoked, with its account. */
+int ar_store_token_find(struct ar_store *s, const char *hash, json_t **out);
+int ar_store_token_touch(struct ar_store *s, long long token, const char *now);
+int ar_store_token_list(struct ar_store *s, long long account, json_t **out);
+int ar_store_token_revoke(struct ar_store *s, long long account, long long token, const char *now);
+int ar_store_sess_add(struct ar_store *s, const char *hash, long long account, const char *csrf,
+                      const char *now, long long seen, long long expires);
+int ar_store_sess_get(struct ar_store *s, const char *hash, json_t **out);
+int ar_store_sess_touch(struct ar_store *s, const char *hash, long long seen);
+/* Delete the session hash (may be NULL), every session of account (0 for none) and every
+ * session that expired by before. */
+int ar_store_sess_end(struct ar_store *s, const char *hash, long long account, long long before);
+/* Failed-login counter of key: v = {failures, since, locked_until}; all 0 when none.
+ * put with failures 0 deletes it. */
+int ar_store_fail_get(struct ar_store *s, const char *key, long long v[3]);
+int ar_store_fail_put(struct ar_store *s, const char *key, const long long v[3]);
+
+struct ar_audit {
+    const char *at, *actor, *role, *action, *target, *address;
+    int outcome;
+};
+int ar_store_audit_add(struct ar_store *s, const struct ar_audit *a);
+/* Newest first; actor NULL for everyone; before > 0 pages by id. */
+int ar_store_audit_list(struct ar_store *s, const char *actor, long long before, int limit,
+                        json_t **out);
+
 #endif

@@ -10,6 +10,7 @@
 #include "aiact/cases.h"
 #include "aiact/classify.h"
 #include "aiact/eudb.h"
+#include "auth/auth.h"
 #include "api/api.h"
 #include "base/arena.h"
 #include "base/clock.h"
@@ -224,8 +225,11 @@ void ar_web_classify_save(struct ar_req *r)
     }
     json_t *ctx = ar_web_ctx(r, NULL);
     const char *lang = lang_of(ctx), *who = NULL;
-    if (token && *token)
-        who = ar_app_auth(r->app, ar_arena_printf(r->arena, "Bearer %s", token));
+    const char *role = NULL;
+    /* A signed-in editor's session, or an API token typed into the form. */
+    who = token && *token ? ar_app_bearer_role(r, token, &role) : ar_app_auth_role(r, &role);
+    if (!(ar_auth_role_bit(role) & (AR_ROLE_ORG | AR_ROLE_SUPERVISOR_BIT)))
+        who = NULL;
     int rc =
         who ? ar_aiact_classify(r->store, r->app->tree, r->app->aiact, reg, answers, who, pr, &out)
             : AR_EINVAL;
@@ -477,8 +481,7 @@ void ar_web_case_submit(struct ar_req *r)
     const char *token = ar_req_arg(r, "token"), *role = NULL, *who = NULL,
                *kind = ar_req_arg(r, "kind");
     int post = kind && !strcmp(kind, "post");
-    if (token && *token)
-        who = ar_app_auth_role(r->app, ar_arena_printf(r->arena, "Bearer %s", token), &role);
+    who = token && *token ? ar_app_bearer_role(r, token, &role) : ar_app_auth_role(r, &role);
     if (!who) {
         ar_problem_add(pr, "token", "required", "a valid API token of the deploying organisation");
         case_form(r, 401, pr, NULL);

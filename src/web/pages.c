@@ -5,6 +5,7 @@
  * context (language, links). Templates do the markup; nothing here concatenates
  * user text into HTML. */
 #include "api/api.h"
+#include "auth/auth.h"
 #include "base/assets.h"
 #include "base/cache.h"
 #include "base/clock.h"
@@ -65,6 +66,17 @@ static json_t *page_ctx(struct ar_req *r, const char *title)
                             lq, "lang_amp", *lq ? "&" : "", "lang_qm", *lq ? "?" : "",
                             "other_lang_href", ar_buf_cstr(&other), "title", title ? title : "");
     ar_buf_free(&other);
+    /* Signed in: the header shows who, and forms carry the session's CSRF token. */
+    const struct ar_principal *me = ar_app_principal(r);
+    if (me) {
+        json_object_set_new(ctx, "me",
+                            json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", me->name, "role",
+                                      me->role, "org", me->org, "admin",
+                                      (me->bit & AR_ROLE_ADMIN_BIT) != 0, "session",
+                                      me->session[0] != 0));
+        json_object_set_new(ctx, "csrf", json_string(me->csrf));
+        ar_req_header(r, "Cache-Control", "private, no-store");
+    }
     return ctx;
 }
 
@@ -114,6 +126,21 @@ void ar_web_error(struct ar_req *r, int status, const char *msg_key)
 void ar_web_not_found(struct ar_req *r)
 {
     error_page(r, 404, "error_not_found");
+}
+
+void ar_web_denied(struct ar_req *r, int status, const char *msg_key)
+{
+    if (status == 401 && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))) {
+        struct ar_buf b;
+        ar_buf_init(&b, 8192);
+        ar_buf_puts(&b, "/login?next=");
+        ar_buf_urlenc(&b, r->path);
+        r->status = 303;
+        ar_req_header(r, "Location", ar_arena_strdup(r->arena, ar_buf_cstr(&b)));
+        ar_buf_free(&b);
+        return;
+    }
+    error_page(r, status, msg_key);
 }
 
 /* ---- home: search with facets --------------------------------------------- */
@@ -465,7 +492,8 @@ static void h_entry(struct ar_req *r)
 {
     const char *id = r->params[0];
     const char *lang0 = pick_lang(r);
-    char *key = page_key(r, lang0);
+    /* Pages for a signed-in visitor name them in the header: never cached. */
+    char *key = ar_app_principal(r) ? NULL : page_key(r, lang0);
     if (key && ar_cache_get(key, &r->out)) {
         r->status = 200;
         r->ctype = "text/html; charset=utf-8";
@@ -783,21 +811,25 @@ static void h_static(struct ar_req *r)
 }
 
 const struct ar_route ar_web_routes[] = {
-    {"GET", "/", h_home, "Search the register"},
-    {"GET", "/registrations/{id}", h_entry, "Entry page"},
-    {"GET", "/registrations/{id}/history", h_history, "Version history and differences"},
-    {"GET", "/organisations", h_orgs, "Organisations"},
-    {"GET", "/organisations/{slug}", h_org, "One organisation"},
-    {"GET", "/about", h_about, "About the register"},
-    {"GET", "/statistics", h_stats, "Withholding statistics"},
-    {"GET", "/problems/{type}", h_problem, "Explanation of an API problem type"},
-    {"GET", "/static/{name}", h_static, "Stylesheets"},
-    {"GET", "/classify", ar_web_classify, "AI Act questionnaire"},
-    {"POST", "/registrations/{id}/report", ar_web_report, "Report an error in an entry"},
-    {"GET", "/dashboard", ar_web_dashboard, "Dashboards"},
-    {"POST", "/classify", ar_web_classify_save, "Store a questionnaire result"},
-    {"GET", "/reports/rbi", ar_web_rbi_report, "Yearly report on biometric identification"},
-    {"GET", "/cases/new", ar_web_case_form, "Request form for a biometric identification use"},
-    {"POST", "/cases/new", ar_web_case_submit, "Submit a request"},
-    {NULL, NULL, NULL, NULL},
+    {"GET", "/", h_home, "Search the register", AR_ROLE_PUBLIC},
+    {"GET", "/registrations/{id}", h_entry, "Entry page", AR_ROLE_PUBLIC},
+    {"GET", "/registrations/{id}/history", h_history, "Version history and differences",
+     AR_ROLE_PUBLIC},
+    {"GET", "/organisations", h_orgs, "Organisations", AR_ROLE_PUBLIC},
+    {"GET", "/organisations/{slug}", h_org, "One organisation", AR_ROLE_PUBLIC},
+    {"GET", "/about", h_about, "About the register", AR_ROLE_PUBLIC},
+    {"GET", "/statistics", h_stats, "Withholding statistics", AR_ROLE_PUBLIC},
+    {"GET", "/problems/{type}", h_problem, "Explanation of an API problem type", AR_ROLE_PUBLIC},
+    {"GET", "/static/{name}", h_static, "Stylesheets", AR_ROLE_PUBLIC},
+    {"GET", "/classify", ar_web_classify, "AI Act questionnaire", AR_ROLE_PUBLIC},
+    {"POST", "/registrations/{id}/report", ar_web_report, "Report an error in an entry",
+     AR_ROLE_PUBLIC},
+    {"GET", "/dashboard", ar_web_dashboard, "Dashboards", AR_ROLE_PUBLIC},
+    {"POST", "/classify", ar_web_classify_save, "Store a questionnaire result", AR_ROLE_PUBLIC},
+    {"GET", "/reports/rbi", ar_web_rbi_report, "Yearly report on biometric identification",
+     AR_ROLE_PUBLIC},
+    {"GET", "/cases/new", ar_web_case_form, "Request form for a biometric identification use",
+     AR_ROLE_PUBLIC},
+    {"POST", "/cases/new", ar_web_case_submit, "Submit a request", AR_ROLE_PUBLIC},
+    {NULL, NULL, NULL, NULL, 0},
 };

@@ -97,21 +97,66 @@ static void fields_and_openapi_need_no_store(void **state)
     done(&r, v);
 }
 
+/* The principal of a request with this Authorization header (no store: token file). */
+static const char *auth_of(const char *authorization)
+{
+    static struct ar_req r;
+    static struct ar_arena *a;
+    if (a)
+        ar_arena_free(a);
+    memset(&r, 0, sizeof r);
+    r.arena = a = ar_arena_new();
+    r.app = &app;
+    r.authorization = authorization;
+    return ar_app_auth(&r);
+}
+
 static void writes_need_a_token(void **state)
 {
     (void)state;
     struct ar_req r;
     assert_int_equal(ar_app_add_tokens(&app, "tester:0123456789abcdef0123"), 0);
-    assert_null(ar_app_auth(&app, "Bearer wrong"));
-    assert_null(ar_app_auth(&app, "Basic 0123456789abcdef0123"));
-    assert_string_equal(ar_app_auth(&app, "Bearer 0123456789abcdef0123"), "tester");
+    assert_null(auth_of("Bearer wrong"));
+    assert_null(auth_of("Basic 0123456789abcdef0123"));
+    assert_string_equal(auth_of("Bearer 0123456789abcdef0123"), "tester");
     assert_int_not_equal(ar_app_add_tokens(&app, "short:abc"), 0);
+    assert_int_not_equal(ar_app_add_tokens(&app, "x:0123456789abcdef0123:emperor"), 0);
     json_t *v = dispatch("POST", "/api/v1/registrations", &r);
     assert_int_equal(r.status, 401);
     int www = 0;
     for (int i = 0; i < r.nheaders; i++)
         www |= strcmp(r.headers[i].key, "WWW-Authenticate") == 0;
     assert_true(www);
+    done(&r, v);
+    for (int i = 0; i < app.ntokens; i++)
+        free((char *)app.tokens[i].name);
+    app.ntokens = 0;
+    auth_of(NULL);
+}
+
+/* Every route carries an access rule, and the router enforces it before the handler:
+ * a role outside the rule gets 403 naming the roles that may. */
+static void every_route_has_a_rule_the_router_enforces(void **state)
+{
+    (void)state;
+    struct ar_req r;
+    assert_int_equal(ar_server_check_routes(&app), 0);
+    assert_int_equal(ar_app_add_tokens(&app, "dpa:0123456789abcdef0123:supervisor"), 0);
+    json_t *v = dispatch("GET", "/api/v1/accounts", &r);
+    assert_int_equal(r.status, 401);
+    done(&r, v);
+    memset(&r, 0, sizeof r);
+    r.arena = ar_arena_new();
+    r.method = "GET";
+    r.path = "/api/v1/accounts";
+    r.app = &app;
+    r.status = 200;
+    r.authorization = "Bearer 0123456789abcdef0123";
+    ar_buf_init(&r.out, 0);
+    ar_server_dispatch(&r);
+    v = json_loadb(r.out.ptr, r.out.len, 0, NULL);
+    assert_int_equal(r.status, 403);
+    assert_non_null(strstr(json_string_value(json_object_get(v, "detail")), "admin"));
     done(&r, v);
     for (int i = 0; i < app.ntokens; i++)
         free((char *)app.tokens[i].name);
@@ -147,6 +192,7 @@ int main(void)
         cmocka_unit_test(head_is_routed_like_get),
         cmocka_unit_test(fields_and_openapi_need_no_store),
         cmocka_unit_test(writes_need_a_token),
+        cmocka_unit_test(every_route_has_a_rule_the_router_enforces),
         cmocka_unit_test(problem_lists_every_error),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);

@@ -1,0 +1,289 @@
+/* acctpages.c — signing in and out, one's own account (API tokens, password) and the
+ * administrator's page. Every form carries the session's CSRF token (the router checks
+ * it); messages appear next to the field, typed values come back except passwords. */
+#include "api/api.h"
+#include "auth/auth.h"
+#include "base/err.h"
+#include "json/json.h"
+#include "web/pages.h"
+#include "web/tmpl.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *msg(struct ar_req *r, const json_t *ctx, const char *key)
+{
+    return ar_tmpl_msg(r->app->tmpl, json_string_value(json_object_get(ctx, "lang")), key);
+}
+
+/* Behind a TLS-terminating proxy (X-Forwarded-Proto: https) the cookie is Secure. */
+static void set_cookie(struct ar_req *r, const char *value, int max_age)
+{
+    int tls = r->forwarded_proto && !strcmp(r->forwarded_proto, "https");
+    ar_req_header(r, "Set-Cookie",
+                  ar_arena_printf(r->arena,
+                                  "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
+                                  AR_SESSION_COOKIE, value, max_age, tls ? "; Secure" : ""));
+}
+
+static void see_other(struct ar_req *r, const char *where)
+{
+    r->status = 303;
+    r->ctype = "text/plain; charset=utf-8";
+    ar_req_header(r, "Location", where);
+    ar_req_header(r, "Cache-Control", "no-store");
+}
+
+/* Only a path on this site: never "//host" or a scheme, so the form cannot send a
+ * visitor elsewhere after signing in. */
+static const char *local_next(const char *next)
+{
+    return next && next[0] == '/' && next[1] != '/' && next[1] != '\\' && !strchr(next, ':')
+               ? next
+               : "/account";
+}
+
+static void login_page(struct ar_req *r, int status, const char *error)
+{
+    json_t *ctx = ar_web_ctx(r, NULL);
+    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "login_title")));
+    const char *name = ar_req_arg(r, "name"), *next = ar_req_arg(r, "next");
+    json_object_set_new(ctx, "name", json_string(name ? name : ""));
+    json_object_set_new(ctx, "next", json_string(local_next(next)));
+    if (error)
+        json_object_set_new(ctx, "error", json_string(error));
+    ar_req_header(r, "Cache-Control", "no-store");
+    ar_web_render(r, status, "login", ctx);
+    json_decref(ctx);
+}
+
+static void h_login_form(struct ar_req *r)
+{
+    login_page(r, 200, NULL);
+}
+
+static void h_login(struct ar_req *r)
+{
+    if (ar_req_parse_form(r)) {
+        ar_web_error(r, 400, "error_bad_form");
+        return;
+    }
+    char cookie[AR_AUTH_SECRET_LEN + 1];
+    struct ar_principal p;
+    long long retry = 0;
+    const char *name = ar_req_arg(r, "name"), *pw = ar_req_arg(r, "password");
+    int rc = ar_auth_login(r->store, name, pw, r->client, cookie, &p, &retry);
+    if (rc == 0) {
+        set_cookie(r, cookie, AR_AUTH_MAX);
+        sodium_memzero(cookie, sizeof cookie);
+        see_other(r, local_next(ar_req_arg(r, "next")));
+        return;
+    }
+    json_t *ctx = ar_web_ctx(r, NULL);
+    char text[300];
+    if (rc == AR_ELIMIT) {
+        const char *m = msg(r, ctx, "login_locked"), *at = strstr(m, "{minutes}");
+        if (at)
+            snprintf(text, sizeof text, "%.*s%lld%s", (int)(at - m), m, (retry + 59) / 60, at + 9);
+        else
+            snprintf(text, sizeof text, "%s", m);
+        ar_req_header(r, "Retry-After", ar_arena_printf(r->arena, "%lld", retry));
+    } else {
+        snprintf(text, sizeof text, "%s",
+                 msg(r, ctx, rc == AR_EDENIED ? "login_wrong" : "error_internal"));
+    }
+    json_decref(ctx);
+    login_page(r, rc == AR_ELIMIT ? 429 : rc == AR_EDENIED ? 401 : 500, text);
+}
+
+static void h_logout(struct ar_req *r)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    if (p && p->session[0])
+        ar_auth_logout(r->store, p, r->client);
+    set_cookie(r, "", 0);
+    see_other(r, "/");
+}
+
+/* The account page; new_token is shown once, error next to its form. */
+static void account_page(struct ar_req *r, int status, const char *new_token, const char *form,
+                         const char *error)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    json_t *ctx = ar_web_ctx(r, NULL), *tokens = NULL;
+    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "account_title")));
+    json_object_set_new(ctx, "has_account", json_boolean(p->account != 0));
+    if (p->account && ar_store_token_list(r->store, p->account, &tokens) == 0)
+        json_object_set_new(ctx, "tokens", tokens);
+    if (new_token)
+        json_object_set_new(ctx, "new_token", json_string(new_token));
+    if (error && form) {
+        json_object_set_new(ctx, ar_arena_printf(r->arena, "%s_error", form), json_string(error));
+        const char *label = ar_req_arg(r, "label");
+        json_object_set_new(ctx, "label", json_string(label ? label : ""));
+    }
+    ar_req_header(r, "Cache-Control", "no-store");
+    ar_web_render(r, status, "account", ctx);
+    json_decref(ctx);
+}
+
+static void h_account(struct ar_req *r)
+{
+    account_page(r, 200, NULL, NULL, NULL);
+}
+
+static void h_token_new(struct ar_req *r)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    if (ar_req_parse_form(r) || !p->account) {
+        ar_web_error(r, 400, "error_bad_form");
+        return;
+    }
+    const char *label = ar_req_arg(r, "label");
+    json_t *ctx = ar_web_ctx(r, NULL);
+    const char *error = label && strlen(label) > 100 ? msg(r, ctx, "tok_label_long") : NULL;
+    char tok[AR_AUTH_SECRET_LEN + 1];
+    long long id;
+    if (!error && ar_auth_token_issue(r->store, p->name, label, p->name, tok, &id))
+        error = msg(r, ctx, "error_internal");
+    if (error)
+        account_page(r, 422, NULL, "token", error);
+    else
+        account_page(r, 201, tok, NULL, NULL);
+    sodium_memzero(tok, sizeof tok);
+    json_decref(ctx);
+}
+
+static void h_token_revoke(struct ar_req *r)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    char *end;
+    long long id = strtoll(r->params[0], &end, 10);
+    if (*end || id < 1 || ar_auth_token_revoke(r->store, p->name, id, p->name)) {
+        ar_web_error(r, 404, "error_not_found");
+        return;
+    }
+    see_other(r, "/account#tokens");
+}
+
+static void h_password(struct ar_req *r)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    if (ar_req_parse_form(r) || !p->account) {
+        ar_web_error(r, 400, "error_bad_form");
+        return;
+    }
+    const char *cur = ar_req_arg(r, "current"), *pw = ar_req_arg(r, "password"),
+               *again = ar_req_arg(r, "password_again");
+    char why[256] = "";
+    json_t *ctx = ar_web_ctx(r, NULL);
+    int rc = AR_EINVAL;
+    if (!pw || !again || strcmp(pw, again) != 0)
+        snprintf(why, sizeof why, "%s", msg(r, ctx, "password_mismatch"));
+    else
+        rc = ar_auth_password_change(r->store, p, cur, pw, r->client, why, sizeof why);
+    json_decref(ctx);
+    if (rc) {
+        account_page(r, rc == AR_EDENIED ? 403 : 422, NULL, "password", why);
+        return;
+    }
+    /* Every session ended with the old password, this one too: sign in again. */
+    set_cookie(r, "", 0);
+    see_other(r, "/login?changed=1");
+}
+
+static void admin_page(struct ar_req *r, int status, const char *error)
+{
+    json_t *ctx = ar_web_ctx(r, NULL), *list = NULL, *audit = NULL;
+    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "admin_title")));
+    if (ar_store_acct_list(r->store, &list) == 0)
+        json_object_set_new(ctx, "accounts", list);
+    if (ar_store_audit_list(r->store, NULL, 0, 50, &audit) == 0)
+        json_object_set_new(ctx, "audit", audit);
+    json_t *roles = json_array();
+    const char *want = ar_req_arg(r, "role");
+    for (unsigned bit = AR_ROLE_REGISTRANT_BIT; bit <= AR_ROLE_MAYOR_BIT; bit <<= 1)
+        json_array_append_new(roles,
+                              json_pack("{s:s, s:b}", "name", ar_auth_role_name(bit), "selected",
+                                        want && !strcmp(want, ar_auth_role_name(bit))));
+    json_object_set_new(ctx, "roles", roles);
+    if (error) {
+        json_object_set_new(ctx, "error", json_string(error));
+        const char *n = ar_req_arg(r, "name"), *o = ar_req_arg(r, "org");
+        json_object_set_new(ctx, "name", json_string(n ? n : ""));
+        json_object_set_new(ctx, "org", json_string(o ? o : ""));
+    }
+    ar_req_header(r, "Cache-Control", "no-store");
+    ar_web_render(r, status, "admin", ctx);
+    json_decref(ctx);
+}
+
+static void h_admin(struct ar_req *r)
+{
+    admin_page(r, 200, NULL);
+}
+
+static void h_admin_add(struct ar_req *r)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    if (ar_req_parse_form(r)) {
+        ar_web_error(r, 400, "error_bad_form");
+        return;
+    }
+    const char *org = ar_req_arg(r, "org"), *pw = ar_req_arg(r, "password");
+    char why[256] = "";
+    int rc = ar_auth_account_add(r->store, ar_req_arg(r, "name"), ar_req_arg(r, "role"),
+                                 org && *org ? org : NULL, pw && *pw ? pw : NULL, p->name, why,
+                                 sizeof why);
+    if (rc) {
+        admin_page(r, rc == AR_ECONFLICT ? 409 : 422, *why ? why : "the account was not added");
+        return;
+    }
+    see_other(r, "/admin#accounts");
+}
+
+static void admin_set(struct ar_req *r, int disabled)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    if (disabled && !strcmp(p->name, r->params[0])) {
+        json_t *ctx = ar_web_ctx(r, NULL);
+        admin_page(r, 409, msg(r, ctx, "admin_not_self"));
+        json_decref(ctx);
+        return;
+    }
+    if (ar_auth_account_disable(r->store, r->params[0], disabled, p->name)) {
+        ar_web_error(r, 404, "error_not_found");
+        return;
+    }
+    see_other(r, "/admin#accounts");
+}
+
+static void h_admin_disable(struct ar_req *r)
+{
+    admin_set(r, 1);
+}
+
+static void h_admin_enable(struct ar_req *r)
+{
+    admin_set(r, 0);
+}
+
+const struct ar_route ar_account_web_routes[] = {
+    {"GET", "/login", h_login_form, "Sign-in form", AR_ROLE_PUBLIC},
+    {"POST", "/login", h_login, "Sign in", AR_ROLE_PUBLIC},
+    {"POST", "/logout", h_logout, "Sign out (ends the session on the server)", AR_ROLE_SIGNED},
+    {"GET", "/account", h_account, "One's account and API tokens", AR_ROLE_SIGNED},
+    {"POST", "/account/tokens", h_token_new, "Make an API token", AR_ROLE_SIGNED},
+    {"POST", "/account/tokens/{token}/revoke", h_token_revoke, "Revoke an API token",
+     AR_ROLE_SIGNED},
+    {"POST", "/account/password", h_password, "Change one's password", AR_ROLE_SIGNED},
+    {"GET", "/admin", h_admin, "Accounts and the audit trail", AR_ROLE_ADMIN_BIT},
+    {"POST", "/admin/accounts", h_admin_add, "Add an account", AR_ROLE_ADMIN_BIT},
+    {"POST", "/admin/accounts/{name}/disable", h_admin_disable, "Disable an account",
+     AR_ROLE_ADMIN_BIT},
+    {"POST", "/admin/accounts/{name}/enable", h_admin_enable, "Enable an account",
+     AR_ROLE_ADMIN_BIT},
+    {NULL, NULL, NULL, NULL, 0},
+};
