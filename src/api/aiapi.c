@@ -177,7 +177,8 @@ static void h_cls_add(struct ar_req *r)
 {
     const char *id = r->params[0], *who;
     json_t *b = NULL, *pr = json_array(), *ans = NULL, *out = NULL;
-    if (ar_api_check_id(r, id) || !(who = ar_api_require_token(r)) || !(b = object_body(r)))
+    if (ar_api_check_id(r, id) || !(who = ar_api_require_token(r)) || !ar_api_owns(r, id) ||
+        !(b = object_body(r)))
         goto out;
     if (!(ans = answers_of(b, pr))) {
         fail(r, AR_EINVAL, pr);
@@ -280,7 +281,7 @@ static void h_export(struct ar_req *r)
 {
     const char *id = r->params[0], *role;
     json_t *pr = json_array(), *out = NULL;
-    if (ar_api_check_id(r, id) || !who_role(r, &role))
+    if (ar_api_check_id(r, id) || !who_role(r, &role) || !ar_api_owns(r, id))
         goto out;
     int rc = export_for(r, id, ar_req_arg(r, "section"), pr, &out);
     if (rc) {
@@ -299,7 +300,8 @@ static void h_sub_add(struct ar_req *r)
     const char *id = r->params[0], *who;
     json_t *b = NULL, *pr = json_array(), *doc = NULL;
     char *canon = NULL;
-    if (ar_api_check_id(r, id) || !(who = ar_api_require_token(r)) || !(b = object_body(r)))
+    if (ar_api_check_id(r, id) || !(who = ar_api_require_token(r)) || !ar_api_owns(r, id) ||
+        !(b = object_body(r)))
         goto out;
     const char *section = ar_json_str(b, "section"), *ref = ar_json_str(b, "reference");
     if (!ref || !*ref || strlen(ref) > 200)
@@ -344,7 +346,7 @@ static void h_sub_list(struct ar_req *r)
 {
     const char *id = r->params[0], *role;
     json_t *list = NULL;
-    if (ar_api_check_id(r, id) || !who_role(r, &role))
+    if (ar_api_check_id(r, id) || !who_role(r, &role) || !ar_api_owns(r, id))
         return;
     if (ar_store_eu_list(r->store, id, &list)) {
         fail(r, AR_EIO, NULL);
@@ -356,10 +358,19 @@ static void h_sub_list(struct ar_req *r)
     json_decref(v);
 }
 
-/* Who sees a case: the deploying side and the supervisor all; an authorising authority
+/* Who sees a case: the deploying organisation its own, the supervisor all; an authorising authority
  * the cases addressed to it (its token name); the review roles the review cases. */
-static int case_visible(const json_t *c, const char *who, const char *role)
+static int case_visible(struct ar_req *r, const json_t *c, const char *who, const char *role)
 {
+    const struct ar_principal *p = ar_app_principal(r);
+    if (p && p->org[0]) { /* an organisation's people: the cases of its registrations */
+        json_t *v = NULL;
+        const char *lars = ar_json_str(c, "registration");
+        int mine = lars && ar_store_version_get(r->store, lars, 0, &v) == 0 &&
+                   is(ar_json_str(json_object_get(v, "organization"), "slug"), p->org);
+        json_decref(v);
+        return mine;
+    }
     if (is(role, AR_ROLE_REGISTRANT) || is(role, AR_ROLE_SUPERVISOR))
         return 1;
     if (is(role, AR_ROLE_AUTHORITY))
@@ -419,7 +430,7 @@ static void h_case_list(struct ar_req *r)
     size_t i;
     json_t *c;
     json_array_foreach (list, i, c)
-        if (case_visible(c, who, role)) {
+        if (case_visible(r, c, who, role)) {
             json_object_del(c, "data");
             json_object_del(c, "machine");
             json_array_append(items, c);
@@ -437,7 +448,7 @@ static json_t *visible_case(struct ar_req *r, long long id, const char *who, con
 {
     json_t *c = NULL;
     int rc = ar_case_get(r->store, id, &c);
-    if (!rc && case_visible(c, who, role))
+    if (!rc && case_visible(r, c, who, role))
         return c;
     json_decref(c);
     json_t *pr = json_array();

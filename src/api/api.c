@@ -132,6 +132,54 @@ const char *ar_api_require_token(struct ar_req *r)
     return who;
 }
 
+/* 403 naming the organisation rule. */
+static int not_yours(struct ar_req *r, const char *field, const char *detail)
+{
+    json_t *pr = json_array();
+    ar_problem_add(pr, field, "organisation", "%s", detail);
+    ar_resp_problem(r, 403, "forbidden", "Another organisation's registration", NULL, pr);
+    json_decref(pr);
+    return 0;
+}
+
+int ar_api_owns(struct ar_req *r, const char *id)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    json_t *v = NULL;
+    if (!p || !p->org[0] || ar_store_version_get(r->store, id, 0, &v) != 0)
+        return 1; /* not tied to one organisation, or unknown: the handler answers 404 */
+    const char *slug = ar_json_str(json_object_get(v, "organization"), "slug");
+    int ok = slug && strcmp(slug, p->org) == 0;
+    json_decref(v);
+    return ok ? 1
+              : not_yours(r, "id",
+                          ar_arena_printf(r->arena,
+                                          "registration %s belongs to another organisation; %s"
+                                          " acts for %s only",
+                                          id, p->name, p->org));
+}
+
+int ar_api_may_write(struct ar_req *r, const char *id, const json_t *rec)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    json_t *o = NULL;
+    if (!p || !p->org[0])
+        return 1;
+    if (id && !ar_api_owns(r, id))
+        return 0;
+    const char *want = json_is_object(rec) ? ar_json_str(rec, "organization") : NULL;
+    int ok = ar_store_org_get(r->store, p->org, &o) == 0 && want &&
+             strcmp(want, ar_json_str(o, "name")) == 0;
+    const char *name = o ? ar_arena_strdup(r->arena, ar_json_str(o, "name")) : p->org;
+    json_decref(o);
+    if (!want || ok)
+        return 1; /* a missing organisation is the validator's to report */
+    return not_yours(r, "organization",
+                     ar_arena_printf(r->arena,
+                                     "%s registers for %s only; organization must be \"%s\"",
+                                     p->name, name, name));
+}
+
 void ar_api_fail(struct ar_req *r, int rc, json_t *problems, const char *type, const char *title)
 {
     if (rc == AR_EINVAL)
@@ -306,6 +354,8 @@ static void h_create(struct ar_req *r)
         ar_resp_problem(r, 422, "validation", "The request breaks the register's rules", NULL, pr);
         goto out;
     }
+    if (!ar_api_may_write(r, NULL, rec))
+        goto out;
     json_t *withhold = json_object_get(body, "withhold");
     int rc;
     if (withhold && rec != body && (!r->app->seal || !r->app->exception)) {
@@ -347,6 +397,8 @@ static void h_update(struct ar_req *r)
         ar_resp_problem(r, 422, "validation", "The request breaks the register's rules", NULL, pr);
         goto out;
     }
+    if (!ar_api_may_write(r, id, rec))
+        goto out;
     if (r->if_match && !base) {
         /* If-Match: "N" — the ETag we hand out is the version number. */
         const char *p = r->if_match;
@@ -568,9 +620,17 @@ static void h_org(struct ar_req *r)
 static void h_org_put(struct ar_req *r)
 {
     json_t *body = NULL, *pr = json_array(), *out = NULL;
-    if (!ar_api_require_token(r) || !(body = ar_api_body_json(r)))
-        goto out;
+    const struct ar_principal *p = ar_app_principal(r);
     const char *slug = r->params[0];
+    /* The gate admits administrators and organisations' people; the latter keep only
+     * their own organisation's details. */
+    if (p && p->org[0] && strcmp(p->org, slug) != 0) {
+        ar_problem_add(pr, "slug", "organisation", "%s acts for %s only", p->name, p->org);
+        ar_resp_problem(r, 403, "forbidden", "Another organisation", NULL, pr);
+        goto out;
+    }
+    if (!(body = ar_api_body_json(r)))
+        goto out;
     char norm[128];
     ar_store_slugify(norm, sizeof norm, slug);
     if (strcmp(norm, slug) != 0 || strlen(slug) > 100)

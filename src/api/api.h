@@ -28,6 +28,13 @@ int ar_api_report_key(const struct ar_app *app, uint8_t key[32]);
 int ar_api_org_quality(struct ar_req *r, const char *slug, json_t **out);
 int ar_api_dashboard(struct ar_req *r, json_t **out);
 
+/* Organisation scoping for principals tied to one organisation (registrants and
+ * approvers): owns — registration id is theirs (unknown ids pass, for the handler's
+ * 404); may_write — and the record names their organisation (id NULL on create).
+ * Others pass. On refusal a 403 problem is written and 0 returned. */
+int ar_api_owns(struct ar_req *r, const char *id);
+int ar_api_may_write(struct ar_req *r, const char *id, const json_t *rec);
+
 /* Validate an {id} path parameter; on failure writes a 400 problem and returns -1. */
 int ar_api_check_id(struct ar_req *r, const char *id);
 

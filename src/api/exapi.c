@@ -82,7 +82,7 @@ static void h_get(struct ar_req *r)
 static void h_close(struct ar_req *r)
 {
     const char *who;
-    if (!ready(r) || !(who = registrant(r)))
+    if (!ready(r) || !(who = registrant(r)) || !ar_api_owns(r, r->params[0]))
         return;
     json_t *pr = json_array();
     int rc = ar_exception_close(r->store, r->app->seal, r->params[0], who, pr);
@@ -97,7 +97,7 @@ static void h_extend(struct ar_req *r)
 {
     const char *who;
     json_t *b;
-    if (!ready(r) || !(who = registrant(r)) || !(b = body(r)))
+    if (!ready(r) || !(who = registrant(r)) || !ar_api_owns(r, r->params[0]) || !(b = body(r)))
         return;
     json_t *pr = json_array();
     long long id = 0;
@@ -139,9 +139,13 @@ static void h_decide(struct ar_req *r)
     json_decref(b);
 }
 
+/* The sealed content: the supervisor, and the organisation that withholds it. */
 static void h_sealed(struct ar_req *r)
 {
-    if (!ready(r) || !supervisor(r))
+    const struct ar_principal *p = ar_app_principal(r);
+    if (!ready(r))
+        return;
+    if (!p || !p->org[0] ? !supervisor(r) : !ar_api_owns(r, r->params[0]))
         return;
     json_t *v = NULL;
     json_t *pr = json_array();
@@ -173,7 +177,7 @@ static void h_stats(struct ar_req *r)
  * already seen, which the policy forbids: what is public stays public. */
 static void h_withhold_later(struct ar_req *r)
 {
-    if (ar_api_check_id(r, r->params[0]) || !registrant(r))
+    if (ar_api_check_id(r, r->params[0]) || !registrant(r) || !ar_api_owns(r, r->params[0]))
         return;
     json_t *pr = json_array();
     json_t *wh = NULL;

@@ -329,6 +329,10 @@ static void h_reports(struct ar_req *r)
     json_t *v = NULL;
     if (!who)
         return;
+    /* An organisation's people see their own organisation's reports. */
+    const struct ar_principal *p = ar_app_principal(r);
+    if (p && p->org[0])
+        org = p->org;
     if (ar_store_reports(r->store, NULL, org && *org ? org : NULL, state && !strcmp(state, "open"),
                          &v)) {
         fail(r, AR_EIO, NULL);
@@ -338,6 +342,32 @@ static void h_reports(struct ar_req *r)
     ar_req_header(r, "Cache-Control", "no-store");
     ar_resp_json(r, 200, out);
     json_decref(out);
+}
+
+/* A principal tied to an organisation answers only its own organisation's reports. */
+static int report_is_mine(struct ar_req *r, long long id)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    json_t *list = NULL, *x;
+    size_t i;
+    int mine = 0, any = 0;
+    if (!p || !p->org[0])
+        return 1;
+    if (ar_store_reports(r->store, NULL, NULL, 0, &list) == 0)
+        json_array_foreach (list, i, x)
+            if (json_integer_value(json_object_get(x, "id")) == id) {
+                any = 1;
+                const char *slug = ar_json_str(x, "organization");
+                mine = slug && !strcmp(slug, p->org);
+            }
+    json_decref(list);
+    if (!any || mine)
+        return 1; /* unknown reports are the store's 404 */
+    json_t *pr = json_array();
+    ar_problem_add(pr, "report", "organisation", "report %lld concerns another organisation", id);
+    ar_resp_problem(r, 403, "forbidden", "Another organisation's report", NULL, pr);
+    json_decref(pr);
+    return 0;
 }
 
 static void h_answer(struct ar_req *r)
@@ -357,6 +387,8 @@ static void h_answer(struct ar_req *r)
         fail(r, AR_EINVAL, pr);
         goto out;
     }
+    if (!report_is_mine(r, id))
+        goto out;
     char ts[32];
     ar_clock_fmt(ts, sizeof ts, ar_clock_now());
     int rc = ar_store_begin(r->store);

@@ -353,8 +353,10 @@ static int count_failure(struct ar_store *s, const char *key, int limit, time_t 
         return rc;
     if (v[1] + AR_AUTH_WINDOW <= now)
         v[0] = 0, v[1] = now;
+    /* At the limit: locked from now; the count starts again when the window has passed
+     * (the lock is as long as the window). */
     if (++v[0] >= limit)
-        v[2] = now + AR_AUTH_LOCK, v[0] = 0, v[1] = now;
+        v[2] = now + AR_AUTH_LOCK, v[1] = now;
     return ar_store_fail_put(s, key, v);
 }
 

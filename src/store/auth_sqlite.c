@@ -29,7 +29,7 @@ static void bind_t(sqlite3_stmt *st, int i, const char *v)
 static int finish_n(struct ar_store *s, sqlite3_stmt *st, int *changed)
 {
     int r = sqlite3_step(st);
-    int rc = r == SQLITE_DONE ? 0 : r == SQLITE_CONSTRAINT ? AR_ECONFLICT : AR_EIO;
+    int rc = r == SQLITE_DONE ? 0 : (r & 0xff) == SQLITE_CONSTRAINT ? AR_ECONFLICT : AR_EIO;
     if (rc == AR_EIO)
         fprintf(stderr, "algoreg: store: accounts write: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
     if (changed)

@@ -30,6 +30,23 @@ def run_cli(*args, stdin=None, env=None):
     return subprocess.run([BIN, *args], input=stdin, capture_output=True, env=e, timeout=600)
 
 
+def add_account(db, name, role, org=None, password=None):
+    """Create an account with algoreg user add (password on stdin) and return a new API
+    token of it."""
+    args = ["user", "add", "--db", db, "--name", name, "--role", role]
+    if org:
+        args += ["--org", org]
+    if password:
+        args += ["--password-file", "-"]
+    r = run_cli(*args, stdin=(password + "\n").encode() if password else None)
+    if r.returncode != 0:
+        raise RuntimeError("user add failed: " + r.stderr.decode())
+    r = run_cli("user", "token", "--db", db, "--name", name)
+    if r.returncode != 0:
+        raise RuntimeError("user token failed: " + r.stderr.decode())
+    return r.stdout.decode().strip()
+
+
 class Server:
     def __init__(self, demo=True, env=None, db=None, serve_args=()):
         """A server on a new database, or on db (an existing one) when given; args are
