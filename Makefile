@@ -35,7 +35,7 @@ ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migratio
               aiact/config.json=data/aiact/config.json \
               aiact/algoreg-tree.yaml=data/aiact/algoreg-tree.yaml
 
-.PHONY: all deps run test bench clean format-check
+.PHONY: all deps run test bench clean format-check fuzz
 
 all: $(BUILD)/algoreg
 
@@ -88,6 +88,31 @@ $(BUILD)/tests/%: tests/unit/%.c $(SAN_OBJ)
 	@echo "  TEST    $<"
 	@$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Itests $(CFLAGS_PK) -o $@ $< $(SAN_OBJ) $(LIBS) -lcmocka
 
+# Fuzz targets (libFuzzer, clang): tests/fuzz/fuzz_*.c against the library built with
+# coverage and ASan+UBSan. scripts/fuzz.sh runs each for a bounded time.
+FUZZ_CC   := clang
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -g -O1
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_OBJ  := $(patsubst src/%.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRC)) $(BUILD)/fuzzobj/assets.o
+
+$(BUILD)/fuzzobj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	@$(FUZZ_CC) $(CSTD) $(WARN) -Wno-string-concatenation $(FUZZ_FLAGS) -Isrc $(CFLAGS_PK) -MMD -MP -c -o $@ $<
+$(BUILD)/fuzzobj/assets.o: $(BUILD)/assets.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(CSTD) -O0 -Isrc -c -o $@ $<
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $<"
+	@$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer -Isrc $(CFLAGS_PK) -o $@ $< $(FUZZ_OBJ) $(LIBS)
+
+.SECONDARY: $(FUZZ_OBJ)
+
+fuzz: $(FUZZ_BINS)
+	@scripts/fuzz.sh
+
 # The entry points install packages first, then build in a fresh make, so pkg-config
 # flags are read after the libraries exist on a new machine.
 run: deps
@@ -98,14 +123,14 @@ run: deps
 
 test:
 	@scripts/deps.sh --test
-	@$(MAKE) --no-print-directory format-check $(BUILD)/algoreg $(BUILD)/algoreg-san $(UNIT_BINS)
+	@$(MAKE) --no-print-directory format-check $(BUILD)/algoreg $(BUILD)/algoreg-san $(UNIT_BINS) $(FUZZ_BINS)
 	@scripts/run-tests.sh
 
 bench: deps
 	@scripts/bench.sh
 
 format-check:
-	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h) $(UNIT_SRC)
+	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h) $(UNIT_SRC) $(FUZZ_SRC)
 
 clean:
 	rm -rf $(BUILD)

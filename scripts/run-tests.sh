@@ -1,6 +1,7 @@
 #!/bin/sh
 # run-tests.sh — every test: cmocka unit tests (ASan+UBSan), end-to-end tests against a
-# real server on loopback, and the browser test in headless Chromium. Ends with one line
+# real server on loopback, the browser test in headless Chromium, and each fuzz target
+# for a bounded time (FUZZ_SECONDS). Ends with one line
 # "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -45,6 +46,7 @@ suite() {
 
 suite e2e python3 tests/e2e/run.py
 suite browser node tests/browser/site.test.mjs
+suite fuzz scripts/fuzz.sh
 
 rm -f "$log"
 echo "$passed passed, $failed failed"

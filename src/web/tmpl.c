@@ -127,6 +127,17 @@ static int parse(const char *start, const char **pp, const char *closing, struct
         char sigil = *t;
         if (sigil == '!')
             continue;
+        if (strchr("#^/>", sigil)) {
+            const char *q = t + 1;
+            while (q < te && *q == ' ')
+                q++;
+            if (q == te) { /* found by tests/fuzz/fuzz_tmpl.c: "{{> }}" */
+                snprintf(why, whylen, "%s:%d: {{%c}} without a name", name, line_of(start, open),
+                         sigil);
+                rc = AR_EINVAL;
+                break;
+            }
+        }
         if (sigil == '{' || sigil == '&') {
             snprintf(why, whylen, "%s:%d: raw output is not supported; use a named helper", name,
                      line_of(start, open));
@@ -156,7 +167,7 @@ static int parse(const char *start, const char **pp, const char *closing, struct
         }
         if (sigil == '>') {
             const char *q = t + 1;
-            while (*q == ' ')
+            while (q < te && *q == ' ')
                 q++;
             *tail = mk(N_PARTIAL, q, (size_t)(te - q));
             tail = &(*tail)->next;
@@ -173,7 +184,7 @@ static int parse(const char *start, const char **pp, const char *closing, struct
             if ((size_t)(te - t) > l && strncmp(t, helpers[i].word, l) == 0) {
                 k = helpers[i].kind;
                 t += l;
-                while (*t == ' ')
+                while (t < te && *t == ' ')
                     t++;
                 break;
             }

@@ -67,6 +67,10 @@ static void syntax_errors_name_file_and_line(void **state)
     assert_non_null(strstr(why, "raw"));
     assert_int_equal(ar_tmpl_compile_one(set, "d", "{{x", why, sizeof why), AR_EINVAL);
     assert_int_equal(ar_tmpl_compile_one(set, "e", "{{foo bar}}", why, sizeof why), AR_EINVAL);
+    /* found by the fuzzer: tags with a sigil but no name */
+    assert_int_equal(ar_tmpl_compile_one(set, "f", "{{> }}", why, sizeof why), AR_EINVAL);
+    assert_non_null(strstr(why, "without a name"));
+    assert_int_equal(ar_tmpl_compile_one(set, "g", "{{#}}{{/}}", why, sizeof why), AR_EINVAL);
     ar_tmpl_free(set);
 }
 
