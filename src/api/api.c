@@ -358,6 +358,10 @@ static void h_create(struct ar_req *r)
         goto out;
     json_t *withhold = json_object_get(body, "withhold");
     int rc;
+    if (ar_api_four_eyes(r)) {
+        ar_api_submit_draft(r, NULL, rec, rec != body ? withhold : NULL, note, 0);
+        goto out;
+    }
     if (withhold && rec != body && (!r->app->seal || !r->app->exception)) {
         ar_resp_problem(r, 503, "unavailable", "Service unavailable",
                         "the exception is not configured on this server", NULL);
@@ -421,6 +425,10 @@ static void h_update(struct ar_req *r)
             ar_resp_problem(r, 409, "conflict", "Use is blocked by Art. 26(8)", NULL, pr);
             goto out;
         }
+    }
+    if (ar_api_four_eyes(r)) {
+        ar_api_submit_draft(r, id, rec, NULL, note, (int)base);
+        goto out;
     }
     int version, changed;
     int rc = ar_ledger_update(r->store, id, rec, who, note ? note : "Updated", (int)base, pr,
@@ -506,6 +514,23 @@ static void get_version(struct ar_req *r, const char *id, int version)
         if (ar_buf_ok(&c))
             ar_cache_put(key, c.ptr, c.len);
         ar_buf_free(&c);
+    }
+}
+
+void ar_api_registration(struct ar_req *r, const char *id, int status, int changed)
+{
+    get_version(r, ar_arena_strdup(r->arena, id), 0);
+    if (r->status != 200)
+        return;
+    r->status = status;
+    if (changed >= 0) { /* splice "changed" into the cached JSON object */
+        json_t *v = json_loadb(r->out.ptr, r->out.len, 0, NULL);
+        if (v) {
+            json_object_set_new(v, "changed", json_boolean(changed));
+            ar_buf_reset(&r->out);
+            ar_resp_json(r, status, v);
+            json_decref(v);
+        }
     }
 }
 

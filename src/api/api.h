@@ -35,6 +35,18 @@ int ar_api_dashboard(struct ar_req *r, json_t **out);
 int ar_api_owns(struct ar_req *r, const char *id);
 int ar_api_may_write(struct ar_req *r, const char *id, const json_t *rec);
 
+/* Four eyes (draftapi.c): whether r's writes wait for an approver — they do for every
+ * account tied to an organisation; the interim token file's tokens publish directly. */
+int ar_api_four_eyes(struct ar_req *r);
+/* Submit rec as a draft (lars NULL: a new registration) and answer 202 with it, 200
+ * when nothing changed, or the problem. */
+void ar_api_submit_draft(struct ar_req *r, const char *lars, const json_t *rec,
+                         const json_t *withhold, const char *note, int base_version);
+
+/* Answer with the registration as GET shows it (withholding and log position included),
+ * with status; changed >= 0 adds "changed". */
+void ar_api_registration(struct ar_req *r, const char *id, int status, int changed);
+
 /* Validate an {id} path parameter; on failure writes a 400 problem and returns -1. */
 int ar_api_check_id(struct ar_req *r, const char *id);
 

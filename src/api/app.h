@@ -48,6 +48,7 @@ extern const struct ar_route ar_exception_routes[];
 extern const struct ar_route ar_aiact_routes[];
 extern const struct ar_route ar_witness_routes[]; /* algoreg witness */
 extern const struct ar_route ar_quality_routes[];
+extern const struct ar_route ar_draft_routes[];       /* four eyes */
 extern const struct ar_route ar_account_api_routes[]; /* me, tokens, accounts, audit */
 extern const struct ar_route ar_account_web_routes[]; /* sign-in, account, administration */
 

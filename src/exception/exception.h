@@ -32,9 +32,18 @@ extern const char *const ar_grounds[]; /* the five listed grounds, NULL-terminat
 int ar_seal_key_create(const char *path);
 int ar_seal_key_load(struct ar_seal_key *out, const char *path);
 
+/* Seal v (its canonical JSON) bound to (id, purpose): nonce ‖ ciphertext in *out (caller
+ * frees). unseal opens it from base64; NULL when it does not open. For other modules
+ * that keep confidential content at rest (drafts waiting for approval). */
+int ar_seal_json(const struct ar_seal_key *key, const char *id, const char *purpose,
+                 const json_t *v, uint8_t **out, size_t *len);
+json_t *ar_unseal_json(const struct ar_seal_key *key, const char *id, const char *purpose,
+                       const char *b64);
+
 /* Register record withheld as described by withhold {ground, justification,
  * case_reference?, fields? (absent: the whole registration), until (YYYY-MM-DD)}.
- * Problems name the field and rule. */
+ * Problems name the field and rule. lars_out NULL only checks the request (nothing is
+ * written). */
 int ar_exception_create(struct ar_store *s, const struct ar_seal_key *key,
                         const struct ar_exception_cfg *cfg, const json_t *record,
                         const json_t *withhold, const char *author, const char *note,

@@ -314,4 +314,21 @@ int ar_store_audit_add(struct ar_store *s, const struct ar_audit *a);
 int ar_store_audit_list(struct ar_store *s, const char *actor, long long before, int limit,
                         json_t **out);
 
+/* ---- drafts waiting for approval (draft_sqlite.c; rules in src/approval) -----------------
+ * Rows are {id, ref, lars, org, base_version, withheld, sealed (base64), author, created,
+ * state, decided_by, decided_at, reason, published_lars, published_version}. */
+struct ar_draft_write {
+    const char *ref, *lars, *org, *author, *created;
+    int base_version, withheld;
+    const void *sealed;
+    size_t sealed_len;
+};
+int ar_store_draft_add(struct ar_store *s, const struct ar_draft_write *d, long long *id);
+int ar_store_draft_get(struct ar_store *s, long long id, json_t **out);
+/* Newest first (at most 500); org and state NULL for any. */
+int ar_store_draft_list(struct ar_store *s, const char *org, const char *state, json_t **out);
+/* Move a submitted draft to state; AR_ECONFLICT when it is no longer submitted. */
+int ar_store_draft_decide(struct ar_store *s, long long id, const char *state, const char *by,
+                          const char *at, const char *reason, const char *lars, int version);
+
 #endif

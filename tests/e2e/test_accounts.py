@@ -217,7 +217,7 @@ class Accounts(unittest.TestCase):
         self.assertEqual(rec["organization"], "Politie")
         st, _, b = raw(self.srv, "PUT", "/api/v1/registrations/10000016",
                        dict(rec, name=rec["name"] + " (bijgewerkt)"), bearer(self.tok["registrant"]))
-        self.assertEqual(st, 200, b)
+        self.assertEqual(st, 202, b)  # a draft: four eyes (FourEyes below)
         st, _, b = raw(self.srv, "PUT", "/api/v1/registrations/10000016", rec, bearer(self.tok["other"]))
         b = json.loads(b)
         self.assertEqual((st, b["errors"][0]["field"], b["errors"][0]["rule"]), (403, "id", "organisation"))
@@ -228,16 +228,130 @@ class Accounts(unittest.TestCase):
         st, _, b = raw(self.srv, "POST", "/api/v1/registrations",
                        dict(rec, name="Eigen systeem", organization="Openbaar Ministerie"),
                        bearer(self.tok["other"]))
-        self.assertEqual(st, 201, b)
+        self.assertEqual(st, 202, b)
         # deciding roles cannot write registrations at all
         self.assertEqual(raw(self.srv, "PUT", "/api/v1/registrations/10000016", rec,
                              bearer(self.tok["authorising_authority"]))[0], 403)
+
+
+class FourEyes(unittest.TestCase):
+    """Publication needs an approver of the same organisation who is not the author."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(demo=True, env={"ALGOREG_NOW": T0})
+        db = cls.srv.db
+        cls.anna = bearer(add_account(db, "anna", "registrant", "politie", PW))
+        cls.piet = bearer(add_account(db, "piet", "approver", "politie", PW))
+        cls.paula = bearer(add_account(db, "paula", "approver", "politie", PW))
+        cls.omar = bearer(add_account(db, "omar", "approver", "openbaar-ministerie", PW))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def latest(self, rid):
+        return json.loads(raw(self.srv, "GET", "/api/v1/registrations/" + rid)[2])
+
+    def test_update_waits_for_a_second_approver(self):
+        before = self.latest("10000061")
+        rec = dict(before["record"], name=before["record"]["name"] + " v2")
+        st, hd, d = raw(self.srv, "PUT", "/api/v1/registrations/10000061", rec, self.anna)
+        d = json.loads(d)
+        self.assertEqual((st, d["state"], d["author"], d["registration"]), (202, "submitted", "anna", "10000061"))
+        self.assertEqual(hd["location"], "/api/v1/drafts/%d" % d["id"])
+        self.assertIn("quality", d)
+        self.assertEqual([c["field"] for c in d["changes"]], ["name"])
+        # nothing public yet
+        self.assertEqual(self.latest("10000061")["version"], before["version"])
+        # the queue of the organisation; invisible to another
+        st, _, q = raw(self.srv, "GET", "/api/v1/drafts?state=submitted", headers=self.piet)
+        self.assertIn(d["id"], [x["id"] for x in json.loads(q)["items"]])
+        st, _, q = raw(self.srv, "GET", "/api/v1/drafts", headers=self.omar)
+        self.assertNotIn(d["id"], [x["id"] for x in json.loads(q)["items"]])
+        self.assertEqual(raw(self.srv, "GET", "/api/v1/drafts/%d" % d["id"], headers=self.omar)[0], 404)
+        self.assertEqual(raw(self.srv, "POST", "/api/v1/drafts/%d/approve" % d["id"], {},
+                             self.omar)[0], 404)
+        # the author cannot approve (and as a registrant not even reach the route)
+        st, _, b = raw(self.srv, "POST", "/api/v1/drafts/%d/approve" % d["id"], {}, self.anna)
+        self.assertEqual(st, 403)
+        # an approver who wrote a draft cannot approve their own either
+        rec2 = dict(before["record"], name=before["record"]["name"] + " v3")
+        st, _, d2 = raw(self.srv, "PUT", "/api/v1/registrations/10000045",
+                        dict(self.latest("10000045")["record"], goal="<p>Nieuw doel.</p>"), self.piet)
+        d2 = json.loads(d2)
+        st, _, b = raw(self.srv, "POST", "/api/v1/drafts/%d/approve" % d2["id"], {}, self.piet)
+        b = json.loads(b)
+        self.assertEqual((st, b["errors"][0]["rule"]), (403, "four_eyes"))
+        # a second approver publishes: the author stays the author, the approver is named
+        st, _, pub = raw(self.srv, "POST", "/api/v1/drafts/%d/approve" % d["id"], {}, self.paula)
+        pub = json.loads(pub)
+        self.assertEqual((st, pub["version"], pub["author"]), (200, before["version"] + 1, "anna"))
+        self.assertIn("approved by paula", pub["note"])
+        self.assertEqual(self.latest("10000061")["record"]["name"], rec["name"])
+        st, _, b = raw(self.srv, "POST", "/api/v1/drafts/%d/approve" % d["id"], {}, self.paula)
+        self.assertEqual(st, 409)  # decided once
+        # stale: a draft on top of a version that moved on is refused at approval
+        st, _, d3 = raw(self.srv, "PUT", "/api/v1/registrations/10000061",
+                        dict(rec2, lars="10000061"), self.anna)
+        d3 = json.loads(d3)
+        st, _, d4 = raw(self.srv, "PUT", "/api/v1/registrations/10000061",
+                        dict(rec2, name="Weer anders"), self.anna)
+        d4 = json.loads(d4)
+        self.assertEqual(raw(self.srv, "POST", "/api/v1/drafts/%d/approve" % d3["id"], {},
+                             self.paula)[0], 200)
+        st, _, b = raw(self.srv, "POST", "/api/v1/drafts/%d/approve" % d4["id"], {}, self.paula)
+        self.assertEqual((st, json.loads(b)["errors"][0]["rule"]), (409, "stale"))
+        # reject needs a reason; withdraw is the author's
+        st, _, b = raw(self.srv, "POST", "/api/v1/drafts/%d/reject" % d4["id"], {}, self.paula)
+        self.assertEqual(st, 422)
+        st, _, b = raw(self.srv, "POST", "/api/v1/drafts/%d/reject" % d4["id"],
+                       {"reason": "Verouderd"}, self.paula)
+        self.assertEqual((st, json.loads(b)["state"], json.loads(b)["reason"]), (200, "rejected", "Verouderd"))
+        self.assertEqual(raw(self.srv, "DELETE", "/api/v1/drafts/%d" % d2["id"], None, self.anna)[0], 404)
+        self.assertEqual(raw(self.srv, "DELETE", "/api/v1/drafts/%d" % d2["id"], None, self.piet)[0], 204)
+        # an identical record makes no draft
+        st, _, b = raw(self.srv, "PUT", "/api/v1/registrations/10000061",
+                       self.latest("10000061")["record"], self.anna)
+        self.assertEqual((st, json.loads(b)["changed"]), (200, False))
+        # validation happens at once, with the same problems as a direct write
+        st, _, b = raw(self.srv, "PUT", "/api/v1/registrations/10000061",
+                       dict(rec, status="Misschien"), self.anna)
+        self.assertEqual((st, json.loads(b)["errors"][0]["field"]), (422, "status"))
+
+    def test_withheld_draft_is_sealed_until_published(self):
+        mark = "CANARY-" + uuid.uuid4().hex[:10]
+        rec = {"name": "Tapkamer " + mark[-5:], "description_short": "Omschrijving " + mark,
+               "organization": "Politie", "status": "In gebruik", "contact_email": "a@b.nl",
+               "publication_category": "Hoog-risico AI-systeem"}
+        w = {"ground": "investigation", "justification": "Omdat " + mark, "until": "2027-03-01"}
+        st, _, b = raw(self.srv, "POST", "/api/v1/registrations",
+                       {"record": rec, "withhold": dict(w, ground="curiosity")}, self.anna)
+        self.assertEqual((st, json.loads(b)["errors"][0]["field"]), (422, "withhold.ground"))
+        st, _, d = raw(self.srv, "POST", "/api/v1/registrations", {"record": rec, "withhold": w},
+                       self.anna)
+        self.assertEqual(st, 202, d)
+        d = json.loads(d)
+        self.assertTrue(d["withheld"])
+        self.assertNotIn(mark.encode(), json.dumps(d.get("withhold")).encode())
+        # sealed at rest: the database holds no plain text of it
+        for suffix in ("", "-wal"):
+            if os.path.exists(self.srv.db + suffix):
+                with open(self.srv.db + suffix, "rb") as f:
+                    self.assertNotIn(mark.encode(), f.read())
+        st, _, full = raw(self.srv, "GET", "/api/v1/drafts/%d" % d["id"], headers=self.piet)
+        self.assertIn(mark.encode(), full)  # the organisation's approver reads it
+        st, _, pub = raw(self.srv, "POST", "/api/v1/drafts/%d/approve" % d["id"], {}, self.piet)
+        pub = json.loads(pub)
+        self.assertEqual((st, pub["withholding"]["state"]), (200, "withheld"))
+        self.assertNotIn(mark.encode(), raw(self.srv, "GET", "/api/v1/registrations/" + pub["id"])[2])
 
 
 def fill(pattern):
     p = pattern.replace("{id}", "10000016").replace("{version}", "1").replace("{slug}", "politie")
     p = p.replace("{index}", "0").replace("{case}", "1").replace("{report}", "1")
     p = p.replace("{ext}", "1").replace("{token}", "999999").replace("{name}", "nobody")
+    p = p.replace("{draft}", "999999")
     p = p.replace("{type}", "validation").replace("/static/nobody", "/static/site.css")
     return p.replace("/tile/*", "/tile/0/000")
 
@@ -363,7 +477,11 @@ class CanaryEveryRole(unittest.TestCase):
                  "case_reference": mark, "until": "2027-03-01"}
             st, _, b = raw(srv, "POST", "/api/v1/registrations", {"record": rec, "withhold": w},
                            bearer(tok["registrant"]))
-            self.assertEqual(st, 201, b)
+            self.assertEqual(st, 202, b)
+            draft = json.loads(b)["id"]
+            st, _, b = raw(srv, "POST", "/api/v1/drafts/%d/approve" % draft, {},
+                           bearer(tok["approver"]))
+            self.assertEqual(st, 200, b)
             rid = json.loads(b)["id"]
             sealed = "/api/v1/registrations/%s/withholding/sealed" % rid
             for who in ("registrant", "approver", "supervisor"):
@@ -372,7 +490,8 @@ class CanaryEveryRole(unittest.TestCase):
                 self.assertIn(mark.encode(), b, who)
             routes = [l.split("\t")[0].split(" ", 1)
                       for l in run_cli("routes").stdout.decode().splitlines()]
-            paths = [fill(p).replace("10000016", rid) for m, p in routes if m == "GET"]
+            paths = [fill(p).replace("10000016", rid).replace("999999", str(draft))
+                     for m, p in routes if m == "GET"]
             # searches for the withheld words (the query itself is not echoed: it would be
             # the searcher's own text)
             paths += ["/?q=Omschrijving&per_page=100", "/api/v1/registrations?q=Zaakssysteem",
