@@ -46,7 +46,8 @@ static const char *usage_main =
     "usage: algoreg COMMAND [OPTIONS]\n"
     "\n"
     "commands:\n"
-    "  init     create the database (and API token file); --demo adds demonstration data\n"
+    "  init     create the database, keys and the first administrator; --demo adds\n"
+    "           demonstration data and accounts\n"
     "  serve    serve the public site and the JSON API\n"
     "  import   add or update registrations from JSON lines\n"
     "  export   write the latest version of every registration as JSON lines\n"
@@ -65,18 +66,24 @@ static const char *usage_main =
 static const char *usage_init =
     "usage: algoreg init --db PATH [--demo] [--log-key FILE] [--enc-key FILE]\n"
     "Create the SQLite database at PATH (running migrations on an existing one) and, when\n"
-    "absent, the token file PATH.tokens (mode 0600) with one write token for the API, the\n"
-    "transparency log's Ed25519 signing key PATH.key and the key that seals withheld\n"
-    "content PATH.enc (both mode 0600).\n"
+    "absent, the transparency log's Ed25519 signing key PATH.key and the key that seals\n"
+    "withheld content PATH.enc (both mode 0600). A register without accounts gets the\n"
+    "administrator account 'admin' (with --demo also one account per working role); their\n"
+    "passwords and API tokens are written to PATH.accounts (mode 0600).\n"
     "  --db PATH   database file\n"
-    "  --demo      load demonstration registrations (police and public prosecutor)\n";
+    "  --demo      load demonstration registrations (police and public prosecutor) and\n"
+    "              accounts: redacteur, goedkeurder (politie), toezicht,\n"
+    "              rechter-commissaris, toetsingscommissie\n";
 static const char *usage_serve =
     "usage: algoreg serve --db PATH [--listen ADDR:PORT] [--tokens FILE] [--threads N]\n"
     "                     [--origin NAME] [--max-withhold-days N] [--max-extension-days N]\n"
     "Serve the register over HTTP until SIGINT or SIGTERM.\n"
     "  --db PATH          database file (created by algoreg init)\n"
     "  --listen ADDR:PORT address to listen on (default 127.0.0.1:8080)\n"
-    "  --tokens FILE      API write tokens, NAME:TOKEN per line (default PATH.tokens)\n"
+    "  --tokens FILE      service tokens for the operator's own automation,\n"
+    "                     NAME:TOKEN[:ROLE] per line (default PATH.tokens when present);\n"
+    "                     like algoreg import they publish without four eyes. People use\n"
+    "                     accounts (algoreg user)\n"
     "  --threads N        worker threads (default: one per core)\n"
     "  --origin NAME      the log's origin line in checkpoints (default localhost/algoreg,\n"
     "                     or ALGOREG_LOG_ORIGIN); the signing key is PATH.key\n"
@@ -484,6 +491,66 @@ static int load_demo(struct ar_store *s, const struct ar_seal_key *seal)
     return rc;
 }
 
+/* A new account with a random password and an API token, both appended to the 0600
+ * file f as "name role password token". */
+static int first_account(struct ar_store *s, FILE *f, const char *name, const char *role,
+                         const char *org)
+{
+    unsigned char raw[18];
+    char pw[32], why[256], tok[AR_AUTH_SECRET_LEN + 1];
+    long long id;
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(pw, sizeof pw, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    int rc = ar_auth_account_add(s, name, role, org, pw, "init", why, sizeof why);
+    if (!rc)
+        rc = ar_auth_token_issue(s, name, "made by algoreg init", "init", tok, &id);
+    if (!rc)
+        fprintf(f, "%s\t%s\t%s\t%s\n", name, role, pw, tok);
+    else
+        die("init: account %s: %s", name, *why ? why : "not stored");
+    sodium_memzero(pw, sizeof pw);
+    sodium_memzero(tok, sizeof tok);
+    return rc;
+}
+
+/* The first administrator (accounts only, no access to withheld content) and, for the
+ * demonstration, one account per working role, when the register has no accounts yet.
+ * Their passwords and API tokens go to PATH.accounts (mode 0600), shown nowhere else. */
+static int init_accounts(struct ar_store *s, const char *db, int demo)
+{
+    long long n = 0;
+    char path[4096];
+    if (ar_store_acct_count(s, &n) || n > 0)
+        return 0;
+    snprintf(path, sizeof path, "%s.accounts", db);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return die("init: cannot write %s (it must not exist yet)", path);
+    }
+    fputs("# algoreg accounts made by init: NAME ROLE PASSWORD API-TOKEN (change the"
+          " passwords)\n",
+          f);
+    int rc = first_account(s, f, "admin", "admin", NULL);
+    static const char *const demo_accounts[][3] = {
+        {"redacteur", "registrant", "politie"},
+        {"goedkeurder", "approver", "politie"},
+        {"toezicht", "supervisor", NULL},
+        {"rechter-commissaris", "authorising_authority", NULL},
+        {"toetsingscommissie", "review_committee", NULL},
+    };
+    for (size_t i = 0; demo && !rc && i < sizeof demo_accounts / sizeof demo_accounts[0]; i++)
+        rc = first_account(s, f, demo_accounts[i][0], demo_accounts[i][1], demo_accounts[i][2]);
+    if (fclose(f) != 0 && !rc)
+        rc = die("init: cannot write %s", path);
+    if (!rc)
+        fprintf(stderr, "algoreg: %s accounts: passwords and API tokens written to %s\n",
+                demo ? "administrator and demonstration" : "administrator", path);
+    return rc;
+}
+
 static int cmd_init(int argc, char **argv)
 {
     struct opts o;
@@ -499,23 +566,6 @@ static int cmd_init(int argc, char **argv)
         return die("%s", "init: --db PATH is required");
     if (ar_store_open(&s, o.db, 1))
         return 1; /* the store printed why */
-    char tokpath[4096];
-    snprintf(tokpath, sizeof tokpath, "%s.tokens", o.db);
-    if (access(tokpath, F_OK) != 0) {
-        unsigned char raw[24];
-        char hex[49];
-        randombytes_buf(raw, sizeof raw);
-        sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
-        int fd = open(tokpath, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        if (fd < 0 || dprintf(fd, "# API write tokens: NAME:TOKEN per line\nadmin:%s\n", hex) < 0) {
-            if (fd >= 0)
-                close(fd);
-            die("init: cannot write %s", tokpath);
-            goto out;
-        }
-        close(fd);
-        fprintf(stderr, "algoreg: API token for 'admin' written to %s\n", tokpath);
-    }
     char keybuf[4096];
     const char *keypath = key_path(keybuf, sizeof keybuf, o.log_key, o.db, "key");
     int krc = ar_log_key_create(keypath);
@@ -546,6 +596,8 @@ static int cmd_init(int argc, char **argv)
             goto out;
         }
     }
+    if (init_accounts(s, o.db, o.demo))
+        goto out;
     fprintf(stderr, "algoreg: database ready at %s (schema %d)\n", o.db,
             ar_store_schema_version(s));
     rc = 0;

@@ -102,7 +102,7 @@ int ar_cli_user(int argc, char **argv)
         return fail(verb, "--name NAME is required");
     struct ar_store *s = NULL;
     if (ar_store_open(&s, db, 0))
-        return fail(verb, "the database cannot be opened");
+        return 1; /* the store said why, in one line */
     char why[256] = "", pw[300] = "";
     int rc = 1;
     if (!strcmp(verb, "add")) {

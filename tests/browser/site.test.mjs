@@ -143,7 +143,8 @@ try {
     await page.goto(base + '/registrations/10000016?lang=en');
     assert((await page.locator('h1').textContent()).includes('Crime Anticipation System'), 'english title');
   });
-  const token = readFileSync(db + '.tokens', 'utf8').split('\n').find((l) => l.startsWith('admin:')).split(':')[1].trim();
+  /* the demonstration editor of the police, made by algoreg init --demo */
+  const token = readFileSync(db + '.accounts', 'utf8').split('\n').find((l) => l.startsWith('redacteur\t')).split('\t')[3].trim();
   await check('AI Act questionnaire: one question per step, back keeps answers, result saved', async () => {
     await page.goto(base + '/classify?reg=10000045');
     await axe(page, 'questionnaire');
@@ -186,6 +187,62 @@ try {
       await page.goto(base + p);
       await axe(page, p);
     }
+  });
+  const accounts = Object.fromEntries(readFileSync(db + '.accounts', 'utf8').split('\n')
+    .filter((l) => l && !l.startsWith('#')).map((l) => { const [n, r, pw, tok] = l.split('\t'); return [n, { r, pw, tok }]; }));
+  await check('signing in with the keyboard only, the account page, signing out', async () => {
+    const ctx3 = await browser.newContext({ locale: 'nl-NL' });
+    const p3 = await ctx3.newPage();
+    await p3.goto(base + '/account');
+    await p3.waitForURL(/\/login\?next=/);
+    await axe(p3, 'login');
+    /* a wrong password: the message next to the fields, the name kept */
+    await p3.focus('#login-name');
+    await p3.keyboard.type('redacteur');
+    await p3.keyboard.press('Tab');
+    await p3.keyboard.type('not-the-password-1');
+    await p3.keyboard.press('Enter');
+    await p3.waitForSelector('#login-error');
+    assert(await p3.inputValue('#login-name') === 'redacteur', 'name kept');
+    assert(await p3.inputValue('#login-password') === '', 'password not echoed');
+    await axe(p3, 'login with message');
+    await p3.focus('#login-password');
+    await p3.keyboard.type(accounts.redacteur.pw);
+    await p3.keyboard.press('Enter');
+    await p3.waitForURL(/\/account$/);
+    assert((await p3.locator('#account-role').textContent()) === 'registrant', 'role shown');
+    await axe(p3, 'account');
+    await p3.fill('#token-label', 'laptop');
+    await p3.click('text=Sleutel maken');
+    await p3.waitForSelector('#new-token code');
+    assert((await p3.locator('#new-token code').textContent()).startsWith('ar_'), 'token shown once');
+    await axe(p3, 'account with new token');
+    await p3.click('.site-nav__form button');
+    await p3.waitForURL(base + '/');
+    await p3.goto(base + '/account');
+    await p3.waitForURL(/\/login/);
+    await ctx3.close();
+  });
+  await check('the administrator page lists accounts and the audit trail, accessibly', async () => {
+    const ctx4 = await browser.newContext({ locale: 'en-GB' });
+    const p4 = await ctx4.newPage();
+    await p4.goto(base + '/login?lang=en');
+    await p4.fill('#login-name', 'admin');
+    await p4.fill('#login-password', accounts.admin.pw);
+    await p4.click('.login-form button[type=submit]');
+    await p4.goto(base + '/admin?lang=en');
+    await axe(p4, 'admin');
+    await p4.fill('#acc-name', 'x');
+    await p4.selectOption('#acc-role', 'approver');
+    await p4.click('text=Add an account >> nth=-1');
+    await p4.waitForSelector('#admin-error');
+    await axe(p4, 'admin with message');
+    const audit = await p4.locator('#audit ~ table').textContent();
+    assert(audit.includes('login.failed') && audit.includes('login'), 'audit shows logins');
+    /* the administrator reads no withheld content */
+    const r = await p4.goto(base + '/api/v1/registrations/10000016/withholding/sealed');
+    assert(r.status() === 403, `sealed view refused: ${r.status()}`);
+    await ctx4.close();
   });
   await check('everything works with JavaScript off', async () => {
     const ctx2 = await browser.newContext({ javaScriptEnabled: false, locale: 'nl-NL' });

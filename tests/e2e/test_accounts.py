@@ -22,6 +22,11 @@ ROLES = ["registrant", "approver", "supervisor", "authorising_authority", "revie
          "admin", "police_chief", "prosecutor", "mayor"]
 
 
+def name_of(role):
+    """Test account names; init already made an account called admin."""
+    return "root" if role == "admin" else role.replace("_", "-")
+
+
 def raw(srv, method, path, body=None, headers=None):
     """One request without following redirects: (status, headers, body bytes)."""
     c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
@@ -70,7 +75,7 @@ class Accounts(unittest.TestCase):
         cls.tok = {}
         for role in ROLES:
             org = "politie" if role in ("registrant", "approver") else None
-            cls.tok[role] = add_account(db, role.replace("_", "-"), role, org, PW)
+            cls.tok[role] = add_account(db, name_of(role), role, org, PW)
         cls.tok["other"] = add_account(db, "om-editor", "registrant", "openbaar-ministerie", PW)
 
     @classmethod
@@ -136,6 +141,20 @@ class Accounts(unittest.TestCase):
         for want in ("login", "logout", "denied.csrf", "token.issue", "token.revoke"):
             self.assertIn(want, actions)
 
+    def test_init_made_the_administrator_and_demo_accounts(self):
+        path = self.srv.db + ".accounts"
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        rows = [l.split("\t") for l in open(path).read().splitlines() if not l.startswith("#")]
+        self.assertEqual([r[:2] for r in rows][:3], [["admin", "admin"], ["redacteur", "registrant"],
+                                                    ["goedkeurder", "approver"]])
+        for name, role, pw, tok in rows:
+            self.assertEqual(login(self.srv, name, pw)[0], 303, name)
+            me = json.loads(raw(self.srv, "GET", "/api/v1/me", headers=bearer(tok))[2])
+            self.assertEqual((me["name"], me["role"]), (name, role))
+        # a second init on the same database makes no more accounts
+        self.assertEqual(run_cli("init", "--db", self.srv.db).returncode, 0)
+        self.assertEqual(len([l for l in open(path) if not l.startswith("#")]), len(rows))
+
     def test_wrong_password_and_page_messages(self):
         st, _, cookie, body = login(self.srv, "registrant", "not-the-password-1")
         self.assertEqual((st, cookie), (401, None))
@@ -182,9 +201,9 @@ class Accounts(unittest.TestCase):
         self.assertEqual(login(self.srv, "tina", "Quiet-Meadow-Tram-19")[0], 401)
         self.assertEqual(raw(self.srv, "POST", "/api/v1/accounts/tina/enable", None, adm)[0], 200)
         self.assertEqual(raw(self.srv, "GET", "/api/v1/me", headers=bearer(tina))[0], 200)
-        self.assertEqual(raw(self.srv, "POST", "/api/v1/accounts/admin/disable", None, adm)[0], 409)
+        self.assertEqual(raw(self.srv, "POST", "/api/v1/accounts/root/disable", None, adm)[0], 409)
         # the admin page lists accounts and the audit trail; its forms carry the CSRF token
-        st, _, cookie, _ = login(self.srv, "admin")
+        st, _, cookie, _ = login(self.srv, "root")
         st, _, page = raw(self.srv, "GET", "/admin", headers={"Cookie": "algoreg_session=" + cookie})
         self.assertEqual(st, 200)
         self.assertIn(b"tina", page)
@@ -232,6 +251,53 @@ class Accounts(unittest.TestCase):
         # deciding roles cannot write registrations at all
         self.assertEqual(raw(self.srv, "PUT", "/api/v1/registrations/10000016", rec,
                              bearer(self.tok["authorising_authority"]))[0], 403)
+
+
+class UserCli(unittest.TestCase):
+    def test_user_command_errors_are_one_line(self):
+        srv = Server(demo=False)
+        try:
+            db = srv.db
+            cases = [
+                (["user", "add", "--db", db, "--name", "x1"], b"--role"),
+                (["user", "add", "--db", db, "--name", "Bad Name", "--role", "supervisor"],
+                 b"account name"),
+                (["user", "add", "--db", db, "--name", "kim", "--role", "registrant"],
+                 b"organisation"),
+                (["user", "add", "--db", db, "--name", "kim", "--role", "god"], b"role is one of"),
+                (["user", "disable", "--db", db, "--name", "nobody"], b"no such account"),
+                (["user", "token", "--db", db, "--name", "nobody"], b"no such account"),
+                (["user", "revoke", "--db", db, "--name", "admin"], b"--token"),
+                (["user", "list", "--db", "/nonexistent/x.db"], b"cannot open the database"),
+            ]
+            for args, want in cases:
+                r = run_cli(*args)
+                self.assertEqual(r.returncode, 1, args)
+                self.assertIn(want, r.stderr, args)
+                self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1, r.stderr)
+            r = run_cli("user", "add", "--db", db, "--name", "kim", "--role", "supervisor",
+                        "--password-file", "-", stdin=b"short\n")
+            self.assertEqual((r.returncode, b"12 characters" in r.stderr), (1, True))
+            pw = os.path.join(srv.dir, "pw")
+            with open(pw, "w") as f:
+                f.write(PW + "\n")
+            os.chmod(pw, 0o644)
+            r = run_cli("user", "add", "--db", db, "--name", "kim", "--role", "supervisor",
+                        "--password-file", pw)
+            self.assertIn(b"chmod 600", r.stderr)
+            os.chmod(pw, 0o600)
+            r = run_cli("user", "add", "--db", db, "--name", "kim", "--role", "supervisor",
+                        "--password-file", pw)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(login(srv, "kim")[0], 303)
+            out = run_cli("user", "list", "--db", db).stdout.decode()
+            self.assertIn("kim\tsupervisor\t-\tactive", out)
+            self.assertEqual(run_cli("user", "disable", "--db", db, "--name", "kim").returncode, 0)
+            self.assertEqual(login(srv, "kim")[0], 401)
+            audit = run_cli("user", "audit", "--db", db, "--name", "kim").stdout.decode()
+            self.assertIn("login.failed", audit)
+        finally:
+            srv.stop()
 
 
 class FourEyes(unittest.TestCase):
@@ -378,7 +444,7 @@ class RoleRouteMatrix(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = Server(demo=True, env={"ALGOREG_NOW": T0})
-        cls.tok = {r: add_account(cls.srv.db, r.replace("_", "-"), r,
+        cls.tok = {r: add_account(cls.srv.db, name_of(r), r,
                                   "politie" if r in ("registrant", "approver") else None)
                    for r in ROLES}
 
@@ -465,7 +531,7 @@ class CanaryEveryRole(unittest.TestCase):
     def test_canary_scan_as_every_role(self):
         srv = Server(demo=True, env={"ALGOREG_NOW": T0})
         try:
-            tok = {r: add_account(srv.db, r.replace("_", "-"), r,
+            tok = {r: add_account(srv.db, name_of(r), r,
                                   "politie" if r in ("registrant", "approver") else None)
                    for r in ROLES}
             tok["other"] = add_account(srv.db, "om-editor", "registrant", "openbaar-ministerie")

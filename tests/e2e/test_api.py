@@ -338,7 +338,7 @@ class Site(unittest.TestCase):
 class Cli(unittest.TestCase):
     def test_help_and_errors(self):
         for cmd in ("init", "serve", "import", "export", "show", "tick", "verify", "classify",
-                    "version"):
+                    "user", "version"):
             r = run_cli(cmd, "--help")
             self.assertEqual(r.returncode, 0, cmd)
             self.assertIn(b"usage: algoreg " + cmd.encode(), r.stdout)
@@ -405,7 +405,7 @@ class Cli(unittest.TestCase):
                            env=dict(os.environ, MANWIDTH="80", MANPAGER="cat", PAGER="cat"))
         self.assertEqual(r.returncode, 0, r.stderr)
         text = r.stdout.decode()
-        for cmd in ("init", "serve", "import", "export", "show", "version"):
+        for cmd in ("init", "serve", "import", "export", "show", "user", "version"):
             self.assertIn(cmd, text)
 
 

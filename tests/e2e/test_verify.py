@@ -99,7 +99,7 @@ class Verify(unittest.TestCase):
         # B is a copy of A with the same signing key: one log operator, two trees.
         b_dir = os.path.join(a.dir, "b")
         os.makedirs(b_dir)
-        for ext in ("", ".key", ".enc", ".tokens"):
+        for ext in ("", ".key", ".enc", ".accounts"):
             shutil.copy2(a.db + ext, os.path.join(b_dir, "algoreg.db" + ext))
         for ext in ("-wal", "-shm"):
             if os.path.exists(a.db + ext):
