@@ -37,8 +37,11 @@ struct ar_app {
     const struct ar_witness *witness;       /* set when serving as a witness */
     const struct ar_route *const *tables;   /* routes; NULL for the register's own */
     int link_minutes;                       /* check links this often; 0 = never */
+    int rate_limit; /* requests per second per client address (bursts of ten times); 0 = off */
     int ntables;
 };
+
+#define AR_RATE_LIMIT_DEFAULT 100
 
 /* Route tables (NULL method ends). */
 extern const struct ar_route ar_api_routes[];

@@ -110,6 +110,21 @@ out:
     return rc;
 }
 
+/* A decision as a transparency-log leaf, in the caller's transaction: which draft of
+ * which organisation ended how, and when (and what it became); no content. */
+static int log_decision(struct ar_store *s, long long id, const char *org, const char *state,
+                        const char *lars, int version, const char *at)
+{
+    json_t *leaf = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s?, s:i}", "kind", "draft", "draft",
+                             (json_int_t)id, "org", org, "state", state, "time", at, "registration",
+                             lars && *lars ? lars : NULL, "version", version);
+    char *c = ar_json_canon_str(leaf);
+    int rc = c ? ar_log_append(s, c, strlen(c), NULL, 0, NULL) : AR_EIO;
+    free(c);
+    json_decref(leaf);
+    return rc;
+}
+
 /* The view of a draft row; with content when full. */
 static json_t *view(struct ar_store *s, const struct ar_approval_ctx *c, const json_t *row,
                     int full)
@@ -208,7 +223,7 @@ int ar_approval_decide(struct ar_store *s, const struct ar_approval_ctx *c, long
         if ((rc = ar_store_begin(s)))
             goto out;
         if ((rc = ar_store_draft_decide(s, id, "rejected", approver, now, reason, NULL, 0)) ||
-            (rc = ar_store_commit(s)))
+            (rc = log_decision(s, id, org, "rejected", NULL, 0, now)) || (rc = ar_store_commit(s)))
             ar_store_rollback(s);
         goto out;
     }
@@ -251,6 +266,9 @@ int ar_approval_decide(struct ar_store *s, const struct ar_approval_ctx *c, long
     }
     if (!rc)
         rc = ar_store_draft_decide(s, id, "approved", approver, now, reason, lars_out, *version);
+    /* A withheld registration's id is public from the start (its metadata leaf names it). */
+    if (!rc)
+        rc = log_decision(s, id, org, "approved", lars_out, *version, now);
     if (!rc)
         rc = ar_store_commit(s);
     else
@@ -284,7 +302,7 @@ int ar_approval_withdraw(struct ar_store *s, long long id, const char *author, c
     if ((rc = ar_store_begin(s)))
         return rc;
     if ((rc = ar_store_draft_decide(s, id, "withdrawn", author, now, NULL, NULL, 0)) ||
-        (rc = ar_store_commit(s))) {
+        (rc = log_decision(s, id, org, "withdrawn", NULL, 0, now)) || (rc = ar_store_commit(s))) {
         ar_store_rollback(s);
         if (rc == AR_ECONFLICT)
             ar_problem_add(problems, "draft", "state", "draft %lld is no longer waiting", id);

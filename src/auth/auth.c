@@ -3,8 +3,11 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/utf8.h"
+#include "json/json.h"
+#include "log/log.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,6 +140,36 @@ static void audit_as(struct ar_store *s, const char *actor, const char *action, 
     ar_auth_audit(s, &p, action, target, 0, NULL);
 }
 
+/* An account change as a transparency-log leaf, in the caller's transaction: the
+ * account's number, role and organisation, what happened and when; no name, password
+ * or token. A register cannot later pretend an approver existed earlier than it did. */
+static int log_account(struct ar_store *s, long long account, const char *action, const char *role,
+                       const char *org)
+{
+    char now[32];
+    now_str(now);
+    json_t *leaf =
+        json_pack("{s:s, s:I, s:s, s:s?, s:s?, s:s}", "kind", "account", "account",
+                  (json_int_t)account, "action", action, "role", role, "org", org, "time", now);
+    char *c = ar_json_canon_str(leaf);
+    int rc = c ? ar_log_append(s, c, strlen(c), NULL, 0, NULL) : AR_EIO;
+    free(c);
+    json_decref(leaf);
+    return rc;
+}
+
+/* log_account for the account called name (looked up in the transaction). */
+static int log_account_named(struct ar_store *s, const char *name, const char *action)
+{
+    json_t *a = NULL;
+    int rc = ar_store_acct_get(s, name, &a);
+    if (!rc)
+        rc = log_account(s, json_integer_value(json_object_get(a, "id")), action,
+                         ar_json_str(a, "role"), ar_json_str(a, "org"));
+    json_decref(a);
+    return rc;
+}
+
 static int fill(struct ar_principal *p, const json_t *row)
 {
     memset(p, 0, sizeof p[0]);
@@ -196,8 +229,10 @@ int ar_auth_account_add(struct ar_store *s, const char *name, const char *role, 
     now_str(now);
     if ((rc = ar_store_begin(s)))
         return rc;
-    rc =
-        ar_store_acct_add(s, name, role, needs_org ? org : NULL, password ? hash : NULL, now, NULL);
+    long long id = 0;
+    rc = ar_store_acct_add(s, name, role, needs_org ? org : NULL, password ? hash : NULL, now, &id);
+    if (!rc)
+        rc = log_account(s, id, "add", role, needs_org ? org : NULL);
     if (rc == AR_ECONFLICT)
         snprintf(why, whylen, "an account %s exists", name);
     if (!rc) {
@@ -224,6 +259,10 @@ int ar_auth_account_disable(struct ar_store *s, const char *name, int disabled, 
     if (!(rc = ar_store_acct_get(s, name, &a)) &&
         !(rc = ar_store_acct_update(s, name, NULL, disabled, now)) && disabled)
         rc = ar_store_sess_end(s, NULL, json_integer_value(json_object_get(a, "id")), 0);
+    if (!rc)
+        rc = log_account(s, json_integer_value(json_object_get(a, "id")),
+                         disabled ? "disable" : "enable", ar_json_str(a, "role"),
+                         ar_json_str(a, "org"));
     json_decref(a);
     if (rc) {
         ar_store_rollback(s);
@@ -246,8 +285,9 @@ int ar_auth_password_set(struct ar_store *s, const char *name, const char *passw
         return rc;
     /* A new password ends every session of the account: whoever knew the old one is out. */
     if (!(rc = ar_store_acct_get(s, name, &a)) &&
-        !(rc = ar_store_acct_update(s, name, hash, -1, now)))
-        rc = ar_store_sess_end(s, NULL, json_integer_value(json_object_get(a, "id")), 0);
+        !(rc = ar_store_acct_update(s, name, hash, -1, now)) &&
+        !(rc = ar_store_sess_end(s, NULL, json_integer_value(json_object_get(a, "id")), 0)))
+        rc = log_account_named(s, name, "password");
     json_decref(a);
     sodium_memzero(hash, sizeof hash);
     if (rc) {
@@ -278,7 +318,8 @@ int ar_auth_token_issue(struct ar_store *s, const char *name, const char *label,
     secret_hash(out, hash);
     now_str(now);
     if ((rc = ar_store_token_add(s, json_integer_value(json_object_get(a, "id")), hash,
-                                 label && *label ? label : "token", now, id)))
+                                 label && *label ? label : "token", now, id)) ||
+        (rc = log_account_named(s, name, "token.issue")))
         goto out;
     audit_as(s, actor, "token.issue", name);
 out:
@@ -299,8 +340,9 @@ int ar_auth_token_revoke(struct ar_store *s, const char *name, long long id, con
     if (rc)
         return rc;
     now_str(now);
-    if (!(rc = ar_store_acct_get(s, name, &a)))
-        rc = ar_store_token_revoke(s, json_integer_value(json_object_get(a, "id")), id, now);
+    if (!(rc = ar_store_acct_get(s, name, &a)) &&
+        !(rc = ar_store_token_revoke(s, json_integer_value(json_object_get(a, "id")), id, now)))
+        rc = log_account_named(s, name, "token.revoke");
     json_decref(a);
     if (rc) {
         ar_store_rollback(s);

@@ -97,6 +97,8 @@ static const char *usage_serve =
     "                          default: algoreg's own tree)\n"
     "  --witnesses FILE        witnesses to push checkpoints to: \"URL VKEY\" per line\n"
     "  --witness-quorum N      cosignatures that make an entry witnessed (default: all)\n"
+    "  --rate-limit N          requests per second from one client address, with bursts of\n"
+    "                          ten times that (default 100; 0 turns it off)\n"
     "  --check-links MINUTES   check every link in the register this often (default: off;\n"
     "                          it contacts the sites the entries link to)\n";
 static const char *usage_import =
@@ -148,6 +150,7 @@ static const struct option common_opts[] = {
     {"log", required_argument, NULL, 'G'},
     {"check-links", required_argument, NULL, 'K'},
     {"timeout", required_argument, NULL, 'O'},
+    {"rate-limit", required_argument, NULL, 'R'},
     {NULL, 0, NULL, 0},
 };
 
@@ -159,6 +162,7 @@ struct opts {
     int demo, threads, strict, version, json, help, max_withhold, max_extension, quorum;
     int check_links; /* minutes between link checks; 0 = off */
     int timeout;     /* seconds per link check */
+    int rate_limit;  /* requests per second per client address; 0 = off, -1 = default */
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
@@ -202,6 +206,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
             o->timeout = (int)strtol(optarg, &end, 10);
             if (*end || o->timeout < 1 || o->timeout > 60) {
                 fprintf(stderr, "algoreg: --timeout takes 1 to 60 seconds\n");
+                return -1;
+            }
+            break;
+        case 'R':
+            o->rate_limit = (int)strtol(optarg, &end, 10);
+            if (*end || o->rate_limit < 0 || o->rate_limit > 1000000) {
+                fprintf(stderr, "algoreg: --rate-limit takes requests per second per address (0"
+                                " turns it off)\n");
                 return -1;
             }
             break;
@@ -619,7 +631,8 @@ static int cmd_serve(int argc, char **argv)
     static struct ar_witness_cfg wcfg; /* large; one per process */
     char *tokens = NULL;
     int rc = 1;
-    if (parse_opts(argc, argv, &o, "dhltnoWXELATwqK"))
+    o.rate_limit = -1;
+    if (parse_opts(argc, argv, &o, "dhltnoWXELATwqKR"))
         return 2;
     if (o.help) {
         fputs(usage_serve, stdout);
@@ -708,6 +721,7 @@ static int cmd_serve(int argc, char **argv)
     }
     app.witnesses = &wcfg;
     app.link_minutes = o.check_links;
+    app.rate_limit = o.rate_limit < 0 ? AR_RATE_LIMIT_DEFAULT : o.rate_limit;
     if (ar_tmpl_load(&app.tmpl)) {
         die("%s", "serve: templates failed to compile");
         goto out;

@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,47 @@ struct conn_ctx {
     struct ar_req req;
     int too_big;
     int bad;
+    int limited; /* over the per-address request rate */
 };
+
+/* Per-address token buckets: rate per second, bursts of ten times that. A fixed table;
+ * an address whose slot another takes starts with a full bucket again, which errs on
+ * the side of serving. */
+#define RATE_SLOTS 4096
+static struct {
+    uint32_t addr;
+    double tokens;
+    struct timespec last;
+} g_rate[RATE_SLOTS];
+static pthread_mutex_t g_rate_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* 1 when the address may make one more request now. */
+static int rate_take(uint32_t addr, int rate)
+{
+    if (rate <= 0)
+        return 1;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uint32_t h = (addr * 2654435761u) >> 20; /* 12 bits */
+    double burst = 10.0 * rate;
+    pthread_mutex_lock(&g_rate_mu);
+    if (g_rate[h].addr != addr || (g_rate[h].last.tv_sec == 0 && g_rate[h].last.tv_nsec == 0)) {
+        g_rate[h].addr = addr;
+        g_rate[h].tokens = burst;
+    } else {
+        double dt = (double)(now.tv_sec - g_rate[h].last.tv_sec) +
+                    (double)(now.tv_nsec - g_rate[h].last.tv_nsec) / 1e9;
+        g_rate[h].tokens += dt * rate;
+        if (g_rate[h].tokens > burst)
+            g_rate[h].tokens = burst;
+    }
+    g_rate[h].last = now;
+    int ok = g_rate[h].tokens >= 1.0;
+    if (ok)
+        g_rate[h].tokens -= 1.0;
+    pthread_mutex_unlock(&g_rate_mu);
+    return ok;
+}
 
 static struct ar_app *g_app;
 static pthread_mutex_t g_stores_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -220,6 +261,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             const struct sockaddr_in *sin = (const struct sockaddr_in *)ci->client_addr;
             if (inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip))
                 c->req.client = ar_arena_strdup(c->req.arena, ip);
+            c->limited = !rate_take(sin->sin_addr.s_addr, g_app->rate_limit);
         }
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -229,7 +271,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     struct ar_req *r = &c->req;
     if (*upload_size) {
-        if (!c->too_big) {
+        if (!c->too_big && !c->limited) {
             if (r->body_len + *upload_size > AR_HTTP_MAX_BODY) {
                 c->too_big = 1;
             } else {
@@ -244,6 +286,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         *upload_size = 0;
         return MHD_YES;
+    }
+    if (c->limited) {
+        ar_req_header(r, "Retry-After", "1");
+        ar_resp_problem(r, 429, "too-many-requests", "Too many requests",
+                        "this address sends more requests than the server allows; slow down", NULL);
+        return send_req(conn, r);
     }
     if (c->too_big) {
         ar_resp_problem(r, 413, "too-large", "Content too large",

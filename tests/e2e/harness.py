@@ -65,7 +65,9 @@ class Server:
         e.update(env or {})
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port, *serve_args],
+            [BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
+             # tests send many requests from one address; test_robustness checks the limit
+             *([] if "--rate-limit" in serve_args else ["--rate-limit", "0"]), *serve_args],
             stdout=self.log, stderr=subprocess.STDOUT, env=e)
         deadline = time.time() + 20
         while time.time() < deadline:

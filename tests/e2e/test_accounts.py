@@ -202,6 +202,20 @@ class Accounts(unittest.TestCase):
         self.assertEqual(raw(self.srv, "POST", "/api/v1/accounts/tina/enable", None, adm)[0], 200)
         self.assertEqual(raw(self.srv, "GET", "/api/v1/me", headers=bearer(tina))[0], 200)
         self.assertEqual(raw(self.srv, "POST", "/api/v1/accounts/root/disable", None, adm)[0], 409)
+        # account changes are transparency-log leaves too: number, role, organisation,
+        # action and time; never a name, password or token
+        size = json.loads(raw(self.srv, "GET", "/api/v1/log")[2])["size"]
+        leaves = [json.loads(raw(self.srv, "GET", "/api/v1/log/entries/%d" % i)[2])["data"]
+                  for i in range(size)]
+        acct = [json.loads(d) for d in leaves if '"kind":"account"' in d]
+        self.assertIn(("approver", "politie", "disable"),
+                      {(a.get("role"), a.get("org"), a["action"]) for a in acct})
+        self.assertEqual({tuple(sorted(a)) for a in acct} - {
+            ("account", "action", "kind", "org", "role", "time"),
+            ("account", "action", "kind", "role", "time")}, set())
+        for d in leaves:
+            self.assertNotIn("tina", d)
+            self.assertNotIn("Quiet-Meadow", d)
         # the admin page lists accounts and the audit trail; its forms carry the CSRF token
         st, _, cookie, _ = login(self.srv, "root")
         st, _, page = raw(self.srv, "GET", "/admin", headers={"Cookie": "algoreg_session=" + cookie})
@@ -374,6 +388,11 @@ class FourEyes(unittest.TestCase):
         st, _, b = raw(self.srv, "POST", "/api/v1/drafts/%d/reject" % d4["id"],
                        {"reason": "Verouderd"}, self.paula)
         self.assertEqual((st, json.loads(b)["state"], json.loads(b)["reason"]), (200, "rejected", "Verouderd"))
+        # decisions are log leaves (no content, no reason)
+        size = json.loads(raw(self.srv, "GET", "/api/v1/log")[2])["size"]
+        last = json.loads(json.loads(raw(self.srv, "GET", "/api/v1/log/entries/%d" % (size - 1))[2])["data"])
+        self.assertEqual((last["kind"], last["draft"], last["state"]), ("draft", d4["id"], "rejected"))
+        self.assertNotIn("reason", last)
         self.assertEqual(raw(self.srv, "DELETE", "/api/v1/drafts/%d" % d2["id"], None, self.anna)[0], 404)
         self.assertEqual(raw(self.srv, "DELETE", "/api/v1/drafts/%d" % d2["id"], None, self.piet)[0], 204)
         # an identical record makes no draft

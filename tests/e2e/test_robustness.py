@@ -93,5 +93,28 @@ class Robustness(unittest.TestCase):
         self.assertEqual(self.srv.request("GET", "/api/v1")[0], 200)
 
 
+class RateLimit(unittest.TestCase):
+    def test_one_address_is_slowed_down_with_429(self):
+        srv = Server(demo=False, serve_args=("--rate-limit", "5"))  # bursts of 50
+        try:
+            codes = [srv.request("GET", "/api/v1/fields", token=False)[:2] for _ in range(80)]
+            ok = sum(1 for st, _ in codes if st == 200)
+            limited = [hd for st, hd in codes if st == 429]
+            self.assertGreaterEqual(ok, 50)
+            self.assertLess(ok, 80)
+            self.assertEqual(limited[0]["Retry-After"], "1")
+            self.assertEqual(limited[0]["Content-Type"], "application/problem+json")
+            # a refused body is not stored: a write over the limit changes nothing
+            st, _, _ = srv.request("POST", "/api/v1/registrations", dict(SEED, name="Te veel"))
+            self.assertEqual(st, 429)
+        finally:
+            srv.stop()
+        srv = Server(db=srv.db, serve_args=("--rate-limit", "5"))
+        try:
+            self.assertEqual(srv.json("GET", "/api/v1/registrations?q=veel", token=False)[2]["total"], 0)
+        finally:
+            srv.stop()
+
+
 if __name__ == "__main__":
     unittest.main()

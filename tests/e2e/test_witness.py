@@ -120,7 +120,12 @@ class Witnesses(unittest.TestCase):
     def test_1_cosigned_witnessed_verified_and_offline_proof(self):
         b = self.create()
         wait_for(self.witnessed_up_to_date, "a quorum of cosignatures")
-        cp = self.srv.request("GET", "/checkpoint", token=False)[2].decode()
+        # the quorum (2) can be met before the third witness answered: wait for all three
+
+        def all_cosigned():
+            cp = self.srv.request("GET", "/checkpoint", token=False)[2].decode()
+            return all("\u2014 %s " % w.name in cp for w in self.w) and cp
+        cp = wait_for(all_cosigned, "all three cosignatures")
         for w in self.w:
             self.assertIn("\u2014 %s " % w.name, cp)
         e = self.srv.json("GET", "/api/v1/log/entries/%d" % b["log"]["index"], token=False)[2]
