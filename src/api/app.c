@@ -194,6 +194,7 @@ int ar_app_gate(struct ar_req *r, const struct ar_route *rt)
             return 0;
         }
         ar_auth_audit(r->store, r->principal, "denied.csrf", r->path, 403, r->client);
+        r->audited = 1;
         if (!is_api(r)) {
             ar_web_denied(r, 403, "error_csrf");
             return -1;
@@ -210,6 +211,7 @@ int ar_app_gate(struct ar_req *r, const struct ar_route *rt)
     if (!p) {
         if (r->store)
             ar_auth_audit(r->store, NULL, "denied", r->path, 401, r->client);
+        r->audited = 1;
         if (!is_api(r)) {
             ar_web_denied(r, 401, "error_signin");
             return -1;
@@ -225,6 +227,7 @@ int ar_app_gate(struct ar_req *r, const struct ar_route *rt)
     }
     if (!(p->bit & rt->access)) {
         ar_auth_audit(r->store, p, "denied", r->path, 403, r->client);
+        r->audited = 1;
         if (!is_api(r)) {
             ar_web_denied(r, 403, "error_forbidden");
             return -1;
@@ -247,10 +250,14 @@ int ar_app_gate(struct ar_req *r, const struct ar_route *rt)
 
 void ar_app_audit_write(struct ar_req *r)
 {
-    if (safe_method(r->method) || !r->route || !r->store)
+    if (r->audited || !r->route || !r->store)
         return;
     const struct ar_principal *p = r->principal_done ? r->principal : NULL;
-    if (!p)
+    if (p && (r->status == 401 || r->status == 403)) { /* a handler's finer rule said no */
+        ar_auth_audit(r->store, p, "denied", r->path, r->status, r->client);
+        return;
+    }
+    if (safe_method(r->method) || !p)
         return; /* anonymous public writes (error reports) have their own records */
     char action[160];
     snprintf(action, sizeof action, "%s %s", r->method, r->route->pattern);

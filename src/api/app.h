@@ -88,7 +88,8 @@ const char *ar_app_auth_supervisor(struct ar_req *r);
 int ar_app_gate(struct ar_req *r, const struct ar_route *rt);
 /* 1 when r carries its session's CSRF token or has no session. */
 int ar_app_csrf_ok(struct ar_req *r);
-/* After a handler: record a signed-in principal's write in the audit. */
+/* After a handler: record a signed-in principal's write, or a handler's refusal, in the
+ * audit. */
 void ar_app_audit_write(struct ar_req *r);
 
 #endif

@@ -44,6 +44,7 @@ struct ar_req {
     const struct ar_principal *principal;
     int principal_done;
     const struct ar_route *route;
+    int audited;        /* the gate recorded its refusal already */
     const char *client; /* the peer's address, or NULL */
     const char *body;
     size_t body_len;

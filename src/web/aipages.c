@@ -410,7 +410,11 @@ static void case_form(struct ar_req *r, int status, const json_t *problems, cons
     json_object_set_new(ctx, "kind", json_string(post ? "post" : "realtime"));
     json_object_set_new(ctx, "is_post", json_boolean(post));
     json_t *fields = json_array(), *summary = json_array();
+    /* Signed in, the session says who sends it: no token field. */
+    int signed_in = ar_app_principal(r) != NULL;
     for (const struct form_field *f = post ? post_form : rt_form; f->name; f++) {
+        if (signed_in && !strcmp(f->name, "token"))
+            continue;
         char key[48];
         snprintf(key, sizeof key, "case_f_%s", f->name);
         /* The typed value comes back, except the token, which is never echoed. */

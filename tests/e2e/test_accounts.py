@@ -144,7 +144,8 @@ class Accounts(unittest.TestCase):
     def test_init_made_the_administrator_and_demo_accounts(self):
         path = self.srv.db + ".accounts"
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
-        rows = [l.split("\t") for l in open(path).read().splitlines() if not l.startswith("#")]
+        with open(path) as f:
+            rows = [l.split("\t") for l in f.read().splitlines() if not l.startswith("#")]
         self.assertEqual([r[:2] for r in rows][:3], [["admin", "admin"], ["redacteur", "registrant"],
                                                     ["goedkeurder", "approver"]])
         for name, role, pw, tok in rows:
@@ -153,7 +154,23 @@ class Accounts(unittest.TestCase):
             self.assertEqual((me["name"], me["role"]), (name, role))
         # a second init on the same database makes no more accounts
         self.assertEqual(run_cli("init", "--db", self.srv.db).returncode, 0)
-        self.assertEqual(len([l for l in open(path) if not l.startswith("#")]), len(rows))
+        with open(path) as f:
+            self.assertEqual(len([l for l in f if not l.startswith("#")]), len(rows))
+
+    def test_public_forms_use_the_session_only_with_its_form_token(self):
+        cookie = login(self.srv, "registrant")[2]
+        st, _, page = raw(self.srv, "GET", "/cases/new", headers={"Cookie": "algoreg_session=" + cookie})
+        self.assertNotIn(b'id="f-token"', page)  # signed in: no token field
+        csrf = re.search(rb'name="csrf" value="([^"]+)"', page).group(1).decode()
+        fields = {"kind": "realtime", "registration": "10000016"}
+        # with the form token the session speaks: the request is judged on its content
+        st, _, page = form(self.srv, "/cases/new", dict(fields, csrf=csrf), cookie)
+        self.assertEqual(st, 422)
+        self.assertNotIn(b"a valid API token", page)
+        # without it the same cookie counts for nothing: an anonymous request
+        st, _, page = form(self.srv, "/cases/new", fields, cookie)
+        self.assertEqual(st, 401)
+        self.assertIn(b"a valid API token", page)
 
     def test_wrong_password_and_page_messages(self):
         st, _, cookie, body = login(self.srv, "registrant", "not-the-password-1")
@@ -262,6 +279,10 @@ class Accounts(unittest.TestCase):
                        dict(rec, name="Eigen systeem", organization="Openbaar Ministerie"),
                        bearer(self.tok["other"]))
         self.assertEqual(st, 202, b)
+        # the refusal is in the audit trail with who and what
+        st, _, a = raw(self.srv, "GET", "/api/v1/audit?actor=om-editor", headers=bearer(self.tok["admin"]))
+        self.assertIn(("denied", "/api/v1/registrations/10000016", 403),
+                      {(i["action"], i["target"], i["outcome"]) for i in json.loads(a)["items"]})
         # deciding roles cannot write registrations at all
         self.assertEqual(raw(self.srv, "PUT", "/api/v1/registrations/10000016", rec,
                              bearer(self.tok["authorising_authority"]))[0], 403)
