@@ -8,23 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int prep(struct ar_store *s, const char *sql, sqlite3_stmt **st)
-{
-    if (sqlite3_prepare_v2(ar_sqlite_db(s), sql, -1, st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: store: aiact: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
-        return AR_EIO;
-    }
-    return 0;
-}
-
-static void bind_t(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 static int step_done(struct ar_store *s, sqlite3_stmt *st)
 {
     /* Classifications, submissions and report counts show on public pages. */
@@ -84,32 +67,34 @@ int ar_store_cls_insert(struct ar_store *s, const char *lars, int version, const
                         const char *author, const char *conclusion, const char *doc)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO classifications(reg_id, version, created, author, conclusion, doc)"
-                  " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM registrations WHERE lars = ?1",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "aiact",
+        "INSERT INTO classifications(reg_id, version, created, author, conclusion, doc)"
+        " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM registrations WHERE lars = ?1",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
+    ar_sqlite_bind_text(st, 1, lars);
     sqlite3_bind_int(st, 2, version);
-    bind_t(st, 3, created);
-    bind_t(st, 4, author);
-    bind_t(st, 5, conclusion);
-    bind_t(st, 6, doc);
+    ar_sqlite_bind_text(st, 3, created);
+    ar_sqlite_bind_text(st, 4, author);
+    ar_sqlite_bind_text(st, 5, conclusion);
+    ar_sqlite_bind_text(st, 6, doc);
     return step_done(s, st);
 }
 
 int ar_store_cls_list(struct ar_store *s, const char *lars, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT c.id, c.version, c.created, c.author, c.conclusion, c.doc FROM"
-                  " classifications c JOIN registrations r ON r.id = c.reg_id WHERE r.lars = ?1"
-                  " ORDER BY c.id DESC",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "aiact",
+        "SELECT c.id, c.version, c.created, c.author, c.conclusion, c.doc FROM"
+        " classifications c JOIN registrations r ON r.id = c.reg_id WHERE r.lars = ?1"
+        " ORDER BY c.id DESC",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
+    ar_sqlite_bind_text(st, 1, lars);
     return rows(st, out);
 }
 
@@ -118,32 +103,34 @@ int ar_store_eu_insert(struct ar_store *s, const char *lars, const char *section
                        const char *doc)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO eu_submissions(reg_id, section, reference, submitted, author, doc)"
-                  " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM registrations WHERE lars = ?1",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "aiact",
+        "INSERT INTO eu_submissions(reg_id, section, reference, submitted, author, doc)"
+        " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM registrations WHERE lars = ?1",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
-    bind_t(st, 2, section);
-    bind_t(st, 3, reference);
-    bind_t(st, 4, submitted);
-    bind_t(st, 5, author);
-    bind_t(st, 6, doc);
+    ar_sqlite_bind_text(st, 1, lars);
+    ar_sqlite_bind_text(st, 2, section);
+    ar_sqlite_bind_text(st, 3, reference);
+    ar_sqlite_bind_text(st, 4, submitted);
+    ar_sqlite_bind_text(st, 5, author);
+    ar_sqlite_bind_text(st, 6, doc);
     return step_done(s, st);
 }
 
 int ar_store_eu_list(struct ar_store *s, const char *lars, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT e.id, e.section, e.reference, e.submitted, e.author, e.doc FROM"
-                  " eu_submissions e JOIN registrations r ON r.id = e.reg_id WHERE r.lars = ?1"
-                  " ORDER BY e.id DESC",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "aiact",
+                       "SELECT e.id, e.section, e.reference, e.submitted, e.author, e.doc FROM"
+                       " eu_submissions e JOIN registrations r ON r.id = e.reg_id WHERE r.lars = ?1"
+                       " ORDER BY e.id DESC",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
+    ar_sqlite_bind_text(st, 1, lars);
     return rows(st, out);
 }
 
@@ -152,21 +139,22 @@ int ar_store_case_insert(struct ar_store *s, const char *kind, const char *lars,
                          const char *machine, const char *data, long long *id_out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO aiact_cases(kind, reg_id, state, created, updated, created_by,"
-                  " authority, machine, data) SELECT ?1, id, ?3, ?4, ?4, ?5, ?6, ?7, ?8 FROM"
-                  " registrations WHERE lars = ?2",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "aiact",
+                       "INSERT INTO aiact_cases(kind, reg_id, state, created, updated, created_by,"
+                       " authority, machine, data) SELECT ?1, id, ?3, ?4, ?4, ?5, ?6, ?7, ?8 FROM"
+                       " registrations WHERE lars = ?2",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, kind);
-    bind_t(st, 2, lars);
-    bind_t(st, 3, state);
-    bind_t(st, 4, created);
-    bind_t(st, 5, by);
-    bind_t(st, 6, authority ? authority : "");
-    bind_t(st, 7, machine);
-    bind_t(st, 8, data);
+    ar_sqlite_bind_text(st, 1, kind);
+    ar_sqlite_bind_text(st, 2, lars);
+    ar_sqlite_bind_text(st, 3, state);
+    ar_sqlite_bind_text(st, 4, created);
+    ar_sqlite_bind_text(st, 5, by);
+    ar_sqlite_bind_text(st, 6, authority ? authority : "");
+    ar_sqlite_bind_text(st, 7, machine);
+    ar_sqlite_bind_text(st, 8, data);
     if ((rc = step_done(s, st)) == 0)
         *id_out = sqlite3_last_insert_rowid(ar_sqlite_db(s));
     return rc;
@@ -181,7 +169,7 @@ int ar_store_case_get(struct ar_store *s, long long id, json_t **out)
 {
     sqlite3_stmt *st;
     json_t *arr = NULL;
-    int rc = prep(s, CASE_SELECT " WHERE c.id = ?1", &st);
+    int rc = ar_sqlite_prep(s, "aiact", CASE_SELECT " WHERE c.id = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -198,14 +186,15 @@ int ar_store_case_get(struct ar_store *s, long long id, json_t **out)
 int ar_store_case_list(struct ar_store *s, const char *kind, const char *lars, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  CASE_SELECT " WHERE (?1 IS NULL OR c.kind = ?1) AND (?2 IS NULL OR r.lars = ?2)"
-                              " ORDER BY c.id",
-                  &st);
+    int rc = ar_sqlite_prep(s, "aiact",
+                            CASE_SELECT
+                            " WHERE (?1 IS NULL OR c.kind = ?1) AND (?2 IS NULL OR r.lars = ?2)"
+                            " ORDER BY c.id",
+                            &st);
     if (rc)
         return rc;
-    bind_t(st, 1, kind);
-    bind_t(st, 2, lars);
+    ar_sqlite_bind_text(st, 1, kind);
+    ar_sqlite_bind_text(st, 2, lars);
     return rows(st, out);
 }
 
@@ -213,17 +202,17 @@ int ar_store_case_update(struct ar_store *s, long long id, const char *state, co
                          const char *machine, const char *data)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "UPDATE aiact_cases SET state = ?2, updated = ?3, machine = ?4,"
-                  " data = COALESCE(?5, data) WHERE id = ?1",
-                  &st);
+    int rc = ar_sqlite_prep(s, "aiact",
+                            "UPDATE aiact_cases SET state = ?2, updated = ?3, machine = ?4,"
+                            " data = COALESCE(?5, data) WHERE id = ?1",
+                            &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    bind_t(st, 2, state);
-    bind_t(st, 3, updated);
-    bind_t(st, 4, machine);
-    bind_t(st, 5, data);
+    ar_sqlite_bind_text(st, 2, state);
+    ar_sqlite_bind_text(st, 3, updated);
+    ar_sqlite_bind_text(st, 4, machine);
+    ar_sqlite_bind_text(st, 5, data);
     return step_done(s, st);
 }
 
@@ -231,25 +220,26 @@ int ar_store_case_event(struct ar_store *s, long long id, const struct ar_case_e
                         int *seq_out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO aiact_events(case_id, seq, ts, actor, role, event, from_state,"
-                  " to_state, outcome, rules, data, digest) VALUES (?1, (SELECT"
-                  " COALESCE(MAX(seq), 0) + 1 FROM aiact_events WHERE case_id = ?1), ?2, ?3, ?4,"
-                  " ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING seq",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "aiact",
+        "INSERT INTO aiact_events(case_id, seq, ts, actor, role, event, from_state,"
+        " to_state, outcome, rules, data, digest) VALUES (?1, (SELECT"
+        " COALESCE(MAX(seq), 0) + 1 FROM aiact_events WHERE case_id = ?1), ?2, ?3, ?4,"
+        " ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING seq",
+        &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    bind_t(st, 2, e->ts);
-    bind_t(st, 3, e->actor);
-    bind_t(st, 4, e->role);
-    bind_t(st, 5, e->event);
-    bind_t(st, 6, e->from);
-    bind_t(st, 7, e->to);
-    bind_t(st, 8, e->outcome);
-    bind_t(st, 9, e->rules);
-    bind_t(st, 10, e->data);
-    bind_t(st, 11, e->digest);
+    ar_sqlite_bind_text(st, 2, e->ts);
+    ar_sqlite_bind_text(st, 3, e->actor);
+    ar_sqlite_bind_text(st, 4, e->role);
+    ar_sqlite_bind_text(st, 5, e->event);
+    ar_sqlite_bind_text(st, 6, e->from);
+    ar_sqlite_bind_text(st, 7, e->to);
+    ar_sqlite_bind_text(st, 8, e->outcome);
+    ar_sqlite_bind_text(st, 9, e->rules);
+    ar_sqlite_bind_text(st, 10, e->data);
+    ar_sqlite_bind_text(st, 11, e->digest);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
         if (seq_out)
@@ -266,10 +256,11 @@ int ar_store_case_event(struct ar_store *s, long long id, const struct ar_case_e
 int ar_store_case_events(struct ar_store *s, long long id, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT seq, ts, actor, role, event, from_state, to_state, outcome, rules,"
-                  " data, digest FROM aiact_events WHERE case_id = ?1 ORDER BY seq",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "aiact",
+                       "SELECT seq, ts, actor, role, event, from_state, to_state, outcome, rules,"
+                       " data, digest FROM aiact_events WHERE case_id = ?1 ORDER BY seq",
+                       &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -280,24 +271,26 @@ int ar_store_notice_insert(struct ar_store *s, long long case_id, const char *re
                            const char *ts, const char *doc)
 {
     sqlite3_stmt *st;
-    int rc = prep(
-        s, "INSERT INTO aiact_notices(case_id, recipient, ts, doc) VALUES (?1, ?2, ?3, ?4)", &st);
+    int rc = ar_sqlite_prep(
+        s, "aiact",
+        "INSERT INTO aiact_notices(case_id, recipient, ts, doc) VALUES (?1, ?2, ?3, ?4)", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, case_id);
-    bind_t(st, 2, recipient);
-    bind_t(st, 3, ts);
-    bind_t(st, 4, doc);
+    ar_sqlite_bind_text(st, 2, recipient);
+    ar_sqlite_bind_text(st, 3, ts);
+    ar_sqlite_bind_text(st, 4, doc);
     return step_done(s, st);
 }
 
 int ar_store_notice_list(struct ar_store *s, long long case_id, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT id, case_id, recipient, ts, doc FROM aiact_notices WHERE ?1 = 0 OR"
-                  " case_id = ?1 ORDER BY id",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "aiact",
+                       "SELECT id, case_id, recipient, ts, doc FROM aiact_notices WHERE ?1 = 0 OR"
+                       " case_id = ?1 ORDER BY id",
+                       &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, case_id);

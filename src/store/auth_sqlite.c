@@ -8,41 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int prep(struct ar_store *s, const char *sql, sqlite3_stmt **st)
-{
-    if (sqlite3_prepare_v2(ar_sqlite_db(s), sql, -1, st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: store: accounts: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
-        return AR_EIO;
-    }
-    return 0;
-}
-
-static void bind_t(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-/* Step a write; *changed (when given) gets the number of rows it touched. */
-static int finish_n(struct ar_store *s, sqlite3_stmt *st, int *changed)
-{
-    int r = sqlite3_step(st);
-    int rc = r == SQLITE_DONE ? 0 : (r & 0xff) == SQLITE_CONSTRAINT ? AR_ECONFLICT : AR_EIO;
-    if (rc == AR_EIO)
-        fprintf(stderr, "algoreg: store: accounts write: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
-    if (changed)
-        *changed = rc ? 0 : sqlite3_changes(ar_sqlite_db(s));
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int finish(struct ar_store *s, sqlite3_stmt *st)
-{
-    return finish_n(s, st, NULL);
-}
-
 /* One row as an object, column names as keys; integers stay integers. */
 static json_t *row_object(sqlite3_stmt *st)
 {
@@ -93,18 +58,18 @@ int ar_store_acct_add(struct ar_store *s, const char *name, const char *role, co
                       const char *pw_hash, const char *now, long long *id)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO accounts(name, role, org_slug, pw_hash, created, changed)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                  &st);
+    int rc = ar_sqlite_prep(s, "accounts",
+                            "INSERT INTO accounts(name, role, org_slug, pw_hash, created, changed)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                            &st);
     if (rc)
         return rc;
-    bind_t(st, 1, name);
-    bind_t(st, 2, role);
-    bind_t(st, 3, org);
-    bind_t(st, 4, pw_hash);
-    bind_t(st, 5, now);
-    rc = finish(s, st);
+    ar_sqlite_bind_text(st, 1, name);
+    ar_sqlite_bind_text(st, 2, role);
+    ar_sqlite_bind_text(st, 3, org);
+    ar_sqlite_bind_text(st, 4, pw_hash);
+    ar_sqlite_bind_text(st, 5, now);
+    rc = ar_sqlite_finish(s, "accounts", st, NULL);
     if (!rc && id)
         *id = sqlite3_last_insert_rowid(ar_sqlite_db(s));
     return rc;
@@ -113,21 +78,23 @@ int ar_store_acct_add(struct ar_store *s, const char *name, const char *role, co
 int ar_store_acct_get(struct ar_store *s, const char *name, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT " ACCOUNT_COLS ", a.pw_hash FROM accounts a WHERE a.name = ?1", &st);
+    int rc = ar_sqlite_prep(
+        s, "accounts", "SELECT " ACCOUNT_COLS ", a.pw_hash FROM accounts a WHERE a.name = ?1", &st);
     if (rc)
         return rc;
-    bind_t(st, 1, name);
+    ar_sqlite_bind_text(st, 1, name);
     return one_row(st, out);
 }
 
 int ar_store_acct_list(struct ar_store *s, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT " ACCOUNT_COLS ", a.pw_hash IS NOT NULL AS has_password,"
-                  " (SELECT count(*) FROM api_tokens t WHERE t.account_id = a.id AND t.revoked"
-                  " IS NULL) AS tokens FROM accounts a ORDER BY a.name",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "accounts",
+                       "SELECT " ACCOUNT_COLS ", a.pw_hash IS NOT NULL AS has_password,"
+                       " (SELECT count(*) FROM api_tokens t WHERE t.account_id = a.id AND t.revoked"
+                       " IS NULL) AS tokens FROM accounts a ORDER BY a.name",
+                       &st);
     return rc ? rc : all_rows(st, out);
 }
 
@@ -135,26 +102,26 @@ int ar_store_acct_update(struct ar_store *s, const char *name, const char *pw_ha
                          const char *now)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "UPDATE accounts SET pw_hash = coalesce(?2, pw_hash),"
-                  " disabled = CASE WHEN ?3 < 0 THEN disabled ELSE ?3 END, changed = ?4"
-                  " WHERE name = ?1",
-                  &st);
+    int rc = ar_sqlite_prep(s, "accounts",
+                            "UPDATE accounts SET pw_hash = coalesce(?2, pw_hash),"
+                            " disabled = CASE WHEN ?3 < 0 THEN disabled ELSE ?3 END, changed = ?4"
+                            " WHERE name = ?1",
+                            &st);
     if (rc)
         return rc;
-    bind_t(st, 1, name);
-    bind_t(st, 2, pw_hash);
+    ar_sqlite_bind_text(st, 1, name);
+    ar_sqlite_bind_text(st, 2, pw_hash);
     sqlite3_bind_int(st, 3, disabled);
-    bind_t(st, 4, now);
+    ar_sqlite_bind_text(st, 4, now);
     int n;
-    rc = finish_n(s, st, &n);
+    rc = ar_sqlite_finish(s, "accounts", st, &n);
     return rc ? rc : n ? 0 : AR_ENOTFOUND;
 }
 
 int ar_store_acct_count(struct ar_store *s, long long *n)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT count(*) FROM accounts", &st);
+    int rc = ar_sqlite_prep(s, "accounts", "SELECT count(*) FROM accounts", &st);
     if (rc)
         return rc;
     rc = sqlite3_step(st) == SQLITE_ROW ? 0 : AR_EIO;
@@ -167,15 +134,16 @@ int ar_store_token_add(struct ar_store *s, long long account, const char *hash, 
                        const char *now, long long *id)
 {
     sqlite3_stmt *st;
-    int rc = prep(
-        s, "INSERT INTO api_tokens(account_id, hash, label, created) VALUES (?1, ?2, ?3, ?4)", &st);
+    int rc = ar_sqlite_prep(
+        s, "accounts",
+        "INSERT INTO api_tokens(account_id, hash, label, created) VALUES (?1, ?2, ?3, ?4)", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, account);
-    bind_t(st, 2, hash);
-    bind_t(st, 3, label);
-    bind_t(st, 4, now);
-    rc = finish(s, st);
+    ar_sqlite_bind_text(st, 2, hash);
+    ar_sqlite_bind_text(st, 3, label);
+    ar_sqlite_bind_text(st, 4, now);
+    rc = ar_sqlite_finish(s, "accounts", st, NULL);
     if (!rc && id)
         *id = sqlite3_last_insert_rowid(ar_sqlite_db(s));
     return rc;
@@ -184,34 +152,36 @@ int ar_store_token_add(struct ar_store *s, long long account, const char *hash, 
 int ar_store_token_find(struct ar_store *s, const char *hash, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT " ACCOUNT_COLS ", t.id AS token_id, t.last_used FROM api_tokens t"
-                  " JOIN accounts a ON a.id = t.account_id WHERE t.hash = ?1 AND t.revoked IS NULL",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "accounts",
+        "SELECT " ACCOUNT_COLS ", t.id AS token_id, t.last_used FROM api_tokens t"
+        " JOIN accounts a ON a.id = t.account_id WHERE t.hash = ?1 AND t.revoked IS NULL",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, hash);
+    ar_sqlite_bind_text(st, 1, hash);
     return one_row(st, out);
 }
 
 int ar_store_token_touch(struct ar_store *s, long long token, const char *now)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "UPDATE api_tokens SET last_used = ?2 WHERE id = ?1", &st);
+    int rc =
+        ar_sqlite_prep(s, "accounts", "UPDATE api_tokens SET last_used = ?2 WHERE id = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, token);
-    bind_t(st, 2, now);
-    return finish(s, st);
+    ar_sqlite_bind_text(st, 2, now);
+    return ar_sqlite_finish(s, "accounts", st, NULL);
 }
 
 int ar_store_token_list(struct ar_store *s, long long account, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT id, label, created, last_used, revoked FROM api_tokens"
-                  " WHERE account_id = ?1 ORDER BY id",
-                  &st);
+    int rc = ar_sqlite_prep(s, "accounts",
+                            "SELECT id, label, created, last_used, revoked FROM api_tokens"
+                            " WHERE account_id = ?1 ORDER BY id",
+                            &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, account);
@@ -221,17 +191,17 @@ int ar_store_token_list(struct ar_store *s, long long account, json_t **out)
 int ar_store_token_revoke(struct ar_store *s, long long account, long long token, const char *now)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "UPDATE api_tokens SET revoked = ?3 WHERE id = ?2 AND account_id = ?1"
-                  " AND revoked IS NULL",
-                  &st);
+    int rc = ar_sqlite_prep(s, "accounts",
+                            "UPDATE api_tokens SET revoked = ?3 WHERE id = ?2 AND account_id = ?1"
+                            " AND revoked IS NULL",
+                            &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, account);
     sqlite3_bind_int64(st, 2, token);
-    bind_t(st, 3, now);
+    ar_sqlite_bind_text(st, 3, now);
     int n;
-    rc = finish_n(s, st, &n);
+    rc = ar_sqlite_finish(s, "accounts", st, &n);
     return rc ? rc : n ? 0 : AR_ENOTFOUND;
 }
 
@@ -239,66 +209,68 @@ int ar_store_sess_add(struct ar_store *s, const char *hash, long long account, c
                       const char *now, long long seen, long long expires)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO sessions(hash, account_id, csrf, created, seen, expires)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                  &st);
+    int rc = ar_sqlite_prep(s, "accounts",
+                            "INSERT INTO sessions(hash, account_id, csrf, created, seen, expires)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            &st);
     if (rc)
         return rc;
-    bind_t(st, 1, hash);
+    ar_sqlite_bind_text(st, 1, hash);
     sqlite3_bind_int64(st, 2, account);
-    bind_t(st, 3, csrf);
-    bind_t(st, 4, now);
+    ar_sqlite_bind_text(st, 3, csrf);
+    ar_sqlite_bind_text(st, 4, now);
     sqlite3_bind_int64(st, 5, seen);
     sqlite3_bind_int64(st, 6, expires);
-    return finish(s, st);
+    return ar_sqlite_finish(s, "accounts", st, NULL);
 }
 
 int ar_store_sess_get(struct ar_store *s, const char *hash, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT " ACCOUNT_COLS ", x.csrf, x.seen, x.expires FROM sessions x"
-                  " JOIN accounts a ON a.id = x.account_id WHERE x.hash = ?1",
-                  &st);
+    int rc = ar_sqlite_prep(s, "accounts",
+                            "SELECT " ACCOUNT_COLS ", x.csrf, x.seen, x.expires FROM sessions x"
+                            " JOIN accounts a ON a.id = x.account_id WHERE x.hash = ?1",
+                            &st);
     if (rc)
         return rc;
-    bind_t(st, 1, hash);
+    ar_sqlite_bind_text(st, 1, hash);
     return one_row(st, out);
 }
 
 int ar_store_sess_touch(struct ar_store *s, const char *hash, long long seen)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "UPDATE sessions SET seen = ?2 WHERE hash = ?1", &st);
+    int rc = ar_sqlite_prep(s, "accounts", "UPDATE sessions SET seen = ?2 WHERE hash = ?1", &st);
     if (rc)
         return rc;
-    bind_t(st, 1, hash);
+    ar_sqlite_bind_text(st, 1, hash);
     sqlite3_bind_int64(st, 2, seen);
-    return finish(s, st);
+    return ar_sqlite_finish(s, "accounts", st, NULL);
 }
 
 int ar_store_sess_end(struct ar_store *s, const char *hash, long long account, long long before)
 {
     sqlite3_stmt *st;
-    int rc =
-        prep(s, "DELETE FROM sessions WHERE hash = ?1 OR account_id = ?2 OR expires <= ?3", &st);
+    int rc = ar_sqlite_prep(
+        s, "accounts", "DELETE FROM sessions WHERE hash = ?1 OR account_id = ?2 OR expires <= ?3",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, hash);
+    ar_sqlite_bind_text(st, 1, hash);
     sqlite3_bind_int64(st, 2, account);
     sqlite3_bind_int64(st, 3, before);
-    return finish(s, st);
+    return ar_sqlite_finish(s, "accounts", st, NULL);
 }
 
 int ar_store_fail_get(struct ar_store *s, const char *key, long long v[3])
 {
     sqlite3_stmt *st;
-    int rc =
-        prep(s, "SELECT failures, since, locked_until FROM login_failures WHERE key = ?1", &st);
+    int rc = ar_sqlite_prep(
+        s, "accounts", "SELECT failures, since, locked_until FROM login_failures WHERE key = ?1",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, key);
+    ar_sqlite_bind_text(st, 1, key);
     v[0] = v[1] = v[2] = 0;
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
@@ -313,50 +285,52 @@ int ar_store_fail_get(struct ar_store *s, const char *key, long long v[3])
 int ar_store_fail_put(struct ar_store *s, const char *key, const long long v[3])
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  v[0] ? "INSERT OR REPLACE INTO login_failures(key, failures, since, locked_until)"
-                         " VALUES (?1, ?2, ?3, ?4)"
-                       : "DELETE FROM login_failures WHERE key = ?1",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "accounts",
+        v[0] ? "INSERT OR REPLACE INTO login_failures(key, failures, since, locked_until)"
+               " VALUES (?1, ?2, ?3, ?4)"
+             : "DELETE FROM login_failures WHERE key = ?1",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, key);
+    ar_sqlite_bind_text(st, 1, key);
     for (int i = 0; v[0] && i < 3; i++)
         sqlite3_bind_int64(st, i + 2, v[i]);
-    return finish(s, st);
+    return ar_sqlite_finish(s, "accounts", st, NULL);
 }
 
 int ar_store_audit_add(struct ar_store *s, const struct ar_audit *a)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO audit(at, actor, role, action, target, outcome, address)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                  &st);
+    int rc = ar_sqlite_prep(s, "accounts",
+                            "INSERT INTO audit(at, actor, role, action, target, outcome, address)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            &st);
     if (rc)
         return rc;
-    bind_t(st, 1, a->at);
-    bind_t(st, 2, a->actor);
-    bind_t(st, 3, a->role);
-    bind_t(st, 4, a->action);
-    bind_t(st, 5, a->target);
+    ar_sqlite_bind_text(st, 1, a->at);
+    ar_sqlite_bind_text(st, 2, a->actor);
+    ar_sqlite_bind_text(st, 3, a->role);
+    ar_sqlite_bind_text(st, 4, a->action);
+    ar_sqlite_bind_text(st, 5, a->target);
     sqlite3_bind_int(st, 6, a->outcome);
-    bind_t(st, 7, a->address);
-    return finish(s, st);
+    ar_sqlite_bind_text(st, 7, a->address);
+    return ar_sqlite_finish(s, "accounts", st, NULL);
 }
 
 int ar_store_audit_list(struct ar_store *s, const char *actor, long long before, int limit,
                         json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT id, at, actor, role, action, target, outcome, address FROM audit"
-                  " WHERE (?1 IS NULL OR actor = ?1) AND (?2 <= 0 OR id < ?2)"
-                  " ORDER BY id DESC LIMIT ?3",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "accounts",
+                       "SELECT id, at, actor, role, action, target, outcome, address FROM audit"
+                       " WHERE (?1 IS NULL OR actor = ?1) AND (?2 <= 0 OR id < ?2)"
+                       " ORDER BY id DESC LIMIT ?3",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, actor);
+    ar_sqlite_bind_text(st, 1, actor);
     sqlite3_bind_int64(st, 2, before);
     sqlite3_bind_int(st, 3, limit);
     return all_rows(st, out);

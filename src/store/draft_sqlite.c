@@ -9,23 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int prep(struct ar_store *s, const char *sql, sqlite3_stmt **st)
-{
-    if (sqlite3_prepare_v2(ar_sqlite_db(s), sql, -1, st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: store: drafts: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
-        return AR_EIO;
-    }
-    return 0;
-}
-
-static void bind_t(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 #define DRAFT_COLS                                                                                 \
     "id, ref, lars, org_slug AS org, base_version, withheld, sealed, author, created, state,"      \
     " decided_by, decided_at, reason, published_lars, published_version"
@@ -61,20 +44,21 @@ static json_t *draft_row(sqlite3_stmt *st)
 int ar_store_draft_add(struct ar_store *s, const struct ar_draft_write *d, long long *id)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO drafts(ref, lars, org_slug, base_version, withheld, sealed, author,"
-                  " created, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'submitted')",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "drafts",
+        "INSERT INTO drafts(ref, lars, org_slug, base_version, withheld, sealed, author,"
+        " created, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'submitted')",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, d->ref);
-    bind_t(st, 2, d->lars);
-    bind_t(st, 3, d->org);
+    ar_sqlite_bind_text(st, 1, d->ref);
+    ar_sqlite_bind_text(st, 2, d->lars);
+    ar_sqlite_bind_text(st, 3, d->org);
     sqlite3_bind_int(st, 4, d->base_version);
     sqlite3_bind_int(st, 5, d->withheld);
     sqlite3_bind_blob(st, 6, d->sealed, (int)d->sealed_len, SQLITE_TRANSIENT);
-    bind_t(st, 7, d->author);
-    bind_t(st, 8, d->created);
+    ar_sqlite_bind_text(st, 7, d->author);
+    ar_sqlite_bind_text(st, 8, d->created);
     int r = sqlite3_step(st);
     sqlite3_finalize(st);
     if (r != SQLITE_DONE)
@@ -86,7 +70,7 @@ int ar_store_draft_add(struct ar_store *s, const struct ar_draft_write *d, long 
 int ar_store_draft_get(struct ar_store *s, long long id, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT " DRAFT_COLS " FROM drafts WHERE id = ?1", &st);
+    int rc = ar_sqlite_prep(s, "drafts", "SELECT " DRAFT_COLS " FROM drafts WHERE id = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -102,14 +86,15 @@ int ar_store_draft_get(struct ar_store *s, long long id, json_t **out)
 int ar_store_draft_list(struct ar_store *s, const char *org, const char *state, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT " DRAFT_COLS " FROM drafts WHERE (?1 IS NULL OR org_slug = ?1) AND"
-                  " (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT 500",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "drafts",
+                       "SELECT " DRAFT_COLS " FROM drafts WHERE (?1 IS NULL OR org_slug = ?1) AND"
+                       " (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT 500",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, org);
-    bind_t(st, 2, state);
+    ar_sqlite_bind_text(st, 1, org);
+    ar_sqlite_bind_text(st, 2, state);
     json_t *arr = json_array();
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW)
@@ -127,19 +112,20 @@ int ar_store_draft_decide(struct ar_store *s, long long id, const char *state, c
                           const char *at, const char *reason, const char *lars, int version)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "UPDATE drafts SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,"
-                  " published_lars = ?6, published_version = nullif(?7, 0)"
-                  " WHERE id = ?1 AND state = 'submitted'",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "drafts",
+        "UPDATE drafts SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,"
+        " published_lars = ?6, published_version = nullif(?7, 0)"
+        " WHERE id = ?1 AND state = 'submitted'",
+        &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    bind_t(st, 2, state);
-    bind_t(st, 3, by);
-    bind_t(st, 4, at);
-    bind_t(st, 5, reason);
-    bind_t(st, 6, lars);
+    ar_sqlite_bind_text(st, 2, state);
+    ar_sqlite_bind_text(st, 3, by);
+    ar_sqlite_bind_text(st, 4, at);
+    ar_sqlite_bind_text(st, 5, reason);
+    ar_sqlite_bind_text(st, 6, lars);
     sqlite3_bind_int(st, 7, version);
     int r = sqlite3_step(st);
     sqlite3_finalize(st);

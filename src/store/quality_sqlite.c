@@ -16,33 +16,6 @@
 #include <string.h>
 #include <strings.h>
 
-static int prep(struct ar_store *s, const char *sql, sqlite3_stmt **st)
-{
-    if (sqlite3_prepare_v2(ar_sqlite_db(s), sql, -1, st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: store: quality: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
-        return AR_EIO;
-    }
-    return 0;
-}
-
-static void bind_t(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static int finish(struct ar_store *s, sqlite3_stmt *st)
-{
-    int r = sqlite3_step(st);
-    int rc = r == SQLITE_DONE ? 0 : r == SQLITE_CONSTRAINT ? AR_ECONFLICT : AR_EIO;
-    if (rc == AR_EIO)
-        fprintf(stderr, "algoreg: store: quality write: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
-    sqlite3_finalize(st);
-    return rc;
-}
-
 static json_t *col(sqlite3_stmt *st, int c)
 {
     switch (sqlite3_column_type(st, c)) {
@@ -196,7 +169,7 @@ static int df_build(struct ar_store *s, long long docs, struct dftab **out)
     pthread_once(&once, df_register_exit);
     sqlite3_stmt *st;
     long long n = 0;
-    int rc = prep(s, "SELECT count(*) FROM registration_fts_vocab", &st);
+    int rc = ar_sqlite_prep(s, "quality", "SELECT count(*) FROM registration_fts_vocab", &st);
     if (rc)
         return rc;
     if (sqlite3_step(st) == SQLITE_ROW)
@@ -210,7 +183,7 @@ static int df_build(struct ar_store *s, long long docs, struct dftab **out)
     t->df = ar_xcalloc(t->cap, sizeof *t->df);
     t->docs = docs;
     t->built = time(NULL);
-    if ((rc = prep(s, "SELECT term, doc FROM registration_fts_vocab", &st))) {
+    if ((rc = ar_sqlite_prep(s, "quality", "SELECT term, doc FROM registration_fts_vocab", &st))) {
         df_free(t);
         return rc;
     }
@@ -233,13 +206,13 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
     sqlite3_stmt *st = NULL;
     long long id = 0, org = 0, total = 0;
     struct term terms[SIM_TERMS];
-    int n = 0, rc = prep(s,
-                         "SELECT r.id, r.org_id, f.nl, f.en FROM registrations r JOIN"
-                         " registration_fts f ON f.rowid = r.id WHERE r.lars = ?1",
-                         &st);
+    int n = 0, rc = ar_sqlite_prep(s, "quality",
+                                   "SELECT r.id, r.org_id, f.nl, f.en FROM registrations r JOIN"
+                                   " registration_fts f ON f.rowid = r.id WHERE r.lars = ?1",
+                                   &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
+    ar_sqlite_bind_text(st, 1, lars);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
         return AR_ENOTFOUND;
@@ -251,7 +224,7 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
     sqlite3_finalize(st);
     /* registrations are never deleted: the largest id is their number, read from the
      * index instead of counting every row */
-    if ((rc = prep(s, "SELECT max(id) FROM registrations", &st)))
+    if ((rc = ar_sqlite_prep(s, "quality", "SELECT max(id) FROM registrations", &st)))
         return rc;
     if (sqlite3_step(st) == SQLITE_ROW)
         total = sqlite3_column_int64(st, 0);
@@ -288,7 +261,9 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
     size_t cap = 1024, used = 0;
     struct cand *c = ar_xcalloc(cap, sizeof *c);
     json_t *items = json_array();
-    if ((rc = prep(s, "SELECT rowid FROM registration_fts WHERE registration_fts MATCH ?1", &st))) {
+    if ((rc = ar_sqlite_prep(s, "quality",
+                             "SELECT rowid FROM registration_fts WHERE registration_fts MATCH ?1",
+                             &st))) {
         free(c);
         json_decref(items);
         return rc;
@@ -300,7 +275,7 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
         q[wl + 1] = '"';
         q[wl + 2] = '\0';
         sqlite3_reset(st);
-        bind_t(st, 1, q);
+        ar_sqlite_bind_text(st, 1, q);
         while (sqlite3_step(st) == SQLITE_ROW) {
             long long rid = sqlite3_column_int64(st, 0);
             if (rid == id)
@@ -330,11 +305,12 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
     }
     sqlite3_finalize(st);
     /* the best first: repeated selection of the maximum is enough for a handful */
-    if ((rc = prep(s,
-                   "SELECT r.lars, r.name, o.slug, o.name FROM registrations r JOIN organisations"
-                   " o ON o.id = r.org_id WHERE r.id = ?1 AND (?2 OR r.org_id != ?3) AND r.name"
-                   " != ''",
-                   &st))) {
+    if ((rc = ar_sqlite_prep(
+             s, "quality",
+             "SELECT r.lars, r.name, o.slug, o.name FROM registrations r JOIN organisations"
+             " o ON o.id = r.org_id WHERE r.id = ?1 AND (?2 OR r.org_id != ?3) AND r.name"
+             " != ''",
+             &st))) {
         free(c);
         json_decref(items);
         return rc;
@@ -374,38 +350,40 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
 int ar_store_link_refs_reset(struct ar_store *s)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "DELETE FROM link_refs", &st);
-    return rc ? rc : finish(s, st);
+    int rc = ar_sqlite_prep(s, "quality", "DELETE FROM link_refs", &st);
+    return rc ? rc : ar_sqlite_finish(s, "quality", st, NULL);
 }
 
 int ar_store_link_ref_add(struct ar_store *s, const char *url, const char *lars, const char *field)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "INSERT INTO links(url) VALUES (?1) ON CONFLICT DO NOTHING", &st);
+    int rc = ar_sqlite_prep(s, "quality",
+                            "INSERT INTO links(url) VALUES (?1) ON CONFLICT DO NOTHING", &st);
     if (rc)
         return rc;
-    bind_t(st, 1, url);
-    if ((rc = finish(s, st)))
+    ar_sqlite_bind_text(st, 1, url);
+    if ((rc = ar_sqlite_finish(s, "quality", st, NULL)))
         return rc;
-    if ((rc = prep(s,
-                   "INSERT INTO link_refs(url, reg_id, field) SELECT ?1, id, ?3 FROM"
-                   " registrations WHERE lars = ?2 ON CONFLICT DO NOTHING",
-                   &st)))
+    if ((rc = ar_sqlite_prep(s, "quality",
+                             "INSERT INTO link_refs(url, reg_id, field) SELECT ?1, id, ?3 FROM"
+                             " registrations WHERE lars = ?2 ON CONFLICT DO NOTHING",
+                             &st)))
         return rc;
-    bind_t(st, 1, url);
-    bind_t(st, 2, lars);
-    bind_t(st, 3, field);
-    return finish(s, st);
+    ar_sqlite_bind_text(st, 1, url);
+    ar_sqlite_bind_text(st, 2, lars);
+    ar_sqlite_bind_text(st, 3, field);
+    return ar_sqlite_finish(s, "quality", st, NULL);
 }
 
 int ar_store_links_due(struct ar_store *s, long long now, int limit, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT l.url, l.failures FROM links l WHERE l.next_check <= ?1 AND EXISTS"
-                  " (SELECT 1 FROM link_refs f WHERE f.url = l.url) ORDER BY l.next_check"
-                  " LIMIT ?2",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "quality",
+                       "SELECT l.url, l.failures FROM links l WHERE l.next_check <= ?1 AND EXISTS"
+                       " (SELECT 1 FROM link_refs f WHERE f.url = l.url) ORDER BY l.next_check"
+                       " LIMIT ?2",
+                       &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, now);
@@ -418,37 +396,38 @@ int ar_store_link_result(struct ar_store *s, const char *url, int status, const 
 {
     sqlite3_stmt *st;
     ar_sqlite_mark_dirty(s); /* pages show broken links */
-    int rc = prep(s,
-                  "UPDATE links SET status = ?2, error = ?3, checked = ?4, failures = ?5,"
-                  " next_check = ?6 WHERE url = ?1",
-                  &st);
+    int rc = ar_sqlite_prep(s, "quality",
+                            "UPDATE links SET status = ?2, error = ?3, checked = ?4, failures = ?5,"
+                            " next_check = ?6 WHERE url = ?1",
+                            &st);
     if (rc)
         return rc;
-    bind_t(st, 1, url);
+    ar_sqlite_bind_text(st, 1, url);
     if (status)
         sqlite3_bind_int(st, 2, status);
     else
         sqlite3_bind_null(st, 2);
-    bind_t(st, 3, error);
-    bind_t(st, 4, checked);
+    ar_sqlite_bind_text(st, 3, error);
+    ar_sqlite_bind_text(st, 4, checked);
     sqlite3_bind_int(st, 5, failures);
     sqlite3_bind_int64(st, 6, next_check);
-    if ((rc = finish(s, st)))
+    if ((rc = ar_sqlite_finish(s, "quality", st, NULL)))
         return rc;
-    if ((rc = prep(s,
-                   "INSERT INTO link_history(url, checked, status, ms, error) VALUES (?1, ?2, ?3,"
-                   " ?4, ?5)",
-                   &st)))
+    if ((rc = ar_sqlite_prep(
+             s, "quality",
+             "INSERT INTO link_history(url, checked, status, ms, error) VALUES (?1, ?2, ?3,"
+             " ?4, ?5)",
+             &st)))
         return rc;
-    bind_t(st, 1, url);
-    bind_t(st, 2, checked);
+    ar_sqlite_bind_text(st, 1, url);
+    ar_sqlite_bind_text(st, 2, checked);
     if (status)
         sqlite3_bind_int(st, 3, status);
     else
         sqlite3_bind_null(st, 3);
     sqlite3_bind_int64(st, 4, ms);
-    bind_t(st, 5, error);
-    return finish(s, st);
+    ar_sqlite_bind_text(st, 5, error);
+    return ar_sqlite_finish(s, "quality", st, NULL);
 }
 
 #define LINK_COLS                                                                                  \
@@ -459,36 +438,39 @@ int ar_store_link_result(struct ar_store *s, const char *url, int status, const 
 int ar_store_links_of(struct ar_store *s, const char *lars, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, LINK_COLS " WHERE r.lars = ?1 ORDER BY f.field, f.url", &st);
+    int rc =
+        ar_sqlite_prep(s, "quality", LINK_COLS " WHERE r.lars = ?1 ORDER BY f.field, f.url", &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
+    ar_sqlite_bind_text(st, 1, lars);
     return rows(st, out);
 }
 
 int ar_store_links_broken(struct ar_store *s, const char *org, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  LINK_COLS " WHERE l.failures >= 2 AND (?1 IS NULL OR o.slug = ?1) ORDER BY"
-                            " r.lars, f.field LIMIT 5000",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "quality",
+                       LINK_COLS " WHERE l.failures >= 2 AND (?1 IS NULL OR o.slug = ?1) ORDER BY"
+                                 " r.lars, f.field LIMIT 5000",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, org);
+    ar_sqlite_bind_text(st, 1, org);
     return rows(st, out);
 }
 
 int ar_store_link_history(struct ar_store *s, const char *url, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT checked, status, ms, error FROM link_history WHERE url = ?1 ORDER BY"
-                  " checked DESC LIMIT 50",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "quality",
+                       "SELECT checked, status, ms, error FROM link_history WHERE url = ?1 ORDER BY"
+                       " checked DESC LIMIT 50",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, url);
+    ar_sqlite_bind_text(st, 1, url);
     return rows(st, out);
 }
 
@@ -499,17 +481,18 @@ int ar_store_report_add(struct ar_store *s, const char *lars, const char *create
 {
     sqlite3_stmt *st;
     ar_sqlite_mark_dirty(s);
-    int rc = prep(s,
-                  "INSERT INTO reports(reg_id, created, message, contact) SELECT id, ?2, ?3, ?4"
-                  " FROM registrations WHERE lars = ?1",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "quality",
+        "INSERT INTO reports(reg_id, created, message, contact) SELECT id, ?2, ?3, ?4"
+        " FROM registrations WHERE lars = ?1",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
-    bind_t(st, 2, created);
-    bind_t(st, 3, message);
-    bind_t(st, 4, contact);
-    if ((rc = finish(s, st)))
+    ar_sqlite_bind_text(st, 1, lars);
+    ar_sqlite_bind_text(st, 2, created);
+    ar_sqlite_bind_text(st, 3, message);
+    ar_sqlite_bind_text(st, 4, contact);
+    if ((rc = ar_sqlite_finish(s, "quality", st, NULL)))
         return rc;
     if (sqlite3_changes(ar_sqlite_db(s)) == 0)
         return AR_ENOTFOUND;
@@ -521,17 +504,18 @@ int ar_store_reports(struct ar_store *s, const char *lars, const char *org, int 
                      json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT p.id, r.lars AS registration, o.slug AS organization, p.created,"
-                  " p.message, p.contact, p.answer, p.answered, p.answered_by FROM reports p"
-                  " JOIN registrations r ON r.id = p.reg_id JOIN organisations o ON o.id ="
-                  " r.org_id WHERE (?1 IS NULL OR r.lars = ?1) AND (?2 IS NULL OR o.slug = ?2)"
-                  " AND (?3 = 0 OR p.answered IS NULL) ORDER BY p.id DESC LIMIT 1000",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "quality",
+                       "SELECT p.id, r.lars AS registration, o.slug AS organization, p.created,"
+                       " p.message, p.contact, p.answer, p.answered, p.answered_by FROM reports p"
+                       " JOIN registrations r ON r.id = p.reg_id JOIN organisations o ON o.id ="
+                       " r.org_id WHERE (?1 IS NULL OR r.lars = ?1) AND (?2 IS NULL OR o.slug = ?2)"
+                       " AND (?3 = 0 OR p.answered IS NULL) ORDER BY p.id DESC LIMIT 1000",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
-    bind_t(st, 2, org);
+    ar_sqlite_bind_text(st, 1, lars);
+    ar_sqlite_bind_text(st, 2, org);
     sqlite3_bind_int(st, 3, open_only);
     return rows(st, out);
 }
@@ -541,17 +525,18 @@ int ar_store_report_answer(struct ar_store *s, long long id, const char *answer,
 {
     sqlite3_stmt *st;
     ar_sqlite_mark_dirty(s);
-    int rc = prep(s,
-                  "UPDATE reports SET answer = ?2, answered = ?3, answered_by = ?4 WHERE id = ?1"
-                  " AND answered IS NULL",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "quality",
+        "UPDATE reports SET answer = ?2, answered = ?3, answered_by = ?4 WHERE id = ?1"
+        " AND answered IS NULL",
+        &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    bind_t(st, 2, answer);
-    bind_t(st, 3, answered);
-    bind_t(st, 4, by);
-    if ((rc = finish(s, st)))
+    ar_sqlite_bind_text(st, 2, answer);
+    ar_sqlite_bind_text(st, 3, answered);
+    ar_sqlite_bind_text(st, 4, by);
+    if ((rc = ar_sqlite_finish(s, "quality", st, NULL)))
         return rc;
     return sqlite3_changes(ar_sqlite_db(s)) ? 0 : AR_ECONFLICT;
 }
@@ -560,14 +545,15 @@ int ar_store_each_latest_org(struct ar_store *s, const char *slug,
                              int (*fn)(void *ctx, const char *doc), void *ctx)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT v.doc FROM registrations r JOIN organisations o ON o.id = r.org_id JOIN"
-                  " versions v ON v.reg_id = r.id AND v.version = r.version WHERE o.slug = ?1"
-                  " ORDER BY r.id",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "quality",
+        "SELECT v.doc FROM registrations r JOIN organisations o ON o.id = r.org_id JOIN"
+        " versions v ON v.reg_id = r.id AND v.version = r.version WHERE o.slug = ?1"
+        " ORDER BY r.id",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, slug);
+    ar_sqlite_bind_text(st, 1, slug);
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW)
         if ((rc = fn(ctx, (const char *)sqlite3_column_text(st, 0))))
@@ -581,7 +567,7 @@ int ar_store_each_latest_org(struct ar_store *s, const char *slug,
 static int query_rows(struct ar_store *s, const char *sql, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, sql, &st);
+    int rc = ar_sqlite_prep(s, "quality", sql, &st);
     return rc ? rc : rows(st, out);
 }
 

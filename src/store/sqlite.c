@@ -71,6 +71,35 @@ long long *ar_sqlite_log_size(struct ar_store *s)
     return s->depth > 0 ? &s->log_size : NULL;
 }
 
+int ar_sqlite_prep(struct ar_store *s, const char *what, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "algoreg: store: %s: %s\n", what, sqlite3_errmsg(s->db));
+        return AR_EIO;
+    }
+    return 0;
+}
+
+void ar_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+int ar_sqlite_finish(struct ar_store *s, const char *what, sqlite3_stmt *st, int *changed)
+{
+    int r = sqlite3_step(st);
+    int rc = r == SQLITE_DONE ? 0 : (r & 0xff) == SQLITE_CONSTRAINT ? AR_ECONFLICT : AR_EIO;
+    if (rc == AR_EIO)
+        fprintf(stderr, "algoreg: store: %s write: %s\n", what, sqlite3_errmsg(s->db));
+    if (changed)
+        *changed = rc ? 0 : sqlite3_changes(s->db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 sqlite3 *ar_sqlite_db(struct ar_store *s)
 {
     return s->db;

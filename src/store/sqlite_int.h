@@ -11,6 +11,14 @@ sqlite3 *ar_sqlite_db(struct ar_store *s);
  * unbound on every call. Each slot must always be used with the same SQL. */
 sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql);
 
+/* Shared by the store's files; what names the part in messages ("accounts"). prep: 0 or
+ * AR_EIO with the SQLite message on stderr. bind_text: NULL binds NULL. finish: step a
+ * write to completion and finalise it: 0, AR_ECONFLICT for a constraint, AR_EIO
+ * (message on stderr); *changed (when given) gets the rows it touched. */
+int ar_sqlite_prep(struct ar_store *s, const char *what, const char *sql, sqlite3_stmt **st);
+void ar_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
+int ar_sqlite_finish(struct ar_store *s, const char *what, sqlite3_stmt *st, int *changed);
+
 /* The open transaction changed what pages show: bump meta.changes at its commit. */
 void ar_sqlite_mark_dirty(struct ar_store *s);
 /* The log size cached for the open write transaction (NULL outside one). */

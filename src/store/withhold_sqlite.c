@@ -9,15 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int prep(struct ar_store *s, const char *sql, sqlite3_stmt **st)
-{
-    if (sqlite3_prepare_v2(ar_sqlite_db(s), sql, -1, st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: store: exception: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
-        return AR_EIO;
-    }
-    return 0;
-}
-
 static int done(struct ar_store *s, sqlite3_stmt *st)
 {
     /* Every change here shows on public pages (state, end date, extensions). */
@@ -44,32 +35,25 @@ static json_t *blob_b64(sqlite3_stmt *st, int col)
     return v;
 }
 
-static void bind_t(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 int ar_store_wh_insert(struct ar_store *s, const char *lars, const char *scope,
                        const char *fields_json, const char *ground, const char *until,
                        const char *created, const void *sealed_meta, size_t len)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO withholdings(reg_id, scope, fields, ground, until, state,"
-                  " created, sealed_meta) SELECT id, ?2, ?3, ?4, ?5, 'withheld', ?6, ?7 FROM"
-                  " registrations WHERE lars = ?1",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "exception",
+                       "INSERT INTO withholdings(reg_id, scope, fields, ground, until, state,"
+                       " created, sealed_meta) SELECT id, ?2, ?3, ?4, ?5, 'withheld', ?6, ?7 FROM"
+                       " registrations WHERE lars = ?1",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
-    bind_t(st, 2, scope);
-    bind_t(st, 3, fields_json);
-    bind_t(st, 4, ground);
-    bind_t(st, 5, until);
-    bind_t(st, 6, created);
+    ar_sqlite_bind_text(st, 1, lars);
+    ar_sqlite_bind_text(st, 2, scope);
+    ar_sqlite_bind_text(st, 3, fields_json);
+    ar_sqlite_bind_text(st, 4, ground);
+    ar_sqlite_bind_text(st, 5, until);
+    ar_sqlite_bind_text(st, 6, created);
     sqlite3_bind_blob(st, 7, sealed_meta, (int)len, SQLITE_STATIC);
     return done(s, st);
 }
@@ -99,10 +83,10 @@ static int wh_query(struct ar_store *s, const char *where, const char *a, json_t
     sqlite3_stmt *st;
     char sql[1024];
     snprintf(sql, sizeof sql, "%s %s", WH_SELECT, where);
-    int rc = prep(s, sql, &st), r;
+    int rc = ar_sqlite_prep(s, "exception", sql, &st), r;
     if (rc)
         return rc;
-    bind_t(st, 1, a);
+    ar_sqlite_bind_text(st, 1, a);
     json_t *arr = json_array();
     while ((r = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(arr, wh_row(st));
@@ -145,17 +129,18 @@ int ar_store_wh_set(struct ar_store *s, const char *lars, const char *state, con
                     int extensions, const char *published)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "UPDATE withholdings SET state = ?2, until = ?3, extensions = ?4,"
-                  " published = ?5 WHERE reg_id = (SELECT id FROM registrations WHERE lars = ?1)",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "exception",
+        "UPDATE withholdings SET state = ?2, until = ?3, extensions = ?4,"
+        " published = ?5 WHERE reg_id = (SELECT id FROM registrations WHERE lars = ?1)",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
-    bind_t(st, 2, state);
-    bind_t(st, 3, until);
+    ar_sqlite_bind_text(st, 1, lars);
+    ar_sqlite_bind_text(st, 2, state);
+    ar_sqlite_bind_text(st, 3, until);
     sqlite3_bind_int(st, 4, extensions);
-    bind_t(st, 5, published);
+    ar_sqlite_bind_text(st, 5, published);
     return done(s, st);
 }
 
@@ -163,15 +148,16 @@ int ar_store_sealed_put(struct ar_store *s, const char *lars, int version, const
                         const void *sealed, size_t len)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO sealed_versions(reg_id, version, commitment, sealed) SELECT id,"
-                  " ?2, ?3, ?4 FROM registrations WHERE lars = ?1",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "exception",
+                       "INSERT INTO sealed_versions(reg_id, version, commitment, sealed) SELECT id,"
+                       " ?2, ?3, ?4 FROM registrations WHERE lars = ?1",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
+    ar_sqlite_bind_text(st, 1, lars);
     sqlite3_bind_int(st, 2, version);
-    bind_t(st, 3, commitment);
+    ar_sqlite_bind_text(st, 3, commitment);
     sqlite3_bind_blob(st, 4, sealed, (int)len, SQLITE_STATIC);
     return done(s, st);
 }
@@ -179,14 +165,15 @@ int ar_store_sealed_put(struct ar_store *s, const char *lars, int version, const
 int ar_store_sealed_list(struct ar_store *s, const char *lars, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT v.version, v.commitment, v.sealed FROM sealed_versions v JOIN"
-                  " registrations r ON r.id = v.reg_id WHERE r.lars = ?1 ORDER BY v.version",
-                  &st),
+    int rc = ar_sqlite_prep(
+            s, "exception",
+            "SELECT v.version, v.commitment, v.sealed FROM sealed_versions v JOIN"
+            " registrations r ON r.id = v.reg_id WHERE r.lars = ?1 ORDER BY v.version",
+            &st),
         r;
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
+    ar_sqlite_bind_text(st, 1, lars);
     json_t *arr = json_array();
     while ((r = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(
@@ -201,17 +188,18 @@ int ar_store_ext_insert(struct ar_store *s, long long wh_id, const char *request
                         const char *until, const void *sealed, size_t len, long long *id_out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO withholding_extensions(withholding_id, requested, requested_by,"
-                  " requested_until, sealed_reason, state) VALUES (?1, ?2, ?3, ?4, ?5,"
-                  " 'requested')",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "exception",
+                       "INSERT INTO withholding_extensions(withholding_id, requested, requested_by,"
+                       " requested_until, sealed_reason, state) VALUES (?1, ?2, ?3, ?4, ?5,"
+                       " 'requested')",
+                       &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, wh_id);
-    bind_t(st, 2, requested);
-    bind_t(st, 3, by);
-    bind_t(st, 4, until);
+    ar_sqlite_bind_text(st, 2, requested);
+    ar_sqlite_bind_text(st, 3, by);
+    ar_sqlite_bind_text(st, 4, until);
     sqlite3_bind_blob(st, 5, sealed, (int)len, SQLITE_STATIC);
     rc = done(s, st);
     if (!rc && id_out)
@@ -222,11 +210,12 @@ int ar_store_ext_insert(struct ar_store *s, long long wh_id, const char *request
 int ar_store_ext_list(struct ar_store *s, long long wh_id, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT id, requested, requested_by, requested_until, sealed_reason, state,"
-                  " decided, decided_by, sealed_decision FROM withholding_extensions WHERE"
-                  " withholding_id = ?1 ORDER BY id",
-                  &st),
+    int rc = ar_sqlite_prep(
+            s, "exception",
+            "SELECT id, requested, requested_by, requested_until, sealed_reason, state,"
+            " decided, decided_by, sealed_decision FROM withholding_extensions WHERE"
+            " withholding_id = ?1 ORDER BY id",
+            &st),
         r;
     if (rc)
         return rc;
@@ -250,16 +239,17 @@ int ar_store_ext_decide(struct ar_store *s, long long ext_id, const char *state,
                         const char *decided, const char *by, const void *sealed, size_t len)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "UPDATE withholding_extensions SET state = ?2, decided = ?3, decided_by = ?4,"
-                  " sealed_decision = ?5 WHERE id = ?1 AND state = 'requested'",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "exception",
+        "UPDATE withholding_extensions SET state = ?2, decided = ?3, decided_by = ?4,"
+        " sealed_decision = ?5 WHERE id = ?1 AND state = 'requested'",
+        &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, ext_id);
-    bind_t(st, 2, state);
-    bind_t(st, 3, decided);
-    bind_t(st, 4, by);
+    ar_sqlite_bind_text(st, 2, state);
+    ar_sqlite_bind_text(st, 3, decided);
+    ar_sqlite_bind_text(st, 4, by);
     sqlite3_bind_blob(st, 5, sealed, (int)len, SQLITE_STATIC);
     rc = done(s, st);
     if (!rc && sqlite3_changes(ar_sqlite_db(s)) != 1)
@@ -270,11 +260,12 @@ int ar_store_ext_decide(struct ar_store *s, long long ext_id, const char *state,
 int ar_store_ext_stats(struct ar_store *s, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT o.slug, w.ground, e.state FROM withholding_extensions e JOIN"
-                  " withholdings w ON w.id = e.withholding_id JOIN registrations r ON r.id ="
-                  " w.reg_id JOIN organisations o ON o.id = r.org_id",
-                  &st),
+    int rc = ar_sqlite_prep(
+            s, "exception",
+            "SELECT o.slug, w.ground, e.state FROM withholding_extensions e JOIN"
+            " withholdings w ON w.id = e.withholding_id JOIN registrations r ON r.id ="
+            " w.reg_id JOIN organisations o ON o.id = r.org_id",
+            &st),
         r;
     if (rc)
         return rc;
@@ -292,29 +283,31 @@ int ar_store_revealed_put(struct ar_store *s, const char *lars, int version, con
                           const char *content)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO revealed_versions(reg_id, version, salt, content) SELECT id, ?2,"
-                  " ?3, ?4 FROM registrations WHERE lars = ?1",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "exception",
+        "INSERT INTO revealed_versions(reg_id, version, salt, content) SELECT id, ?2,"
+        " ?3, ?4 FROM registrations WHERE lars = ?1",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
+    ar_sqlite_bind_text(st, 1, lars);
     sqlite3_bind_int(st, 2, version);
-    bind_t(st, 3, salt);
-    bind_t(st, 4, content);
+    ar_sqlite_bind_text(st, 3, salt);
+    ar_sqlite_bind_text(st, 4, content);
     return done(s, st);
 }
 
 int ar_store_revealed_list(struct ar_store *s, const char *lars, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT v.version, v.salt, v.content FROM revealed_versions v JOIN registrations"
-                  " r ON r.id = v.reg_id WHERE r.lars = ?1 ORDER BY v.version",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "exception",
+        "SELECT v.version, v.salt, v.content FROM revealed_versions v JOIN registrations"
+        " r ON r.id = v.reg_id WHERE r.lars = ?1 ORDER BY v.version",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, lars);
+    ar_sqlite_bind_text(st, 1, lars);
     json_t *arr = json_array();
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *content = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);

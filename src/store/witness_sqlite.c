@@ -8,60 +8,35 @@
 #include <stdio.h>
 #include <string.h>
 
-static int prep(struct ar_store *s, const char *sql, sqlite3_stmt **st)
-{
-    if (sqlite3_prepare_v2(ar_sqlite_db(s), sql, -1, st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: store: witness: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
-        return AR_EIO;
-    }
-    return 0;
-}
-
-static void bind_t(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static int finish(struct ar_store *s, sqlite3_stmt *st)
-{
-    int r = sqlite3_step(st);
-    int rc = r == SQLITE_DONE ? 0 : r == SQLITE_CONSTRAINT ? AR_ECONFLICT : AR_EIO;
-    if (rc == AR_EIO)
-        fprintf(stderr, "algoreg: store: witness write: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
-    sqlite3_finalize(st);
-    return rc;
-}
-
 int ar_store_wit_peer_sync(struct ar_store *s, const char *name, const char *vkey, const char *url)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO witnesses(name, vkey, url) VALUES (?1, ?2, ?3) ON CONFLICT(name)"
-                  " DO UPDATE SET url = excluded.url, vkey = excluded.vkey,"
-                  " size = CASE WHEN witnesses.vkey = excluded.vkey THEN witnesses.size ELSE 0"
-                  " END",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "witness",
+        "INSERT INTO witnesses(name, vkey, url) VALUES (?1, ?2, ?3) ON CONFLICT(name)"
+        " DO UPDATE SET url = excluded.url, vkey = excluded.vkey,"
+        " size = CASE WHEN witnesses.vkey = excluded.vkey THEN witnesses.size ELSE 0"
+        " END",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, name);
-    bind_t(st, 2, vkey);
-    bind_t(st, 3, url);
-    return finish(s, st);
+    ar_sqlite_bind_text(st, 1, name);
+    ar_sqlite_bind_text(st, 2, vkey);
+    ar_sqlite_bind_text(st, 3, url);
+    return ar_sqlite_finish(s, "witness", st, NULL);
 }
 
 int ar_store_wit_peer_get(struct ar_store *s, const char *name, const char *vkey, const char *url,
                           uint64_t *size)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT size FROM witnesses WHERE name = ?1 AND vkey = ?2 AND url = ?3", &st);
+    int rc = ar_sqlite_prep(
+        s, "witness", "SELECT size FROM witnesses WHERE name = ?1 AND vkey = ?2 AND url = ?3", &st);
     if (rc)
         return rc;
-    bind_t(st, 1, name);
-    bind_t(st, 2, vkey);
-    bind_t(st, 3, url);
+    ar_sqlite_bind_text(st, 1, name);
+    ar_sqlite_bind_text(st, 2, vkey);
+    ar_sqlite_bind_text(st, 3, url);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
         *size = (uint64_t)sqlite3_column_int64(st, 0);
@@ -75,26 +50,28 @@ int ar_store_wit_peer_result(struct ar_store *s, const char *name, uint64_t size
                              const char *attempt, const char *error)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "UPDATE witnesses SET size = ?2, last_attempt = ?3, last_error = ?4,"
-                  " last_ok = CASE WHEN ?4 IS NULL THEN ?3 ELSE last_ok END WHERE name = ?1",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "witness",
+                       "UPDATE witnesses SET size = ?2, last_attempt = ?3, last_error = ?4,"
+                       " last_ok = CASE WHEN ?4 IS NULL THEN ?3 ELSE last_ok END WHERE name = ?1",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, name);
+    ar_sqlite_bind_text(st, 1, name);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
-    bind_t(st, 3, attempt);
-    bind_t(st, 4, error);
-    return finish(s, st);
+    ar_sqlite_bind_text(st, 3, attempt);
+    ar_sqlite_bind_text(st, 4, error);
+    return ar_sqlite_finish(s, "witness", st, NULL);
 }
 
 int ar_store_wit_peers(struct ar_store *s, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT name, url, vkey, size, last_ok, last_attempt, last_error FROM witnesses"
-                  " ORDER BY name",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "witness",
+        "SELECT name, url, vkey, size, last_ok, last_attempt, last_error FROM witnesses"
+        " ORDER BY name",
+        &st);
     if (rc)
         return rc;
     json_t *arr = json_array();
@@ -120,26 +97,28 @@ int ar_store_cosig_put(struct ar_store *s, uint64_t size, const char *witness, u
 {
     sqlite3_stmt *st;
     ar_sqlite_mark_dirty(s); /* entry pages say who witnessed them */
-    int rc = prep(s,
-                  "INSERT INTO cosignatures(size, witness, ts, line) VALUES (?1, ?2, ?3, ?4)"
-                  " ON CONFLICT DO NOTHING",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "witness",
+                       "INSERT INTO cosignatures(size, witness, ts, line) VALUES (?1, ?2, ?3, ?4)"
+                       " ON CONFLICT DO NOTHING",
+                       &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-    bind_t(st, 2, witness);
+    ar_sqlite_bind_text(st, 2, witness);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)ts);
-    bind_t(st, 4, line);
-    return finish(s, st);
+    ar_sqlite_bind_text(st, 4, line);
+    return ar_sqlite_finish(s, "witness", st, NULL);
 }
 
 int ar_store_cosigs(struct ar_store *s, uint64_t size, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT witness, ts, line, size FROM cosignatures WHERE size = ?1 ORDER BY"
-                  " witness",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "witness",
+                       "SELECT witness, ts, line, size FROM cosignatures WHERE size = ?1 ORDER BY"
+                       " witness",
+                       &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
@@ -159,10 +138,11 @@ int ar_store_cosigs_covering(struct ar_store *s, uint64_t index, json_t **out)
 {
     /* Per witness, its earliest cosignature of a tree that contains leaf index. */
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT witness, MIN(ts), size FROM cosignatures WHERE size > ?1 GROUP BY"
-                  " witness ORDER BY MIN(ts), witness",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "witness",
+                       "SELECT witness, MIN(ts), size FROM cosignatures WHERE size > ?1 GROUP BY"
+                       " witness ORDER BY MIN(ts), witness",
+                       &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
@@ -180,10 +160,11 @@ int ar_store_cosigs_covering(struct ar_store *s, uint64_t index, json_t **out)
 int ar_store_cosig_quorum_size(struct ar_store *s, uint64_t index, int quorum, uint64_t *size)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT size FROM cosignatures WHERE size > ?1 GROUP BY size HAVING COUNT(*) >="
-                  " ?2 ORDER BY size LIMIT 1",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "witness",
+        "SELECT size FROM cosignatures WHERE size > ?1 GROUP BY size HAVING COUNT(*) >="
+        " ?2 ORDER BY size LIMIT 1",
+        &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
@@ -200,7 +181,7 @@ int ar_store_cosig_quorum_size(struct ar_store *s, uint64_t index, int quorum, u
 int ar_store_checkpoint_at(struct ar_store *s, uint64_t size, char **note)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT note FROM log_checkpoints WHERE size = ?1", &st);
+    int rc = ar_sqlite_prep(s, "witness", "SELECT note FROM log_checkpoints WHERE size = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
@@ -218,10 +199,11 @@ int ar_store_checkpoint_at(struct ar_store *s, uint64_t size, char **note)
 int ar_store_wstate_get(struct ar_store *s, const char *origin, uint64_t *size, uint8_t root[32])
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT size, root FROM witness_state WHERE origin = ?1", &st);
+    int rc =
+        ar_sqlite_prep(s, "witness", "SELECT size, root FROM witness_state WHERE origin = ?1", &st);
     if (rc)
         return rc;
-    bind_t(st, 1, origin);
+    ar_sqlite_bind_text(st, 1, origin);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32) {
         *size = (uint64_t)sqlite3_column_int64(st, 0);
@@ -236,10 +218,11 @@ int ar_store_wstate_get(struct ar_store *s, const char *origin, uint64_t *size, 
 int ar_store_wstate_history(struct ar_store *s, const char *origin, uint64_t size, uint8_t root[32])
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT root FROM witness_history WHERE origin = ?1 AND size = ?2", &st);
+    int rc = ar_sqlite_prep(
+        s, "witness", "SELECT root FROM witness_history WHERE origin = ?1 AND size = ?2", &st);
     if (rc)
         return rc;
-    bind_t(st, 1, origin);
+    ar_sqlite_bind_text(st, 1, origin);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32)
@@ -254,46 +237,49 @@ int ar_store_wstate_put(struct ar_store *s, const char *origin, uint64_t size,
                         const uint8_t root[32], const char *note, const char *now)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO witness_state(origin, size, root, note, updated) VALUES (?1, ?2,"
-                  " ?3, ?4, ?5) ON CONFLICT(origin) DO UPDATE SET size = excluded.size, root ="
-                  " excluded.root, note = excluded.note, updated = excluded.updated",
-                  &st);
+    int rc = ar_sqlite_prep(
+        s, "witness",
+        "INSERT INTO witness_state(origin, size, root, note, updated) VALUES (?1, ?2,"
+        " ?3, ?4, ?5) ON CONFLICT(origin) DO UPDATE SET size = excluded.size, root ="
+        " excluded.root, note = excluded.note, updated = excluded.updated",
+        &st);
     if (rc)
         return rc;
-    bind_t(st, 1, origin);
+    ar_sqlite_bind_text(st, 1, origin);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
     sqlite3_bind_blob(st, 3, root, 32, SQLITE_TRANSIENT);
-    bind_t(st, 4, note);
-    bind_t(st, 5, now);
-    if ((rc = finish(s, st)))
+    ar_sqlite_bind_text(st, 4, note);
+    ar_sqlite_bind_text(st, 5, now);
+    if ((rc = ar_sqlite_finish(s, "witness", st, NULL)))
         return rc;
-    if ((rc = prep(s,
-                   "INSERT INTO witness_history(origin, size, root, cosigned) VALUES (?1, ?2, ?3,"
-                   " ?4) ON CONFLICT DO NOTHING",
-                   &st)))
+    if ((rc = ar_sqlite_prep(
+             s, "witness",
+             "INSERT INTO witness_history(origin, size, root, cosigned) VALUES (?1, ?2, ?3,"
+             " ?4) ON CONFLICT DO NOTHING",
+             &st)))
         return rc;
-    bind_t(st, 1, origin);
+    ar_sqlite_bind_text(st, 1, origin);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
     sqlite3_bind_blob(st, 3, root, 32, SQLITE_TRANSIENT);
-    bind_t(st, 4, now);
-    return finish(s, st);
+    ar_sqlite_bind_text(st, 4, now);
+    return ar_sqlite_finish(s, "witness", st, NULL);
 }
 
 int ar_store_wstate_refused(struct ar_store *s, const char *origin, const char *now, int status,
                             const char *reason, const char *body, size_t len)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "INSERT INTO witness_refused(origin, received, status, reason, body) VALUES"
-                  " (?1, ?2, ?3, ?4, ?5)",
-                  &st);
+    int rc =
+        ar_sqlite_prep(s, "witness",
+                       "INSERT INTO witness_refused(origin, received, status, reason, body) VALUES"
+                       " (?1, ?2, ?3, ?4, ?5)",
+                       &st);
     if (rc)
         return rc;
-    bind_t(st, 1, origin);
-    bind_t(st, 2, now);
+    ar_sqlite_bind_text(st, 1, origin);
+    ar_sqlite_bind_text(st, 2, now);
     sqlite3_bind_int(st, 3, status);
-    bind_t(st, 4, reason);
+    ar_sqlite_bind_text(st, 4, reason);
     sqlite3_bind_text(st, 5, body, (int)len, SQLITE_TRANSIENT);
-    return finish(s, st);
+    return ar_sqlite_finish(s, "witness", st, NULL);
 }
