@@ -32,7 +32,7 @@ echo "bench: import of $N: ${import_s}s"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-build/algoreg serve --db "$W/b.db" --listen "127.0.0.1:$port" --rate-limit 0 2>"$W/serve.log" &
+build/algoreg serve --db "$W/b.db" --listen "127.0.0.1:$port" --rate-limit 0 --service-tokens-publish 2>"$W/serve.log" &
 SRV=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/about" && break; sleep 0.1; done
 ID=$(sed -n '5000p' "$W/gen.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["lars"])')

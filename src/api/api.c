@@ -163,6 +163,17 @@ int ar_api_may_write(struct ar_req *r, const char *id, const json_t *rec)
 {
     const struct ar_principal *p = ar_app_principal(r);
     json_t *o = NULL;
+    if (p && !p->account && !r->app->service_publish) {
+        /* A service token has no organisation and no second pair of eyes. */
+        json_t *pr = json_array();
+        ar_problem_add(pr, "", "four_eyes",
+                       "registrations are written by accounts, through four eyes; this"
+                       " service token may not (the server allows it only with"
+                       " --service-tokens-publish, for a migration)");
+        ar_resp_problem(r, 403, "four-eyes", "Four eyes", NULL, pr);
+        json_decref(pr);
+        return 0;
+    }
     if (!p || !p->org[0])
         return 1;
     if (id && !ar_api_owns(r, id))

@@ -30,7 +30,8 @@ int ar_api_dashboard(struct ar_req *r, json_t **out);
 
 /* Organisation scoping for principals tied to one organisation (registrants and
  * approvers): owns — registration id is theirs (unknown ids pass, for the handler's
- * 404); may_write — and the record names their organisation (id NULL on create).
+ * 404); may_write — and the record names their organisation (id NULL on create), and a
+ * service token writes only when the server allows it (--service-tokens-publish).
  * Others pass. On refusal a 403 problem is written and 0 returned. */
 int ar_api_owns(struct ar_req *r, const char *id);
 int ar_api_may_write(struct ar_req *r, const char *id, const json_t *rec);

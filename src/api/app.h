@@ -37,7 +37,8 @@ struct ar_app {
     const struct ar_witness *witness;       /* set when serving as a witness */
     const struct ar_route *const *tables;   /* routes; NULL for the register's own */
     int link_minutes;                       /* check links this often; 0 = never */
-    int rate_limit; /* requests per second per client address (bursts of ten times); 0 = off */
+    int rate_limit;      /* requests per second per client address (bursts of ten times); 0 = off */
+    int service_publish; /* token-file tokens may write registrations (no four eyes) */
     int ntables;
 };
 

@@ -81,9 +81,11 @@ static const char *usage_serve =
     "  --db PATH          database file (created by algoreg init)\n"
     "  --listen ADDR:PORT address to listen on (default 127.0.0.1:8080)\n"
     "  --tokens FILE      service tokens for the operator's own automation,\n"
-    "                     NAME:TOKEN[:ROLE] per line (default PATH.tokens when present);\n"
-    "                     like algoreg import they publish without four eyes. People use\n"
-    "                     accounts (algoreg user)\n"
+    "                     NAME:TOKEN[:ROLE] per line (default PATH.tokens when present).\n"
+    "                     People use accounts (algoreg user)\n"
+    "  --service-tokens-publish  let service tokens write registrations, published at\n"
+    "                     once like algoreg import (for a migration); without it only\n"
+    "                     accounts write, through four eyes\n"
     "  --threads N        worker threads (default: one per core)\n"
     "  --origin NAME      the log's origin line in checkpoints (default localhost/algoreg,\n"
     "                     or ALGOREG_LOG_ORIGIN); the signing key is PATH.key\n"
@@ -151,6 +153,7 @@ static const struct option common_opts[] = {
     {"check-links", required_argument, NULL, 'K'},
     {"timeout", required_argument, NULL, 'O'},
     {"rate-limit", required_argument, NULL, 'R'},
+    {"service-tokens-publish", no_argument, NULL, 'P'},
     {NULL, 0, NULL, 0},
 };
 
@@ -160,9 +163,10 @@ struct opts {
     const char *logs[32]; /* --log, repeatable */
     int nlogs;
     int demo, threads, strict, version, json, help, max_withhold, max_extension, quorum;
-    int check_links; /* minutes between link checks; 0 = off */
-    int timeout;     /* seconds per link check */
-    int rate_limit;  /* requests per second per client address; 0 = off, -1 = default */
+    int check_links;     /* minutes between link checks; 0 = off */
+    int timeout;         /* seconds per link check */
+    int rate_limit;      /* requests per second per client address; 0 = off, -1 = default */
+    int service_publish; /* the token file's tokens may publish without four eyes */
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
@@ -209,6 +213,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
                 return -1;
             }
             break;
+        case 'P': o->service_publish = 1; break;
         case 'R':
             o->rate_limit = (int)strtol(optarg, &end, 10);
             if (*end || o->rate_limit < 0 || o->rate_limit > 1000000) {
@@ -632,7 +637,7 @@ static int cmd_serve(int argc, char **argv)
     char *tokens = NULL;
     int rc = 1;
     o.rate_limit = -1;
-    if (parse_opts(argc, argv, &o, "dhltnoWXELATwqKR"))
+    if (parse_opts(argc, argv, &o, "dhltnoWXELATwqKRP"))
         return 2;
     if (o.help) {
         fputs(usage_serve, stdout);
@@ -722,6 +727,7 @@ static int cmd_serve(int argc, char **argv)
     app.witnesses = &wcfg;
     app.link_minutes = o.check_links;
     app.rate_limit = o.rate_limit < 0 ? AR_RATE_LIMIT_DEFAULT : o.rate_limit;
+    app.service_publish = o.service_publish;
     if (ar_tmpl_load(&app.tmpl)) {
         die("%s", "serve: templates failed to compile");
         goto out;

@@ -48,7 +48,7 @@ def add_account(db, name, role, org=None, password=None):
 
 
 class Server:
-    def __init__(self, demo=True, env=None, db=None, serve_args=()):
+    def __init__(self, demo=True, env=None, db=None, serve_args=(), service_publish=True):
         """A server on a new database, or on db (an existing one) when given; args are
         extra options for algoreg serve (serve_args)."""
         self.dir = tempfile.mkdtemp(prefix="algoreg-e2e-")
@@ -67,7 +67,9 @@ class Server:
         self.proc = subprocess.Popen(
             [BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
              # tests send many requests from one address; test_robustness checks the limit
-             *([] if "--rate-limit" in serve_args else ["--rate-limit", "0"]), *serve_args],
+             *([] if "--rate-limit" in serve_args else ["--rate-limit", "0"]),
+             # the test token is a service token; test_accounts checks the default refusal
+             *(["--service-tokens-publish"] if service_publish else []), *serve_args],
             stdout=self.log, stderr=subprocess.STDOUT, env=e)
         deadline = time.time() + 20
         while time.time() < deadline:

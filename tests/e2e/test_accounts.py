@@ -289,6 +289,21 @@ class Accounts(unittest.TestCase):
 
 
 class UserCli(unittest.TestCase):
+    def test_service_tokens_do_not_publish_by_default(self):
+        srv = Server(demo=True, service_publish=False,
+                     env={"ALGOREG_API_TOKENS": "robot:robot-token-0123456789abcdef"})
+        try:
+            rec = {"name": "Robot", "description_short": "d", "organization": "Politie",
+                   "status": "In gebruik", "contact_email": "a@b.nl",
+                   "publication_category": "Impactvolle algoritmes"}
+            st, _, b = raw(srv, "POST", "/api/v1/registrations", rec,
+                           {"Authorization": "Bearer robot-token-0123456789abcdef"})
+            b = json.loads(b)
+            self.assertEqual((st, b["type"], b["errors"][0]["rule"]), (403, "/problems/four-eyes", "four_eyes"))
+            self.assertIn("--service-tokens-publish", b["errors"][0]["detail"])
+        finally:
+            srv.stop()
+
     def test_user_command_errors_are_one_line(self):
         srv = Server(demo=False)
         try:
