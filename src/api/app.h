@@ -5,6 +5,8 @@
 
 #include "http/req.h"
 
+#include <stdio.h>
+
 struct ar_tmpl_set;
 struct ar_log_signer;
 struct ar_seal_key;
@@ -39,6 +41,7 @@ struct ar_app {
     int link_minutes;                       /* check links this often; 0 = never */
     int rate_limit;      /* requests per second per client address (bursts of ten times); 0 = off */
     int service_publish; /* token-file tokens may write registrations (no four eyes) */
+    FILE *access_log;    /* one JSON line per request; NULL for none */
     int ntables;
 };
 
@@ -53,6 +56,7 @@ extern const struct ar_route ar_aiact_routes[];
 extern const struct ar_route ar_witness_routes[]; /* algoreg witness */
 extern const struct ar_route ar_quality_routes[];
 extern const struct ar_route ar_draft_routes[];       /* four eyes */
+extern const struct ar_route ar_ops_routes[];         /* /healthz, /readyz, /metrics */
 extern const struct ar_route ar_account_api_routes[]; /* me, tokens, accounts, audit */
 extern const struct ar_route ar_account_web_routes[]; /* sign-in, account, administration */
 

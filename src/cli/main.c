@@ -99,6 +99,8 @@ static const char *usage_serve =
     "                          default: algoreg's own tree)\n"
     "  --witnesses FILE        witnesses to push checkpoints to: \"URL VKEY\" per line\n"
     "  --witness-quorum N      cosignatures that make an entry witnessed (default: all)\n"
+    "  --access-log FILE|-     one JSON line per request (time, client, method, route,\n"
+    "                          path, status, ms, bytes, who) to FILE or stderr (-)\n"
     "  --rate-limit N          requests per second from one client address, with bursts of\n"
     "                          ten times that (default 100; 0 turns it off)\n"
     "  --check-links MINUTES   check every link in the register this often (default: off;\n"
@@ -154,6 +156,7 @@ static const struct option common_opts[] = {
     {"timeout", required_argument, NULL, 'O'},
     {"rate-limit", required_argument, NULL, 'R'},
     {"service-tokens-publish", no_argument, NULL, 'P'},
+    {"access-log", required_argument, NULL, 'Y'},
     {NULL, 0, NULL, 0},
 };
 
@@ -163,10 +166,11 @@ struct opts {
     const char *logs[32]; /* --log, repeatable */
     int nlogs;
     int demo, threads, strict, version, json, help, max_withhold, max_extension, quorum;
-    int check_links;     /* minutes between link checks; 0 = off */
-    int timeout;         /* seconds per link check */
-    int rate_limit;      /* requests per second per client address; 0 = off, -1 = default */
-    int service_publish; /* the token file's tokens may publish without four eyes */
+    int check_links;        /* minutes between link checks; 0 = off */
+    int timeout;            /* seconds per link check */
+    int rate_limit;         /* requests per second per client address; 0 = off, -1 = default */
+    int service_publish;    /* the token file's tokens may publish without four eyes */
+    const char *access_log; /* FILE, "-" for stderr, NULL for none */
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
@@ -214,6 +218,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
             }
             break;
         case 'P': o->service_publish = 1; break;
+        case 'Y': o->access_log = optarg; break;
         case 'R':
             o->rate_limit = (int)strtol(optarg, &end, 10);
             if (*end || o->rate_limit < 0 || o->rate_limit > 1000000) {
@@ -637,7 +642,7 @@ static int cmd_serve(int argc, char **argv)
     char *tokens = NULL;
     int rc = 1;
     o.rate_limit = -1;
-    if (parse_opts(argc, argv, &o, "dhltnoWXELATwqKRP"))
+    if (parse_opts(argc, argv, &o, "dhltnoWXELATwqKRPY"))
         return 2;
     if (o.help) {
         fputs(usage_serve, stdout);
@@ -728,6 +733,15 @@ static int cmd_serve(int argc, char **argv)
     app.link_minutes = o.check_links;
     app.rate_limit = o.rate_limit < 0 ? AR_RATE_LIMIT_DEFAULT : o.rate_limit;
     app.service_publish = o.service_publish;
+    if (o.access_log && strcmp(o.access_log, "-") == 0) {
+        app.access_log = stderr;
+    } else if (o.access_log) {
+        if (!(app.access_log = fopen(o.access_log, "a"))) {
+            die("serve: cannot append to the access log %s", o.access_log);
+            goto out;
+        }
+        setvbuf(app.access_log, NULL, _IOLBF, 0);
+    }
     if (ar_tmpl_load(&app.tmpl)) {
         die("%s", "serve: templates failed to compile");
         goto out;
@@ -737,6 +751,8 @@ static int cmd_serve(int argc, char **argv)
     rc = ar_server_run(&app, o.listen, o.threads) ? 1 : 0;
     curl_global_cleanup();
 out:
+    if (app.access_log && app.access_log != stderr)
+        fclose(app.access_log);
     ar_tree_free(tree);
     ar_tmpl_free(app.tmpl);
     for (int i = 0; i < app.ntokens; i++)

@@ -5,10 +5,14 @@
  * collected up to AR_HTTP_MAX_BODY; a larger Content-Length is refused before any
  * byte of the body is read. */
 #include "http/server.h"
+#include "http/metrics.h"
+#include "auth/auth.h"
+#include "json/json.h"
 #include "base/cache.h"
 #include "base/err.h"
 #include "aiact/cases.h"
 #include "log/witness.h"
+#include "log/log.h"
 #include "quality/links.h"
 #include "exception/exception.h"
 #include "base/utf8.h"
@@ -30,6 +34,7 @@ struct conn_ctx {
     int too_big;
     int bad;
     int limited; /* over the per-address request rate */
+    struct timespec t0;
 };
 
 /* Per-address token buckets: rate per second, bursts of ten times that. A fixed table;
@@ -126,9 +131,9 @@ static int match(const char *pattern, const char *path, struct ar_req *r)
 const struct ar_route *const *ar_server_tables(const struct ar_app *app, int *n)
 {
     static const struct ar_route *const register_tables[] = {
-        ar_api_routes,         ar_log_routes,     ar_exception_routes,
-        ar_aiact_routes,       ar_quality_routes, ar_web_routes,
-        ar_account_api_routes, ar_draft_routes,   ar_account_web_routes};
+        ar_api_routes,         ar_log_routes, ar_exception_routes,   ar_aiact_routes,
+        ar_quality_routes,     ar_web_routes, ar_account_api_routes, ar_draft_routes,
+        ar_account_web_routes, ar_ops_routes};
     if (app && app->tables) {
         *n = app->ntables;
         return app->tables;
@@ -205,8 +210,43 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-static enum MHD_Result send_req(struct MHD_Connection *conn, struct ar_req *r)
+/* After the answer is made: the route's metrics and one JSON line in the access log
+ * (time, client, method, route, path without the query, status, milliseconds, bytes and
+ * the principal's name; never a header, token, query or body). */
+static void account_for(struct conn_ctx *c)
 {
+    struct ar_req *r = &c->req;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - c->t0.tv_sec) + (double)(t1.tv_nsec - c->t0.tv_nsec) / 1e9;
+    ar_metrics_observe(r->route, r->status, secs);
+    if (!g_app->access_log)
+        return;
+    char now[32];
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    struct tm tm;
+    gmtime_r(&wall.tv_sec, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
+    const struct ar_principal *p = r->principal_done ? r->principal : NULL;
+    json_t *line = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:i, s:f, s:I, s:s?}", "time",
+                             ar_arena_printf(r->arena, "%s.%03ldZ", now, wall.tv_nsec / 1000000),
+                             "client", r->client, "method", r->method, "route",
+                             r->route ? r->route->pattern : "", "path", r->path, "status",
+                             r->status, "ms", (double)(long long)(secs * 1e6) / 1000.0, "bytes",
+                             (json_int_t)r->out.len, "who", p ? p->name : NULL);
+    char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
+    if (s) {
+        fprintf(g_app->access_log, "%s\n", s);
+        free(s);
+    }
+    json_decref(line);
+}
+
+static enum MHD_Result send_req(struct MHD_Connection *conn, struct conn_ctx *c)
+{
+    struct ar_req *r = &c->req;
+    account_for(c);
     size_t len;
     if (strcmp(r->method, "HEAD") == 0)
         ar_buf_reset(&r->out);
@@ -251,6 +291,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct conn_ctx *c = *con_cls;
     if (!c) {
         c = ar_xcalloc(1, sizeof *c);
+        clock_gettime(CLOCK_MONOTONIC, &c->t0);
         req_init(&c->req, method, url);
         *con_cls = c;
         /* The client's address, for per-address limits (never logged with content). */
@@ -291,17 +332,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ar_req_header(r, "Retry-After", "1");
         ar_resp_problem(r, 429, "too-many-requests", "Too many requests",
                         "this address sends more requests than the server allows; slow down", NULL);
-        return send_req(conn, r);
+        return send_req(conn, c);
     }
     if (c->too_big) {
         ar_resp_problem(r, 413, "too-large", "Content too large",
                         "request bodies are limited to 1 MiB", NULL);
-        return send_req(conn, r);
+        return send_req(conn, c);
     }
     if (strlen(url) > AR_HTTP_MAX_URL) {
         ar_resp_problem(r, 414, "uri-too-long", "URI too long", "URLs are limited to 4096 bytes",
                         NULL);
-        return send_req(conn, r);
+        return send_req(conn, c);
     }
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, c);
     if (c->bad || !ar_utf8_valid(url, strlen(url))) {
@@ -310,7 +351,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                         "the URL or a query parameter is not valid UTF-8 or is longer than"
                         " 1000 bytes",
                         NULL);
-        return send_req(conn, r);
+        return send_req(conn, c);
     }
 #define H(name) MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name)
     r->accept_language = H(MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
@@ -326,10 +367,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!r->store) {
         ar_resp_problem(r, 503, "unavailable", "Service unavailable",
                         "the database cannot be opened", NULL);
-        return send_req(conn, r);
+        return send_req(conn, c);
     }
     ar_server_dispatch(r);
-    return send_req(conn, r);
+    return send_req(conn, c);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -418,6 +459,22 @@ static void *link_checker(void *arg)
     return NULL;
 }
 
+/* On the way out: the log's last state signed, and the WAL folded into the database. */
+static void final_checkpoint(struct ar_app *app)
+{
+    struct ar_store *s = NULL;
+    struct ar_buf cp;
+    ar_buf_init(&cp, 0);
+    if (ar_store_open(&s, app->db_path, 0) == 0) {
+        if (ar_log_checkpoint(s, app->signer, &cp) != 0)
+            fprintf(stderr, "algoreg: the final checkpoint could not be signed\n");
+        if (ar_store_flush(s) != 0)
+            fprintf(stderr, "algoreg: the database's write-ahead log could not be folded in\n");
+    }
+    ar_store_close(s);
+    ar_buf_free(&cp);
+}
+
 int ar_server_run(struct ar_app *app, const char *listen, int threads)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET};
@@ -439,6 +496,9 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     sa.sin_port = htons((uint16_t)port);
     if (ar_server_check_routes(app))
         return AR_EINVAL;
+    int ntables;
+    const struct ar_route *const *tables = ar_server_tables(app, &ntables);
+    ar_metrics_init(tables, ntables);
     g_app = app;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -454,11 +514,12 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-        on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC, 0, NULL,
+        NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "algoreg: cannot listen on %s (in use, or not permitted)\n", listen);
         return AR_EIO;
@@ -473,7 +534,18 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
                   pthread_create(&link_thread, NULL, link_checker, app) == 0;
     int sig;
     sigwait(&stop, &sig);
+    /* Graceful: stop accepting, let requests in flight finish (at most 10 s), then stop
+     * the threads, write the WAL into the database and sign a final checkpoint. */
     fprintf(stderr, "algoreg: shutting down\n");
+    MHD_quiesce_daemon(d);
+    for (int i = 0; i < 1000; i++) {
+        const union MHD_DaemonInfo *ci =
+            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!ci || ci->num_connections == 0)
+            break;
+        struct timespec ten_ms = {0, 10 * 1000 * 1000};
+        nanosleep(&ten_ms, NULL);
+    }
     MHD_stop_daemon(d);
     if (ticking) {
         pthread_mutex_lock(&g_tick_mu);
@@ -494,6 +566,8 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
         ar_store_close(g_stores[i]);
     g_nstores = 0;
     pthread_mutex_unlock(&g_stores_mu);
+    if (!app->tables && app->signer)
+        final_checkpoint(app);
     ar_cache_clear();
     return rc;
 }

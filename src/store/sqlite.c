@@ -12,9 +12,11 @@
 
 #include <ctype.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum {
     ST_GET_LATEST,
@@ -205,6 +207,107 @@ static int migrate(struct ar_store *s)
     return 0;
 }
 
+/* ---- statement timings (for /metrics) ------------------------------------------------ */
+
+const double ar_store_timing_bounds[AR_DB_BUCKETS - 1] = {0.00005, 0.0001, 0.0005, 0.001,
+                                                          0.005,   0.01,   0.05,   0.25};
+static _Atomic uint64_t g_db_buckets[AR_DB_BUCKETS], g_db_count, g_db_ns;
+
+/* SQLite's own profile time has millisecond resolution on Unix: the start of each
+ * statement is taken here with the monotonic clock, per thread (a few may be open at
+ * once, one inside another). */
+static __thread struct {
+    void *stmt;
+    struct timespec t0;
+} tl_open[8];
+
+static int on_profile(unsigned type, void *ctx, void *stmt, void *ns_p)
+{
+    (void)ctx;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (type == SQLITE_TRACE_STMT) {
+        const char *sql = ns_p;
+        if (sql && sql[0] == '-' && sql[1] == '-')
+            return 0; /* a trigger's sub-statement: the outer start counts */
+        int slot = -1;
+        for (int i = 0; i < 8 && slot < 0; i++)
+            if (tl_open[i].stmt == stmt)
+                slot = i; /* stepped again after a reset, or an address reused */
+        for (int i = 0; i < 8 && slot < 0; i++)
+            if (!tl_open[i].stmt)
+                slot = i;
+        if (slot >= 0)
+            tl_open[slot].stmt = stmt, tl_open[slot].t0 = now;
+        return 0;
+    }
+    if (type != SQLITE_TRACE_PROFILE)
+        return 0;
+    uint64_t ns = (uint64_t) * (sqlite3_int64 *)ns_p;
+    for (int i = 0; i < 8; i++)
+        if (tl_open[i].stmt == stmt) {
+            ns = (uint64_t)(now.tv_sec - tl_open[i].t0.tv_sec) * 1000000000u +
+                 (uint64_t)(now.tv_nsec - tl_open[i].t0.tv_nsec);
+            tl_open[i].stmt = NULL;
+            break;
+        }
+    int b = 0;
+    while (b < AR_DB_BUCKETS - 1 && (double)ns / 1e9 > ar_store_timing_bounds[b])
+        b++;
+    atomic_fetch_add_explicit(&g_db_buckets[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_db_count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_db_ns, ns, memory_order_relaxed);
+    return 0;
+}
+
+void ar_store_timings(uint64_t buckets[AR_DB_BUCKETS], uint64_t *count, uint64_t *sum_ns)
+{
+    for (int b = 0; b < AR_DB_BUCKETS; b++)
+        buckets[b] = atomic_load_explicit(&g_db_buckets[b], memory_order_relaxed);
+    *count = atomic_load_explicit(&g_db_count, memory_order_relaxed);
+    *sum_ns = atomic_load_explicit(&g_db_ns, memory_order_relaxed);
+}
+
+int ar_store_ping(struct ar_store *s)
+{
+    return exec(s, "SELECT 1");
+}
+
+int ar_store_flush(struct ar_store *s)
+{
+    return exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+int ar_store_ops_figures(struct ar_store *s, const char *today, long long now, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = ar_sqlite_prep(
+        s, "operations",
+        "SELECT (SELECT coalesce(max(idx) + 1, 0) FROM log_leaves),"
+        " (SELECT coalesce(max(strftime('%s', created)), 0) FROM log_checkpoints),"
+        " (SELECT count(*) FROM withholdings WHERE state = 'withheld'),"
+        " (SELECT count(*) FROM withholdings WHERE state = 'withheld' AND until <= ?1),"
+        " (SELECT count(*) FROM aiact_cases WHERE state IN ('ACTIVE_URGENT', 'IN_USE_PENDING')"
+        "  AND json_extract(machine, '$.deadline') > 0"
+        "  AND json_extract(machine, '$.deadline') < ?2)",
+        &st);
+    if (rc)
+        return rc;
+    ar_sqlite_bind_text(st, 1, today);
+    sqlite3_bind_int64(st, 2, now);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = json_pack("{s:I, s:I, s:I, s:I, s:I}", "log_size",
+                         (json_int_t)sqlite3_column_int64(st, 0), "checkpoint_time",
+                         (json_int_t)sqlite3_column_int64(st, 1), "withheld",
+                         (json_int_t)sqlite3_column_int64(st, 2), "withheld_past_end",
+                         (json_int_t)sqlite3_column_int64(st, 3), "rbi_overdue",
+                         (json_int_t)sqlite3_column_int64(st, 4));
+    else
+        rc = AR_EIO;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int ar_store_open(struct ar_store **out, const char *uri, int create)
 {
     struct ar_store *s = ar_xcalloc(1, sizeof *s);
@@ -221,6 +324,7 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
     }
     sqlite3_busy_timeout(s->db, 5000);
     sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_trace_v2(s->db, SQLITE_TRACE_STMT | SQLITE_TRACE_PROFILE, on_profile, NULL);
     /* 8 MiB page cache per connection keeps server RSS bounded with many workers. */
     if ((rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
                       " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192;"

@@ -331,4 +331,21 @@ int ar_store_draft_list(struct ar_store *s, const char *org, const char *state, 
 int ar_store_draft_decide(struct ar_store *s, long long id, const char *state, const char *by,
                           const char *at, const char *reason, const char *lars, int version);
 
+/* ---- operations ------------------------------------------------------------------------
+ * Statement timings of every connection in this process (SQLite's profile hook):
+ * counts per bucket (upper bounds in seconds in ar_store_timing_bounds, the last +Inf),
+ * the total count and nanoseconds. */
+#define AR_DB_BUCKETS 9
+extern const double ar_store_timing_bounds[AR_DB_BUCKETS - 1];
+void ar_store_timings(uint64_t buckets[AR_DB_BUCKETS], uint64_t *count, uint64_t *sum_ns);
+/* Figures an operator watches: {log_size, checkpoint_time (POSIX seconds of the latest
+ * stored checkpoint, 0 when none), withheld, withheld_past_end (entries still withheld on
+ * or after their end date, given today's date YYYY-MM-DD — must stay 0),
+ * rbi_overdue (cases waiting for authorisation past their deadline, given now)}. */
+int ar_store_ops_figures(struct ar_store *s, const char *today, long long now, json_t **out);
+/* 0 when the database answers a query. */
+int ar_store_ping(struct ar_store *s);
+/* Fold the write-ahead log into the database file (at shutdown, before a backup). */
+int ar_store_flush(struct ar_store *s);
+
 #endif

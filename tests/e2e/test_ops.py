@@ -1,0 +1,104 @@
+"""What an operator watches, against a real server: /healthz, /readyz, Prometheus metrics
+(counts that move with traffic, no content), the JSON access log (no tokens or queries),
+and a graceful stop that signs a final checkpoint."""
+import json
+import os
+import sqlite3
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import TOKEN, Server  # noqa: E402
+
+REC = {"name": "Kentekenherkenning", "description_short": "Herkent kentekens.",
+       "organization": "Politie", "status": "In gebruik", "contact_email": "a@b.nl",
+       "publication_category": "Impactvolle algoritmes"}
+
+
+def metrics(srv):
+    st, hd, body = srv.request("GET", "/metrics", token=False)
+    assert st == 200 and hd["Content-Type"].startswith("text/plain; version=0.0.4")
+    out = {}
+    for line in body.decode().splitlines():
+        if line.startswith("#") or not line:
+            continue
+        name, value = line.rsplit(" ", 1)
+        out[name] = float(value)
+    return out, body
+
+
+class Ops(unittest.TestCase):
+    def test_health_readiness_and_metrics(self):
+        srv = Server(demo=True)
+        try:
+            st, _, body = srv.request("GET", "/healthz", token=False)
+            self.assertEqual((st, body), (200, b"ok\n"))
+            st, _, r = srv.json("GET", "/readyz", token=False)
+            self.assertEqual((st, r["status"]), (200, "ready"))
+            before, _ = metrics(srv)
+            for _ in range(3):
+                srv.request("GET", "/api/v1/registrations/10000016", token=False)
+            srv.request("GET", "/api/v1/registrations/12345678", token=False)
+            after, text = metrics(srv)
+            key = 'algoreg_http_requests_total{method="GET",route="/api/v1/registrations/{id}",code="2xx"}'
+            self.assertEqual(after[key] - before.get(key, 0), 3)
+            self.assertEqual(after[key.replace("2xx", "4xx")], 1)
+            hist = 'algoreg_http_request_duration_seconds_count{method="GET",route="/api/v1/registrations/{id}"}'
+            self.assertGreaterEqual(after[hist], 4)
+            inf = 'algoreg_http_request_duration_seconds_bucket{method="GET",route="/api/v1/registrations/{id}",le="+Inf"}'
+            self.assertEqual(after[inf], after[hist])
+            self.assertGreater(after["algoreg_db_statement_duration_seconds_count"], 0)
+            self.assertGreater(after["algoreg_log_size"], 0)
+            self.assertEqual(after["algoreg_withheld_past_end_date"], 0)
+            self.assertEqual(after["algoreg_rbi_requests_overdue"], 0)
+            self.assertGreaterEqual(after["algoreg_withheld_entries"], 0)
+            # counts only: a withheld entry's content never shows
+            mark = "CANARY-OPS-7731"
+            st, _, b = srv.json("POST", "/api/v1/registrations", {
+                "record": dict(REC, description_short="Omschrijving " + mark),
+                "withhold": {"ground": "investigation", "justification": mark,
+                             "until": "2027-03-01"}})
+            self.assertEqual(st, 201, b)
+            after2, text = metrics(srv)
+            self.assertNotIn(mark.encode(), text)
+            self.assertEqual(after2["algoreg_withheld_entries"], after["algoreg_withheld_entries"] + 1)
+        finally:
+            srv.stop()
+
+    def test_access_log_and_graceful_stop_with_final_checkpoint(self):
+        srv0 = Server(demo=True)
+        srv0.stop()
+        log = os.path.join(srv0.dir, "access.log")
+        srv = Server(db=srv0.db, serve_args=("--access-log", log))
+        try:
+            srv.request("GET", "/?q=geheime+zoekterm", token=False)
+            st, _, b = srv.json("POST", "/api/v1/registrations", REC)
+            self.assertEqual(st, 201, b)
+            srv.request("GET", "/api/v1/registrations/" + b["id"])
+        finally:
+            srv.stop()  # SIGTERM: exits 0 (checked by stop)
+        with open(log) as f:
+            blob = f.read()
+        lines = [json.loads(l) for l in blob.splitlines()]
+        self.assertGreaterEqual(len(lines), 3)
+        post = [l for l in lines if l["method"] == "POST"][0]
+        self.assertEqual((post["route"], post["status"], post["who"]),
+                         ("/api/v1/registrations", 201, "tester"))
+        for l in lines:
+            self.assertEqual(set(l), {"time", "client", "method", "route", "path", "status", "ms",
+                                      "bytes", "who"})
+            self.assertRegex(l["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertNotIn(TOKEN, blob)
+        self.assertNotIn("zoekterm", blob)  # no query strings
+        # the final checkpoint covers everything written
+        db = sqlite3.connect(srv0.db)
+        size = db.execute("SELECT max(idx) + 1 FROM log_leaves").fetchone()[0]
+        signed = db.execute("SELECT max(size) FROM log_checkpoints").fetchone()[0]
+        db.close()
+        self.assertEqual(signed, size)
+        self.assertFalse(os.path.exists(srv0.db + "-wal") and os.path.getsize(srv0.db + "-wal") > 0,
+                         "the WAL is folded into the database at shutdown")
+
+
+if __name__ == "__main__":
+    unittest.main()
