@@ -7,6 +7,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "cli/config.h"
 #include "http/server.h"
 #include "json/json.h"
 #include "model/lars.h"
@@ -26,6 +27,8 @@
 #include "store/store.h"
 #include "web/tmpl.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -58,6 +61,7 @@ static const char *usage_main =
     "  witness  run an independent witness that cosigns a log's checkpoints\n"
     "  links    check the links in the register\n"
     "  user     add, list, disable accounts; API tokens; the audit trail\n"
+    "  config   check serve's configuration file (config check)\n"
     "  version  print the version\n"
     "  routes   list the HTTP routes the server has\n"
     "\n"
@@ -75,9 +79,12 @@ static const char *usage_init =
     "              accounts: redacteur, goedkeurder (politie), toezicht,\n"
     "              rechter-commissaris, toetsingscommissie\n";
 static const char *usage_serve =
-    "usage: algoreg serve --db PATH [--listen ADDR:PORT] [--tokens FILE] [--threads N]\n"
+    "usage: algoreg serve [--config FILE] --db PATH [--listen ADDR:PORT] [--threads N]\n"
     "                     [--origin NAME] [--max-withhold-days N] [--max-extension-days N]\n"
-    "Serve the register over HTTP until SIGINT or SIGTERM.\n"
+    "Serve the register over HTTP until SIGINT or SIGTERM. Settings come from the\n"
+    "configuration file (--config FILE, ALGOREG_CONFIG, or " AR_CONFIG_DEFAULT " when it\n"
+    "exists: \"key = value\" lines, keys as below without the dashes), then ALGOREG_<KEY>\n"
+    "variables, then these options; check it with algoreg config check.\n"
     "  --db PATH          database file (created by algoreg init)\n"
     "  --listen ADDR:PORT address to listen on (default 127.0.0.1:8080)\n"
     "  --tokens FILE      service tokens for the operator's own automation,\n"
@@ -157,6 +164,7 @@ static const struct option common_opts[] = {
     {"rate-limit", required_argument, NULL, 'R'},
     {"service-tokens-publish", no_argument, NULL, 'P'},
     {"access-log", required_argument, NULL, 'Y'},
+    {"config", required_argument, NULL, 'C'},
     {NULL, 0, NULL, 0},
 };
 
@@ -173,18 +181,32 @@ struct opts {
     const char *access_log; /* FILE, "-" for stderr, NULL for none */
 };
 
+/* Where parse_opts reports a bad value: "algoreg: " on the command line, "FILE:LINE: "
+ * while checking a configuration file. */
+static const char *g_opt_where;
+
+__attribute__((format(printf, 1, 2))) static void opt_err(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(g_opt_where ? g_opt_where : "algoreg: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
 {
     int c;
     memset(o, 0, sizeof *o);
     o->listen = "127.0.0.1:8080";
+    o->rate_limit = -1; /* the default, AR_RATE_LIMIT_DEFAULT */
     o->author = "import";
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", common_opts, NULL)) != -1) {
         if (c == '?' || !strchr(allowed, c)) {
-            fprintf(stderr, "algoreg: %s: unknown option %s (see --help)\n", argv[0],
-                    argv[optind - 1]);
+            opt_err("%s: unknown option %s (see --help)", argv[0], argv[optind - 1]);
             return -1;
         }
         char *end;
@@ -205,7 +227,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'N': o->name = optarg; break;
         case 'G':
             if (o->nlogs >= 32) {
-                fprintf(stderr, "algoreg: at most 32 --log keys\n");
+                opt_err("at most 32 --log keys");
                 return -1;
             }
             o->logs[o->nlogs++] = optarg;
@@ -213,31 +235,31 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'O':
             o->timeout = (int)strtol(optarg, &end, 10);
             if (*end || o->timeout < 1 || o->timeout > 60) {
-                fprintf(stderr, "algoreg: --timeout takes 1 to 60 seconds\n");
+                opt_err("--timeout takes 1 to 60 seconds");
                 return -1;
             }
             break;
         case 'P': o->service_publish = 1; break;
         case 'Y': o->access_log = optarg; break;
+        case 'C': break; /* read before parsing (serve_argv) */
         case 'R':
             o->rate_limit = (int)strtol(optarg, &end, 10);
             if (*end || o->rate_limit < 0 || o->rate_limit > 1000000) {
-                fprintf(stderr, "algoreg: --rate-limit takes requests per second per address (0"
-                                " turns it off)\n");
+                opt_err("--rate-limit takes requests per second per address (0 turns it off)");
                 return -1;
             }
             break;
         case 'K':
             o->check_links = (int)strtol(optarg, &end, 10);
             if (*end || o->check_links < 0 || o->check_links > 100000) {
-                fprintf(stderr, "algoreg: --check-links takes minutes (0 turns it off)\n");
+                opt_err("--check-links takes minutes (0 turns it off)");
                 return -1;
             }
             break;
         case 'q':
             o->quorum = (int)strtol(optarg, &end, 10);
             if (*end || o->quorum < 1 || o->quorum > 16) {
-                fprintf(stderr, "algoreg: --witness-quorum must be from 1 to 16\n");
+                opt_err("--witness-quorum must be from 1 to 16");
                 return -1;
             }
             break;
@@ -246,7 +268,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'X': {
             long d = strtol(optarg, &end, 10);
             if (*end || d < 1 || d > 3650) {
-                fprintf(stderr, "algoreg: --%s must be a number of days from 1 to 3650\n",
+                opt_err("--%s must be a number of days from 1 to 3650",
                         c == 'W' ? "max-withhold-days" : "max-extension-days");
                 return -1;
             }
@@ -259,14 +281,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'n':
             o->threads = (int)strtol(optarg, &end, 10);
             if (*end || o->threads < 1 || o->threads > 64) {
-                fprintf(stderr, "algoreg: --threads must be from 1 to 64\n");
+                opt_err("--threads must be from 1 to 64");
                 return -1;
             }
             break;
         case 'v':
             o->version = (int)strtol(optarg, &end, 10);
             if (*end || o->version < 1) {
-                fprintf(stderr, "algoreg: --version must be a positive number\n");
+                opt_err("--version must be a positive number");
                 return -1;
             }
             break;
@@ -628,7 +650,38 @@ out:
     return rc;
 }
 
-static int cmd_serve(int argc, char **argv)
+/* The options serve takes (letters of common_opts); also the keys of its configuration. */
+#define SERVE_OPTS "dhltnoWXELATwqKRPY"
+
+/* The configuration file serve reads: --config FILE, ALGOREG_CONFIG, or the default
+ * when it exists; NULL for none. */
+static const char *config_path(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            return argv[i + 1];
+        if (!strncmp(argv[i], "--config=", 9))
+            return argv[i] + 9;
+    }
+    const char *e = getenv("ALGOREG_CONFIG");
+    if (e && *e)
+        return e;
+    return access(AR_CONFIG_DEFAULT, F_OK) == 0 ? AR_CONFIG_DEFAULT : NULL;
+}
+
+/* serve's arguments: the file's settings, then ALGOREG_* variables, then the command
+ * line (the last word wins). Non-zero when the file or a variable has problems. */
+static int serve_argv(struct ar_cfg *cfg, int argc, char **argv)
+{
+    const char *path = config_path(argc, argv);
+    ar_cfg_args(cfg, 1, argv, 0);
+    int problems = path ? ar_cfg_read(cfg, common_opts, SERVE_OPTS, path) : 0;
+    problems += ar_cfg_env(cfg, common_opts, SERVE_OPTS);
+    ar_cfg_args(cfg, argc, argv, 1);
+    return problems;
+}
+
+static int serve_run(int argc, char **argv)
 {
     struct opts o;
     struct ar_store *s = NULL;
@@ -641,8 +694,7 @@ static int cmd_serve(int argc, char **argv)
     static struct ar_witness_cfg wcfg; /* large; one per process */
     char *tokens = NULL;
     int rc = 1;
-    o.rate_limit = -1;
-    if (parse_opts(argc, argv, &o, "dhltnoWXELATwqKRPY"))
+    if (parse_opts(argc, argv, &o, SERVE_OPTS "C"))
         return 2;
     if (o.help) {
         fputs(usage_serve, stdout);
@@ -760,6 +812,133 @@ out:
     free(tokens);
     sodium_memzero(&signer, sizeof signer);
     sodium_memzero(&seal, sizeof seal);
+    return rc;
+}
+
+/* config check: a file that must exist, and (secret) not be readable by others. */
+static int check_file(const char *where, const char *what, const char *path, int secret)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, "%s: %s %s does not exist\n", where, what, path);
+        return 1;
+    }
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "%s: %s %s cannot be read\n", where, what, path);
+        return 1;
+    }
+    if (secret && (st.st_mode & 077)) {
+        fprintf(stderr, "%s: %s %s must not be readable by group or others (chmod 600)\n", where,
+                what, path);
+        return 1;
+    }
+    return 0;
+}
+
+static const char usage_config[] =
+    "usage: algoreg config check [--config FILE]\n"
+    "Check serve's configuration: FILE (default: ALGOREG_CONFIG, else " AR_CONFIG_DEFAULT ")\n"
+    "holds \"key = value\" lines whose keys are serve's long options (listen, db, threads,\n"
+    "tokens, origin, log-key, enc-key, rate-limit, access-log, ...); ALGOREG_<KEY> variables\n"
+    "override it and options on the command line override both. Every problem is reported\n"
+    "as FILE:LINE: reason; the files it names must exist, keys and tokens with mode 0600.\n"
+    "Exit status 0 when all is well, 1 otherwise.\n";
+
+static int cmd_config(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "check") != 0) {
+        fputs(usage_config, argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
+        return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
+    }
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--config") && strncmp(argv[i], "--config=", 9) &&
+            (i == 2 || strcmp(argv[i - 1], "--config"))) {
+            fprintf(stderr, "algoreg: config check: unexpected argument %s\n", argv[i]);
+            return 2;
+        }
+    const char *path = config_path(argc - 1, argv + 1);
+    if (!path) {
+        printf("no configuration file (%s absent); serve uses its defaults\n", AR_CONFIG_DEFAULT);
+        return 0;
+    }
+    struct ar_cfg cfg = {0};
+    ar_cfg_args(&cfg, 1, argv, 0);
+    int problems = ar_cfg_read(&cfg, common_opts, SERVE_OPTS, path);
+    problems += ar_cfg_env(&cfg, common_opts, SERVE_OPTS);
+    /* Each value alone, so a bad one is reported with its line. */
+    char where[4200];
+    struct opts o;
+    for (int i = 1; i < cfg.n; i++) {
+        if (cfg.line[i] < 0 || strncmp(cfg.argv[i], "--", 2) != 0)
+            continue;
+        int has_value = i + 1 < cfg.n && strncmp(cfg.argv[i + 1], "--", 2) != 0 &&
+                        cfg.line[i + 1] == cfg.line[i];
+        char *one[] = {"serve", cfg.argv[i], has_value ? cfg.argv[i + 1] : NULL, NULL};
+        if (cfg.line[i] > 0)
+            snprintf(where, sizeof where, "%s:%d: ", path, cfg.line[i]);
+        else { /* ALGOREG_<KEY>, from the option's name */
+            size_t k = (size_t)snprintf(where, sizeof where, "ALGOREG_");
+            for (const char *q = cfg.argv[i] + 2; *q && k + 3 < sizeof where; q++)
+                where[k++] = *q == '-' ? '_' : (char)toupper((unsigned char)*q);
+            snprintf(where + k, sizeof where - k, ": ");
+        }
+        g_opt_where = where;
+        problems += parse_opts(has_value ? 3 : 2, one, &o, SERVE_OPTS) != 0;
+        g_opt_where = NULL;
+    }
+    /* The whole, as serve would see it: the files it names. */
+    if (!problems && parse_opts(cfg.n, cfg.argv, &o, SERVE_OPTS) == 0) {
+        char buf[4096];
+        if (!o.db) {
+            fprintf(stderr, "%s: db is not set (serve needs --db or db = PATH)\n", path);
+            problems++;
+        } else {
+            problems += check_file(path, "db", o.db, 0);
+            problems +=
+                check_file(path, "log-key", key_path(buf, sizeof buf, o.log_key, o.db, "key"), 1);
+            problems +=
+                check_file(path, "enc-key", key_path(buf, sizeof buf, o.enc_key, o.db, "enc"), 1);
+        }
+        if (o.tokens)
+            problems += check_file(path, "tokens", o.tokens, 1);
+        if (o.witnesses)
+            problems += check_file(path, "witnesses", o.witnesses, 0);
+        if (o.aiact_cfg)
+            problems += check_file(path, "aiact-config", o.aiact_cfg, 0);
+        if (o.tree)
+            problems += check_file(path, "tree", o.tree, 0);
+        const char *colon = strrchr(o.listen, ':');
+        char host[64];
+        struct in_addr ia;
+        if (!colon || (size_t)(colon - o.listen) >= sizeof host) {
+            fprintf(stderr, "%s: listen must be ADDR:PORT, not %s\n", path, o.listen);
+            problems++;
+        } else {
+            snprintf(host, sizeof host, "%.*s", (int)(colon - o.listen), o.listen);
+            char *end;
+            long port = strtol(colon + 1, &end, 10);
+            if (*end || port < 0 || port > 65535 || inet_pton(AF_INET, host, &ia) != 1) {
+                fprintf(stderr, "%s: listen must be an IPv4 ADDR:PORT, not %s\n", path, o.listen);
+                problems++;
+            }
+        }
+    }
+    ar_cfg_free(&cfg);
+    if (problems) {
+        fprintf(stderr, "algoreg: %s: %d problem%s\n", path, problems, problems == 1 ? "" : "s");
+        return 1;
+    }
+    printf("%s: ok\n", path);
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct ar_cfg cfg = {0};
+    int rc = serve_argv(&cfg, argc, argv)
+                 ? die("%s", "serve: the configuration has problems (above); nothing started")
+                 : serve_run(cfg.n, cfg.argv);
+    ar_cfg_free(&cfg);
     return rc;
 }
 
@@ -1196,6 +1375,8 @@ int main(int argc, char **argv)
         return cmd_links(argc, argv);
     if (strcmp(cmd, "user") == 0)
         return ar_cli_user(argc, argv);
+    if (strcmp(cmd, "config") == 0)
+        return cmd_config(argc, argv);
     if (strcmp(cmd, "routes") == 0) {
         /* The router's own table with each route's access rule, for the tests that check
          * the OpenAPI document and the role x route matrix. */

@@ -338,7 +338,7 @@ class Site(unittest.TestCase):
 class Cli(unittest.TestCase):
     def test_help_and_errors(self):
         for cmd in ("init", "serve", "import", "export", "show", "tick", "verify", "classify",
-                    "user", "version"):
+                    "user", "config", "version"):
             r = run_cli(cmd, "--help")
             self.assertEqual(r.returncode, 0, cmd)
             self.assertIn(b"usage: algoreg " + cmd.encode(), r.stdout)

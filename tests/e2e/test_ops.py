@@ -8,7 +8,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TOKEN, Server  # noqa: E402
+from harness import TOKEN, Server, free_port, run_cli  # noqa: E402
 
 REC = {"name": "Kentekenherkenning", "description_short": "Herkent kentekens.",
        "organization": "Politie", "status": "In gebruik", "contact_email": "a@b.nl",
@@ -98,6 +98,47 @@ class Ops(unittest.TestCase):
         self.assertEqual(signed, size)
         self.assertFalse(os.path.exists(srv0.db + "-wal") and os.path.getsize(srv0.db + "-wal") > 0,
                          "the WAL is folded into the database at shutdown")
+
+
+class Config(unittest.TestCase):
+    def test_file_environment_and_flags(self):
+        srv0 = Server(demo=True)
+        srv0.stop()
+        bad = os.path.join(srv0.dir, "bad.conf")
+        with open(bad, "w") as f:
+            f.write("# comment\nlisten = 127.0.0.1:1\ndb = %s\nlisen = x\nthreads = 999\n"
+                    "service-tokens-publish = maybe\nnovalue\n" % srv0.db)
+        r = run_cli("config", "check", "--config", bad)
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, 1)
+        for want in ("bad.conf:4: 'lisen' is not a setting", "bad.conf:5: --threads",
+                     "bad.conf:6: service-tokens-publish is true or false",
+                     'bad.conf:7: expected "key = value"', "4 problems"):
+            self.assertIn(want, err)
+        # serve refuses to start on it, naming the same lines
+        r = run_cli("serve", "--config", bad)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("bad.conf:4:", r.stderr.decode())
+        self.assertIn("nothing started", r.stderr.decode())
+        # a key file others can read is refused by the check
+        os.chmod(srv0.db + ".key", 0o644)
+        good = os.path.join(srv0.dir, "good.conf")
+        port = free_port()
+        with open(good, "w") as f:
+            f.write("listen = 127.0.0.1:%d\ndb = %s\nrate-limit = 50\n" % (port, srv0.db))
+        r = run_cli("config", "check", "--config", good)
+        self.assertIn("chmod 600", r.stderr.decode())
+        os.chmod(srv0.db + ".key", 0o600)
+        r = run_cli("config", "check", "--config", good)
+        self.assertEqual((r.returncode, r.stdout.decode().strip()), (0, good + ": ok"))
+        r = run_cli("config", "check", "--config", good, env={"ALGOREG_RATE_LIMIT": "lots"})
+        self.assertIn("ALGOREG_RATE_LIMIT: --rate-limit", r.stderr.decode())
+        # flags win over the file (the harness gives its own --listen and port)
+        srv = Server(db=srv0.db, serve_args=("--config", good, "--rate-limit", "0"))
+        try:
+            self.assertEqual(srv.request("GET", "/healthz", token=False)[0], 200)
+        finally:
+            srv.stop()
 
 
 if __name__ == "__main__":
