@@ -421,7 +421,12 @@ int ar_auth_login(struct ar_store *s, const char *name, const char *password, co
     long long until = va[2] > vi[2] ? va[2] : vi[2];
     if (until > now) {
         *retry = until - now;
+        json_t *known = NULL;
+        if (!name || ar_store_acct_get(s, name, &known) != 0)
+            snprintf(p->name, sizeof p->name, "(unknown account)");
+        json_decref(known);
         ar_auth_audit(s, p, "login.locked", NULL, 429, address);
+        memset(p, 0, sizeof *p);
         return AR_ELIMIT;
     }
     int found = name && password && ar_store_acct_get(s, name, &row) == 0;
@@ -436,9 +441,10 @@ int ar_auth_login(struct ar_store *s, const char *name, const char *password, co
     if (!ok) {
         if (!(rc = count_failure(s, akey, AR_AUTH_FAIL_ACCOUNT, now)) && address)
             rc = count_failure(s, ikey, AR_AUTH_FAIL_ADDRESS, now);
+        /* An unknown name is not recorded as typed: people type passwords there. */
         struct ar_principal anon;
         memset(&anon, 0, sizeof anon);
-        snprintf(anon.name, sizeof anon.name, "%s", name ? name : "");
+        snprintf(anon.name, sizeof anon.name, "%s", found ? name : "(unknown account)");
         ar_auth_audit(s, &anon, "login.failed", NULL, 401, address);
         memset(p, 0, sizeof *p);
         if (!rc && !(rc = ar_store_commit(s)))

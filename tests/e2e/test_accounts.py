@@ -178,8 +178,12 @@ class Accounts(unittest.TestCase):
         self.assertIn(b'id="login-error"', body)
         self.assertIn(b'value="registrant"', body)  # the typed name comes back
         self.assertNotIn(b"not-the-password-1", body)  # the password does not
-        st, _, cookie, _ = login(self.srv, "nobody-at-all", "whatever-password-1")
+        st, _, cookie, _ = login(self.srv, "Secret-Typed-In-Name-1", "whatever-password-1")
         self.assertEqual(st, 401)
+        # a name that is no account is not written down (people type passwords there)
+        st, _, a = raw(self.srv, "GET", "/api/v1/audit?limit=1000", headers=bearer(self.tok["admin"]))
+        self.assertNotIn(b"Secret-Typed-In-Name-1", a)
+        self.assertIn(b"(unknown account)", a)
 
     def test_admin_manages_accounts_but_reads_no_content(self):
         adm = bearer(self.tok["admin"])
