@@ -54,6 +54,9 @@ static void login_page(struct ar_req *r, int status, const char *error)
     json_object_set_new(ctx, "next", json_string(local_next(next)));
     if (error)
         json_object_set_new(ctx, "error", json_string(error));
+    const char *changed = ar_req_arg(r, "changed");
+    if (!error && changed && !strcmp(changed, "1"))
+        json_object_set_new(ctx, "notice", json_string(msg(r, ctx, "login_changed")));
     ar_req_header(r, "Cache-Control", "no-store");
     ar_web_render(r, status, "login", ctx);
     json_decref(ctx);

@@ -172,6 +172,30 @@ class Accounts(unittest.TestCase):
         self.assertEqual(st, 401)
         self.assertIn(b"a valid API token", page)
 
+    def test_changing_ones_password_ends_the_sessions(self):
+        add_account(self.srv.db, "wim", "supervisor", None, PW)
+        cookie = login(self.srv, "wim")[2]
+        other = login(self.srv, "wim")[2]
+        csrf = csrf_of(self.srv, cookie)
+        st, _, page = form(self.srv, "/account/password", {"current": "wrong-one-123456",
+                           "password": "Amber-Falcon-River-88", "password_again": "Amber-Falcon-River-88",
+                           "csrf": csrf}, cookie)
+        self.assertEqual(st, 403)
+        self.assertIn(b'id="password-error"', page)
+        st, _, page = form(self.srv, "/account/password", {"current": PW,
+                           "password": "Amber-Falcon-River-88", "password_again": "Amber-Falcon-Rivr-88",
+                           "csrf": csrf}, cookie)
+        self.assertEqual(st, 422)
+        st, hd, _ = form(self.srv, "/account/password", {"current": PW,
+                         "password": "Amber-Falcon-River-88", "password_again": "Amber-Falcon-River-88",
+                         "csrf": csrf}, cookie)
+        self.assertEqual((st, hd["location"]), (303, "/login?changed=1"))
+        for c in (cookie, other):
+            self.assertEqual(raw(self.srv, "GET", "/api/v1/me", headers={"Cookie": "algoreg_session=" + c})[0], 401)
+        st, _, page = raw(self.srv, "GET", "/login?changed=1")
+        self.assertIn(b'id="login-notice"', page)
+        self.assertEqual(login(self.srv, "wim", "Amber-Falcon-River-88")[0], 303)
+
     def test_wrong_password_and_page_messages(self):
         st, _, cookie, body = login(self.srv, "registrant", "not-the-password-1")
         self.assertEqual((st, cookie), (401, None))
