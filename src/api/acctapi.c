@@ -11,20 +11,6 @@
 #include <sodium.h>
 #include <string.h>
 
-static json_t *object_body(struct ar_req *r)
-{
-    json_t *v = ar_api_body_json(r);
-    if (v && !json_is_object(v)) {
-        json_t *pr = json_array();
-        ar_problem_add(pr, "", "type", "the body must be a JSON object");
-        ar_resp_problem(r, 422, "validation", "Invalid request body", NULL, pr);
-        json_decref(pr);
-        json_decref(v);
-        return NULL;
-    }
-    return v;
-}
-
 /* The signed-in principal, which the gate guarantees; tokens of the interim token
  * file have no account to keep tokens for. */
 static const struct ar_principal *account_of(struct ar_req *r)
@@ -67,7 +53,7 @@ static void h_token_add(struct ar_req *r)
 {
     const struct ar_principal *p = account_of(r);
     json_t *b;
-    if (!p || !(b = object_body(r)))
+    if (!p || !(b = ar_api_body_object(r, "validation")))
         return;
     json_t *pr = json_array(), *l = json_object_get(b, "label");
     if (l && (!json_is_string(l) || json_string_length(l) > 100))
@@ -124,7 +110,7 @@ static void h_accounts(struct ar_req *r)
 static void h_account_add(struct ar_req *r)
 {
     const struct ar_principal *p = ar_app_principal(r);
-    json_t *b = object_body(r);
+    json_t *b = ar_api_body_object(r, "validation");
     if (!b)
         return;
     json_t *pr = json_array();

@@ -27,20 +27,6 @@ static void fail(struct ar_req *r, int rc, json_t *pr)
     ar_api_fail(r, rc, pr, "aiact", "The request breaks a rule of the AI Act workflow");
 }
 
-static json_t *object_body(struct ar_req *r)
-{
-    json_t *v = ar_api_body_json(r);
-    if (v && !json_is_object(v)) {
-        json_t *pr = json_array();
-        ar_problem_add(pr, "", "type", "the body must be a JSON object");
-        fail(r, AR_EINVAL, pr);
-        json_decref(pr);
-        json_decref(v);
-        return NULL;
-    }
-    return v;
-}
-
 /* Any valid token; *role set. Writes 401 otherwise. */
 static const char *who_role(struct ar_req *r, const char **role)
 {
@@ -124,7 +110,7 @@ static void h_tree(struct ar_req *r)
 
 static void h_evaluate(struct ar_req *r)
 {
-    json_t *b = object_body(r), *pr = json_array(), *ans = NULL, *out = NULL;
+    json_t *b = ar_api_body_object(r, "aiact"), *pr = json_array(), *ans = NULL, *out = NULL;
     if (!b)
         goto out;
     if (!(ans = answers_of(b, pr))) {
@@ -178,7 +164,7 @@ static void h_cls_add(struct ar_req *r)
     const char *id = r->params[0], *who;
     json_t *b = NULL, *pr = json_array(), *ans = NULL, *out = NULL;
     if (ar_api_check_id(r, id) || !(who = ar_api_require_token(r)) || !ar_api_owns(r, id) ||
-        !(b = object_body(r)))
+        !(b = ar_api_body_object(r, "aiact")))
         goto out;
     if (!(ans = answers_of(b, pr))) {
         fail(r, AR_EINVAL, pr);
@@ -301,7 +287,7 @@ static void h_sub_add(struct ar_req *r)
     json_t *b = NULL, *pr = json_array(), *doc = NULL;
     char *canon = NULL;
     if (ar_api_check_id(r, id) || !(who = ar_api_require_token(r)) || !ar_api_owns(r, id) ||
-        !(b = object_body(r)))
+        !(b = ar_api_body_object(r, "aiact")))
         goto out;
     const char *section = ar_json_str(b, "section"), *ref = ar_json_str(b, "reference");
     if (!ref || !*ref || strlen(ref) > 200)
@@ -396,7 +382,7 @@ static void h_case_add(struct ar_req *r)
 {
     const char *who, *role;
     json_t *b = NULL, *pr = json_array(), *c = NULL;
-    if (!(who = who_role(r, &role)) || !(b = object_body(r)))
+    if (!(who = who_role(r, &role)) || !(b = ar_api_body_object(r, "aiact")))
         goto out;
     long long id = 0;
     int rc = ar_case_create(r->store, r->app->aiact, b, who, role, pr, &id);
@@ -475,8 +461,8 @@ static void h_case_event(struct ar_req *r)
     const char *who, *role;
     long long id;
     json_t *b = NULL, *pr = json_array(), *c = NULL, *out = NULL;
-    if (!(id = case_id(r)) || !(who = who_role(r, &role)) || !(b = object_body(r)) ||
-        !(c = visible_case(r, id, who, role)))
+    if (!(id = case_id(r)) || !(who = who_role(r, &role)) ||
+        !(b = ar_api_body_object(r, "aiact")) || !(c = visible_case(r, id, who, role)))
         goto out;
     json_t *data = json_object_get(b, "data");
     int rc = ar_case_event(r->store, r->app->aiact, id, ar_json_str(b, "event"),

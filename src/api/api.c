@@ -224,6 +224,20 @@ json_t *ar_api_body_json(struct ar_req *r)
     return v;
 }
 
+json_t *ar_api_body_object(struct ar_req *r, const char *type)
+{
+    json_t *v = ar_api_body_json(r);
+    if (v && !json_is_object(v)) {
+        json_t *pr = json_array();
+        ar_problem_add(pr, "", "type", "the body must be a JSON object");
+        ar_resp_problem(r, 422, type, "Invalid request body", NULL, pr);
+        json_decref(pr);
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
 /* A write body is either the record itself or {record, change_note, base_version}. */
 static int unwrap(json_t *body, json_t **rec, const char **note, long *base, json_t *problems)
 {

@@ -17,6 +17,8 @@ const char *ar_api_require_token(struct ar_req *r);
 /* The request body as JSON within the intake limits, or NULL after writing a problem
  * (415 for another content type, 400 invalid JSON or UTF-8, 413 too large). */
 json_t *ar_api_body_json(struct ar_req *r);
+/* The same, and it must be an object (else 422 of the problem type given). */
+json_t *ar_api_body_object(struct ar_req *r, const char *type);
 
 /* The problem response for a module's error code: AR_EINVAL 422 (of type, with title),
  * AR_ENOTFOUND 404, AR_ECONFLICT 409, anything else 500 saying nothing was changed. */

@@ -6,22 +6,29 @@
 #include "auth/auth.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/msg.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The token table is read by every request with a token-file token and replaced by a
+ * reload; readers copy what they need while holding the read side. */
+static pthread_rwlock_t g_tokens_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static int add_one(struct ar_app *app, const char *entry, size_t n)
 {
     const char *colon = memchr(entry, ':', n);
     if (!colon || colon == entry || (size_t)(colon - entry) > 64 ||
         n - (size_t)(colon - entry) - 1 < 16) {
-        fprintf(stderr, "algoreg: token entries are NAME:TOKEN with a token of at least 16"
-                        " characters\n");
+        ar_msg(AR_MSG_ERR, "token entries are NAME:TOKEN with a token of at least 16"
+                           " characters");
         return AR_EINVAL;
     }
     if (app->ntokens >= (int)(sizeof app->tokens / sizeof app->tokens[0])) {
-        fprintf(stderr, "algoreg: at most 16 API tokens\n");
+        ar_msg(AR_MSG_ERR, "at most 16 API tokens");
         return AR_EINVAL;
     }
     struct ar_token *t = &app->tokens[app->ntokens++];
@@ -33,7 +40,7 @@ static int add_one(struct ar_app *app, const char *entry, size_t n)
         char name[24];
         snprintf(name, sizeof name, "%.*s", (int)(rlen < 23 ? rlen : 23), role + 1);
         if (rlen >= sizeof name || !ar_auth_role_bit(name)) {
-            fprintf(stderr, "algoreg: a token's role is one of %s\n", ar_auth_role_names);
+            ar_msg(AR_MSG_ERR, "a token's role is one of %s", ar_auth_role_names);
             app->ntokens--;
             return AR_EINVAL;
         }
@@ -42,7 +49,7 @@ static int add_one(struct ar_app *app, const char *entry, size_t n)
     }
     t->supervisor = strcmp(t->role, "supervisor") == 0;
     if (tlen < 16) {
-        fprintf(stderr, "algoreg: tokens must be at least 16 characters\n");
+        ar_msg(AR_MSG_ERR, "tokens must be at least 16 characters");
         app->ntokens--;
         return AR_EINVAL;
     }
@@ -71,15 +78,43 @@ int ar_app_add_tokens(struct ar_app *app, const char *spec)
     return 0;
 }
 
-static const struct ar_token *find_token(const struct ar_app *app, const char *tok)
+void ar_app_swap_tokens(struct ar_app *app, struct ar_app *from)
+{
+    struct ar_token old[sizeof app->tokens / sizeof app->tokens[0]];
+    pthread_rwlock_wrlock(&g_tokens_lock);
+    memcpy(old, app->tokens, sizeof old);
+    int nold = app->ntokens;
+    memcpy(app->tokens, from->tokens, sizeof old);
+    app->ntokens = from->ntokens;
+    pthread_rwlock_unlock(&g_tokens_lock);
+    memcpy(from->tokens, old, sizeof old);
+    from->ntokens = nold;
+}
+
+void ar_app_free_tokens(struct ar_app *app)
+{
+    for (int i = 0; i < app->ntokens; i++)
+        free((char *)app->tokens[i].name);
+    app->ntokens = 0;
+}
+
+/* Copy the token-file entry matching tok into p; 0 when found. */
+static int find_token(const struct ar_app *app, const char *tok, struct ar_principal *p)
 {
     unsigned char h[32];
     crypto_generichash(h, sizeof h, (const unsigned char *)tok, strlen(tok), NULL, 0);
-    const struct ar_token *who = NULL;
+    int found = AR_ENOTFOUND;
+    pthread_rwlock_rdlock(&g_tokens_lock);
     for (int i = 0; i < app->ntokens; i++)
-        if (sodium_memcmp(h, app->tokens[i].hash, sizeof h) == 0)
-            who = &app->tokens[i];
-    return who;
+        if (sodium_memcmp(h, app->tokens[i].hash, sizeof h) == 0) {
+            memset(p, 0, sizeof *p);
+            snprintf(p->name, sizeof p->name, "%s", app->tokens[i].name);
+            snprintf(p->role, sizeof p->role, "%s", app->tokens[i].role);
+            p->bit = ar_auth_role_bit(app->tokens[i].role);
+            found = 0;
+        }
+    pthread_rwlock_unlock(&g_tokens_lock);
+    return found;
 }
 
 /* The principal of a bearer token: an account's ("ar_…") or the token file's. */
@@ -88,14 +123,7 @@ static struct ar_principal *bearer(struct ar_req *r, const char *tok)
     struct ar_principal *p = ar_arena_alloc(r->arena, sizeof *p);
     if (strncmp(tok, "ar_", 3) == 0 && r->store && ar_auth_token_check(r->store, tok, p) == 0)
         return p;
-    const struct ar_token *t = find_token(r->app, tok);
-    if (!t)
-        return NULL;
-    memset(p, 0, sizeof *p);
-    snprintf(p->name, sizeof p->name, "%s", t->name);
-    snprintf(p->role, sizeof p->role, "%s", t->role);
-    p->bit = ar_auth_role_bit(t->role);
-    return p;
+    return find_token(r->app, tok, p) == 0 ? p : NULL;
 }
 
 /* The value of cookie name in a Cookie header, copied into the arena. */

@@ -5,6 +5,7 @@
 
 #include "http/req.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct ar_tmpl_set;
@@ -39,9 +40,18 @@ struct ar_app {
     const struct ar_witness *witness;       /* set when serving as a witness */
     const struct ar_route *const *tables;   /* routes; NULL for the register's own */
     int link_minutes;                       /* check links this often; 0 = never */
-    int rate_limit;      /* requests per second per client address (bursts of ten times); 0 = off */
+    /* requests per second per client address (bursts of ten times); 0 = off. Atomic:
+     * a reload (SIGHUP) changes it while requests read it. */
+    _Atomic int rate_limit;
     int service_publish; /* token-file tokens may write registrations (no four eyes) */
-    FILE *access_log;    /* one JSON line per request; NULL for none */
+    FILE *access_log; /* one JSON line per request; NULL for none (see ar_server_set_access_log) */
+    int access_journal;  /* the access log goes to journald as fields instead */
+    uint32_t proxies[8]; /* trusted reverse proxies (IPv4, network order): their
+                            X-Forwarded-For names the client */
+    int nproxies;
+    /* Called on SIGHUP: re-read the configuration and apply what can change while
+     * serving; returns 0, or non-zero when the old settings were kept. */
+    int (*reload)(struct ar_app *app);
     int ntables;
 };
 
@@ -70,6 +80,10 @@ void ar_web_denied(struct ar_req *r, int status, const char *msg_key);
  * part ":supervisor" marks a supervisor's token) into app.
  * Returns 0 or AR_EINVAL with a message on stderr. */
 int ar_app_add_tokens(struct ar_app *app, const char *spec);
+/* Put from's tokens in app's place while requests are being served (a reload) and
+ * app's old ones in from, for the caller to free with ar_app_free_tokens. */
+void ar_app_swap_tokens(struct ar_app *app, struct ar_app *from);
+void ar_app_free_tokens(struct ar_app *app);
 /* The name of the session cookie. */
 #define AR_SESSION_COOKIE "algoreg_session"
 

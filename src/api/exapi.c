@@ -17,21 +17,6 @@ static void fail(struct ar_req *r, int rc, json_t *pr)
     ar_api_fail(r, rc, pr, "exception", "The request breaks a rule of the exception");
 }
 
-/* Writes need an object body. */
-static json_t *body(struct ar_req *r)
-{
-    json_t *v = ar_api_body_json(r);
-    if (v && !json_is_object(v)) {
-        json_t *pr = json_array();
-        ar_problem_add(pr, "", "type", "the body must be a JSON object");
-        ar_resp_problem(r, 422, "exception", "Invalid request body", NULL, pr);
-        json_decref(pr);
-        json_decref(v);
-        return NULL;
-    }
-    return v;
-}
-
 static const char *registrant(struct ar_req *r)
 {
     return ar_api_require_token(r);
@@ -97,7 +82,8 @@ static void h_extend(struct ar_req *r)
 {
     const char *who;
     json_t *b;
-    if (!ready(r) || !(who = registrant(r)) || !ar_api_owns(r, r->params[0]) || !(b = body(r)))
+    if (!ready(r) || !(who = registrant(r)) || !ar_api_owns(r, r->params[0]) ||
+        !(b = ar_api_body_object(r, "exception")))
         return;
     json_t *pr = json_array();
     long long id = 0;
@@ -118,7 +104,7 @@ static void h_decide(struct ar_req *r)
 {
     const char *who;
     json_t *b;
-    if (!ready(r) || !(who = supervisor(r)) || !(b = body(r)))
+    if (!ready(r) || !(who = supervisor(r)) || !(b = ar_api_body_object(r, "exception")))
         return;
     char *end;
     long long ext = strtoll(r->params[1], &end, 10);
@@ -198,7 +184,7 @@ static void h_withhold_later(struct ar_req *r)
 /* Anyone may check a revealed commitment: SHA-256(salt ‖ canonical JSON of content). */
 static void h_check_commitment(struct ar_req *r)
 {
-    json_t *b = body(r);
+    json_t *b = ar_api_body_object(r, "exception");
     if (!b)
         return;
     json_t *pr = json_array();

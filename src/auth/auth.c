@@ -5,6 +5,7 @@
 #include "base/utf8.h"
 #include "json/json.h"
 #include "log/log.h"
+#include "base/msg.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -129,7 +130,7 @@ void ar_auth_audit(struct ar_store *s, const struct ar_principal *p, const char 
     struct ar_audit a = {
         at, p ? p->name : NULL, p && p->role[0] ? p->role : NULL, action, target, address, outcome};
     if (ar_store_audit_add(s, &a))
-        fprintf(stderr, "algoreg: audit: could not record %s\n", action);
+        ar_msg(AR_MSG_ERR, "audit: could not record %s", action);
 }
 
 static void audit_as(struct ar_store *s, const char *actor, const char *action, const char *target)
@@ -186,7 +187,7 @@ static int hash_password(const char *pw, char out[crypto_pwhash_STRBYTES])
 {
     if (crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-        fprintf(stderr, "algoreg: auth: out of memory hashing a password\n");
+        ar_msg(AR_MSG_ERR, "auth: out of memory hashing a password");
         return AR_EIO;
     }
     return 0;

@@ -2,6 +2,7 @@
 #include "base/secret.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/msg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,11 +41,11 @@ int ar_secret_load(uint8_t *out, size_t n, const char *path, const char *what)
     size_t got = 0;
     int rc = 0;
     if (stat(path, &sb)) {
-        fprintf(stderr, "algoreg: %s %s is missing (algoreg init creates it)\n", what, path);
+        ar_msg(AR_MSG_ERR, "%s %s is missing (algoreg init creates it)", what, path);
         return AR_ENOTFOUND;
     }
     if (sb.st_mode & 0077) {
-        fprintf(stderr, "algoreg: %s must not be readable by group or others (chmod 600)\n", path);
+        ar_msg(AR_MSG_ERR, "%s must not be readable by group or others (chmod 600)", path);
         return AR_EDENIED;
     }
     FILE *f = fopen(path, "r");
@@ -53,7 +54,7 @@ int ar_secret_load(uint8_t *out, size_t n, const char *path, const char *what)
         fclose(f);
     if (!ok || n > MAX_SECRET ||
         sodium_hex2bin(out, n, hex, strcspn(hex, "\r\n"), NULL, &got, NULL) != 0 || got != n) {
-        fprintf(stderr, "algoreg: %s is not a valid %s\n", path, what);
+        ar_msg(AR_MSG_ERR, "%s is not a valid %s", path, what);
         rc = AR_EINVAL;
     }
     sodium_memzero(hex, sizeof hex);

@@ -7,6 +7,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/msg.h"
 #include "cli/config.h"
 #include "http/server.h"
 #include "json/json.h"
@@ -81,7 +82,11 @@ static const char *usage_init =
 static const char *usage_serve =
     "usage: algoreg serve [--config FILE] --db PATH [--listen ADDR:PORT] [--threads N]\n"
     "                     [--origin NAME] [--max-withhold-days N] [--max-extension-days N]\n"
-    "Serve the register over HTTP until SIGINT or SIGTERM. Settings come from the\n"
+    "Serve the register over HTTP until SIGINT or SIGTERM (in-flight requests finish and\n"
+    "a final checkpoint is signed). SIGHUP reads the configuration again: rate-limit,\n"
+    "access-log (reopened) and tokens change at once, other keys at the next restart.\n"
+    "Under systemd: Type=notify readiness, socket activation (then --listen is unused)\n"
+    "and the watchdog. Settings come from the\n"
     "configuration file (--config FILE, ALGOREG_CONFIG, or " AR_CONFIG_DEFAULT " when it\n"
     "exists: \"key = value\" lines, keys as below without the dashes), then ALGOREG_<KEY>\n"
     "variables, then these options; check it with algoreg config check.\n"
@@ -106,8 +111,13 @@ static const char *usage_serve =
     "                          default: algoreg's own tree)\n"
     "  --witnesses FILE        witnesses to push checkpoints to: \"URL VKEY\" per line\n"
     "  --witness-quorum N      cosignatures that make an entry witnessed (default: all)\n"
-    "  --access-log FILE|-     one JSON line per request (time, client, method, route,\n"
-    "                          path, status, ms, bytes, who) to FILE or stderr (-)\n"
+    "  --access-log FILE|-|journal  one JSON line per request (time, client, method,\n"
+    "                          route, path, status, ms, bytes, who) to FILE or stderr (-),\n"
+    "                          or the same as journald fields\n"
+    "  --log-format text|json|journal|auto  the server's own messages (default auto:\n"
+    "                          journald fields under systemd, else text on stderr)\n"
+    "  --trusted-proxy ADDR[,ADDR]  reverse proxies whose X-Forwarded-For names the\n"
+    "                          client (for the rate limit and the access log)\n"
     "  --rate-limit N          requests per second from one client address, with bursts of\n"
     "                          ten times that (default 100; 0 turns it off)\n"
     "  --check-links MINUTES   check every link in the register this often (default: off;\n"
@@ -165,6 +175,8 @@ static const struct option common_opts[] = {
     {"service-tokens-publish", no_argument, NULL, 'P'},
     {"access-log", required_argument, NULL, 'Y'},
     {"config", required_argument, NULL, 'C'},
+    {"log-format", required_argument, NULL, 'F'},
+    {"trusted-proxy", required_argument, NULL, 'x'},
     {NULL, 0, NULL, 0},
 };
 
@@ -178,7 +190,10 @@ struct opts {
     int timeout;            /* seconds per link check */
     int rate_limit;         /* requests per second per client address; 0 = off, -1 = default */
     int service_publish;    /* the token file's tokens may publish without four eyes */
-    const char *access_log; /* FILE, "-" for stderr, NULL for none */
+    const char *access_log; /* FILE, "-" for stderr, "journal", NULL for none */
+    enum ar_msg_format log_format;
+    uint32_t proxies[8]; /* --trusted-proxy, IPv4 in network order */
+    int nproxies;
 };
 
 /* Where parse_opts reports a bad value: "algoreg: " on the command line, "FILE:LINE: "
@@ -201,6 +216,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
     memset(o, 0, sizeof *o);
     o->listen = "127.0.0.1:8080";
     o->rate_limit = -1; /* the default, AR_RATE_LIMIT_DEFAULT */
+    ar_msg_format_parse("auto", &o->log_format);
     o->author = "import";
     optind = 1;
     opterr = 0;
@@ -242,6 +258,29 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'P': o->service_publish = 1; break;
         case 'Y': o->access_log = optarg; break;
         case 'C': break; /* read before parsing (serve_argv) */
+        case 'F':
+            if (ar_msg_format_parse(optarg, &o->log_format)) {
+                opt_err("--log-format is text, json, journal or auto, not %s", optarg);
+                return -1;
+            }
+            break;
+        case 'x':
+            /* comma-separated, and repeatable */
+            for (const char *q = optarg; *q;) {
+                size_t n = strcspn(q, ", ");
+                char ip[INET_ADDRSTRLEN];
+                struct in_addr in;
+                if (n && (n >= sizeof ip || o->nproxies >= 8 ||
+                          (memcpy(ip, q, n), ip[n] = '\0', inet_pton(AF_INET, ip, &in) != 1))) {
+                    opt_err("--trusted-proxy takes up to 8 IPv4 addresses, not %s", optarg);
+                    return -1;
+                }
+                if (n)
+                    o->proxies[o->nproxies++] = in.s_addr;
+                q += n;
+                q += strspn(q, ", ");
+            }
+            break;
         case 'R':
             o->rate_limit = (int)strtol(optarg, &end, 10);
             if (*end || o->rate_limit < 0 || o->rate_limit > 1000000) {
@@ -651,7 +690,7 @@ out:
 }
 
 /* The options serve takes (letters of common_opts); also the keys of its configuration. */
-#define SERVE_OPTS "dhltnoWXELATwqKRPY"
+#define SERVE_OPTS "dhltnoWXELATwqKRPYFx"
 
 /* The configuration file serve reads: --config FILE, ALGOREG_CONFIG, or the default
  * when it exists; NULL for none. */
@@ -681,6 +720,153 @@ static int serve_argv(struct ar_cfg *cfg, int argc, char **argv)
     return problems;
 }
 
+/* Each value of the file and the environment alone, so a bad one is reported with its
+ * line (FILE:LINE) or its variable (ALGOREG_<KEY>); the number of bad values. */
+static int check_values(const struct ar_cfg *cfg, const char *path)
+{
+    char where[4200];
+    struct opts o;
+    int problems = 0;
+    for (int i = 1; i < cfg->n; i++) {
+        if (cfg->line[i] < 0 || strncmp(cfg->argv[i], "--", 2) != 0)
+            continue;
+        int has_value = i + 1 < cfg->n && strncmp(cfg->argv[i + 1], "--", 2) != 0 &&
+                        cfg->line[i + 1] == cfg->line[i];
+        char *one[] = {"serve", cfg->argv[i], has_value ? cfg->argv[i + 1] : NULL, NULL};
+        if (cfg->line[i] > 0)
+            snprintf(where, sizeof where, "%s:%d: ", path, cfg->line[i]);
+        else { /* ALGOREG_<KEY>, from the option's name */
+            size_t k = (size_t)snprintf(where, sizeof where, "ALGOREG_");
+            for (const char *q = cfg->argv[i] + 2; *q && k + 3 < sizeof where; q++)
+                where[k++] = *q == '-' ? '_' : (char)toupper((unsigned char)*q);
+            snprintf(where + k, sizeof where - k, ": ");
+        }
+        g_opt_where = where;
+        problems += parse_opts(has_value ? 3 : 2, one, &o, SERVE_OPTS) != 0;
+        g_opt_where = NULL;
+    }
+    return problems;
+}
+
+/* The service tokens: the token file (--tokens, else PATH.tokens when it exists; mode
+ * 0600) and ALGOREG_API_TOKENS, into app. Non-zero, said why, on any problem. */
+static int serve_tokens(const struct opts *o, struct ar_app *app)
+{
+    char tokpath[4096];
+    snprintf(tokpath, sizeof tokpath, "%s.tokens", o->db);
+    const char *tp = o->tokens ? o->tokens : tokpath;
+    struct stat sb;
+    if (stat(tp, &sb) == 0) {
+        if (sb.st_mode & 0077)
+            return die("serve: %s must not be readable by group or others (chmod 600)", tp);
+        char *text = read_file(tp, 65536);
+        int bad = !text || ar_app_add_tokens(app, text);
+        free(text);
+        if (bad)
+            return die("serve: cannot read tokens from %s", tp);
+    } else if (o->tokens) {
+        return die("serve: token file %s does not exist", o->tokens);
+    }
+    const char *env = getenv("ALGOREG_API_TOKENS");
+    if (env && ar_app_add_tokens(app, env))
+        return die("%s", "serve: ALGOREG_API_TOKENS must be NAME:TOKEN[,NAME:TOKEN]");
+    return 0;
+}
+
+/* --access-log: NULL for none, "-" for stderr, "journal" for journald fields, else a
+ * file opened for appending (line-buffered, so each request is one write). */
+static int open_access_log(const char *spec, FILE **f, int *journal)
+{
+    *f = NULL;
+    *journal = spec && !strcmp(spec, "journal");
+    if (!spec || *journal)
+        return 0;
+    if (!strcmp(spec, "-")) {
+        *f = stderr;
+        return 0;
+    }
+    if (!(*f = fopen(spec, "a")))
+        return die("serve: cannot append to the access log %s: %s", spec, strerror(errno));
+    setvbuf(*f, NULL, _IOLBF, 0);
+    return 0;
+}
+
+/* What serve started with, for SIGHUP: the command line (read again with the file and
+ * the environment) and the settings in force. */
+static struct {
+    int argc;
+    char **argv;
+} g_serve_cmd;
+static struct opts g_serving;
+
+static int same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* SIGHUP: read the configuration as at start. The rate limit, the access log (reopened,
+ * so a rotated file is let go) and the service tokens change at once; a change to
+ * anything else is named as waiting for a restart. A configuration with problems
+ * changes nothing. */
+static int serve_reload(struct ar_app *app)
+{
+    struct ar_cfg cfg = {0};
+    struct ar_app fresh = {0};
+    struct opts o;
+    FILE *log = NULL;
+    int journal = 0, rc = AR_EINVAL;
+    if (serve_argv(&cfg, g_serve_cmd.argc, g_serve_cmd.argv) ||
+        check_values(&cfg, config_path(g_serve_cmd.argc, g_serve_cmd.argv)) ||
+        parse_opts(cfg.n, cfg.argv, &o, SERVE_OPTS "C"))
+        goto out;
+    if (!o.db || strcmp(o.db, g_serving.db)) {
+        ar_msg(AR_MSG_ERR, "reload: db cannot change while serving; restart to change it");
+        goto out;
+    }
+    if (serve_tokens(&o, &fresh) || open_access_log(o.access_log, &log, &journal))
+        goto out;
+    const struct {
+        const char *key;
+        int changed;
+    } later[] = {
+        {"listen", !same(o.listen, g_serving.listen)},
+        {"threads", o.threads != g_serving.threads},
+        {"origin", !same(o.origin, g_serving.origin)},
+        {"log-key", !same(o.log_key, g_serving.log_key)},
+        {"enc-key", !same(o.enc_key, g_serving.enc_key)},
+        {"aiact-config", !same(o.aiact_cfg, g_serving.aiact_cfg)},
+        {"tree", !same(o.tree, g_serving.tree)},
+        {"witnesses", !same(o.witnesses, g_serving.witnesses)},
+        {"witness-quorum", o.quorum != g_serving.quorum},
+        {"max-withhold-days", o.max_withhold != g_serving.max_withhold},
+        {"max-extension-days", o.max_extension != g_serving.max_extension},
+        {"check-links", o.check_links != g_serving.check_links},
+        {"service-tokens-publish", o.service_publish != g_serving.service_publish},
+        {"log-format", o.log_format != g_serving.log_format},
+        {"trusted-proxy", o.nproxies != g_serving.nproxies ||
+                              memcmp(o.proxies, g_serving.proxies, sizeof o.proxies)},
+    };
+    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+        if (later[i].changed)
+            ar_msg(AR_MSG_WARNING, "reload: %s changed; it takes effect at the next restart",
+                   later[i].key);
+    int rate = o.rate_limit < 0 ? AR_RATE_LIMIT_DEFAULT : o.rate_limit;
+    if (rate != app->rate_limit)
+        ar_msg(AR_MSG_NOTICE, "reload: rate-limit %d (was %d)", rate, (int)app->rate_limit);
+    app->rate_limit = rate;
+    ar_server_set_access_log(app, log, journal);
+    log = NULL;
+    ar_app_swap_tokens(app, &fresh);
+    ar_msg(AR_MSG_NOTICE, "reload: %d service token%s", app->ntokens, app->ntokens == 1 ? "" : "s");
+    rc = 0;
+out:
+    if (log && log != stderr)
+        fclose(log);
+    ar_app_free_tokens(&fresh);
+    ar_cfg_free(&cfg);
+    return rc;
+}
+
 static int serve_run(int argc, char **argv)
 {
     struct opts o;
@@ -692,7 +878,6 @@ static int serve_run(int argc, char **argv)
     struct ar_aiact_cfg aicfg;
     struct ar_tree *tree = NULL;
     static struct ar_witness_cfg wcfg; /* large; one per process */
-    char *tokens = NULL;
     int rc = 1;
     if (parse_opts(argc, argv, &o, SERVE_OPTS "C"))
         return 2;
@@ -700,6 +885,7 @@ static int serve_run(int argc, char **argv)
         fputs(usage_serve, stdout);
         return 0;
     }
+    ar_msg_set_format(o.log_format);
     if (!o.db)
         return die("%s", "serve: --db PATH is required");
     /* Open once up front so a missing or newer database fails before listening. */
@@ -716,28 +902,8 @@ static int serve_run(int argc, char **argv)
     json_decref(ignored);
     ar_store_close(s);
     app.db_path = o.db;
-    char tokpath[4096];
-    snprintf(tokpath, sizeof tokpath, "%s.tokens", o.db);
-    const char *tp = o.tokens ? o.tokens : tokpath;
-    struct stat sb;
-    if (stat(tp, &sb) == 0) {
-        if (sb.st_mode & 0077) {
-            die("serve: %s must not be readable by group or others (chmod 600)", tp);
-            goto out;
-        }
-        if (!(tokens = read_file(tp, 65536)) || ar_app_add_tokens(&app, tokens)) {
-            die("serve: cannot read tokens from %s", tp);
-            goto out;
-        }
-    } else if (o.tokens) {
-        die("serve: token file %s does not exist", o.tokens);
+    if (serve_tokens(&o, &app))
         goto out;
-    }
-    const char *env = getenv("ALGOREG_API_TOKENS");
-    if (env && ar_app_add_tokens(&app, env)) {
-        die("%s", "serve: ALGOREG_API_TOKENS must be NAME:TOKEN[,NAME:TOKEN]");
-        goto out;
-    }
     char keybuf[4096];
     const char *keypath = key_path(keybuf, sizeof keybuf, o.log_key, o.db, "key");
     const char *origin = o.origin ? o.origin : getenv("ALGOREG_LOG_ORIGIN");
@@ -785,15 +951,12 @@ static int serve_run(int argc, char **argv)
     app.link_minutes = o.check_links;
     app.rate_limit = o.rate_limit < 0 ? AR_RATE_LIMIT_DEFAULT : o.rate_limit;
     app.service_publish = o.service_publish;
-    if (o.access_log && strcmp(o.access_log, "-") == 0) {
-        app.access_log = stderr;
-    } else if (o.access_log) {
-        if (!(app.access_log = fopen(o.access_log, "a"))) {
-            die("serve: cannot append to the access log %s", o.access_log);
-            goto out;
-        }
-        setvbuf(app.access_log, NULL, _IOLBF, 0);
-    }
+    memcpy(app.proxies, o.proxies, sizeof app.proxies);
+    app.nproxies = o.nproxies;
+    if (open_access_log(o.access_log, &app.access_log, &app.access_journal))
+        goto out;
+    g_serving = o;
+    app.reload = serve_reload;
     if (ar_tmpl_load(&app.tmpl)) {
         die("%s", "serve: templates failed to compile");
         goto out;
@@ -807,9 +970,7 @@ out:
         fclose(app.access_log);
     ar_tree_free(tree);
     ar_tmpl_free(app.tmpl);
-    for (int i = 0; i < app.ntokens; i++)
-        free((char *)app.tokens[i].name);
-    free(tokens);
+    ar_app_free_tokens(&app);
     sodium_memzero(&signer, sizeof signer);
     sodium_memzero(&seal, sizeof seal);
     return rc;
@@ -865,27 +1026,8 @@ static int cmd_config(int argc, char **argv)
     ar_cfg_args(&cfg, 1, argv, 0);
     int problems = ar_cfg_read(&cfg, common_opts, SERVE_OPTS, path);
     problems += ar_cfg_env(&cfg, common_opts, SERVE_OPTS);
-    /* Each value alone, so a bad one is reported with its line. */
-    char where[4200];
+    problems += check_values(&cfg, path);
     struct opts o;
-    for (int i = 1; i < cfg.n; i++) {
-        if (cfg.line[i] < 0 || strncmp(cfg.argv[i], "--", 2) != 0)
-            continue;
-        int has_value = i + 1 < cfg.n && strncmp(cfg.argv[i + 1], "--", 2) != 0 &&
-                        cfg.line[i + 1] == cfg.line[i];
-        char *one[] = {"serve", cfg.argv[i], has_value ? cfg.argv[i + 1] : NULL, NULL};
-        if (cfg.line[i] > 0)
-            snprintf(where, sizeof where, "%s:%d: ", path, cfg.line[i]);
-        else { /* ALGOREG_<KEY>, from the option's name */
-            size_t k = (size_t)snprintf(where, sizeof where, "ALGOREG_");
-            for (const char *q = cfg.argv[i] + 2; *q && k + 3 < sizeof where; q++)
-                where[k++] = *q == '-' ? '_' : (char)toupper((unsigned char)*q);
-            snprintf(where + k, sizeof where - k, ": ");
-        }
-        g_opt_where = where;
-        problems += parse_opts(has_value ? 3 : 2, one, &o, SERVE_OPTS) != 0;
-        g_opt_where = NULL;
-    }
     /* The whole, as serve would see it: the files it names. */
     if (!problems && parse_opts(cfg.n, cfg.argv, &o, SERVE_OPTS) == 0) {
         char buf[4096];
@@ -935,8 +1077,12 @@ static int cmd_config(int argc, char **argv)
 static int cmd_serve(int argc, char **argv)
 {
     struct ar_cfg cfg = {0};
-    int rc = serve_argv(&cfg, argc, argv)
-                 ? die("%s", "serve: the configuration has problems (above); nothing started")
+    g_serve_cmd.argc = argc;
+    g_serve_cmd.argv = argv;
+    int bad = serve_argv(&cfg, argc, argv);
+    if (!bad)
+        bad = check_values(&cfg, config_path(argc, argv));
+    int rc = bad ? die("%s", "serve: the configuration has problems (above); nothing started")
                  : serve_run(cfg.n, cfg.argv);
     ar_cfg_free(&cfg);
     return rc;

@@ -10,6 +10,7 @@
 #include "model/fields.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "base/msg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -611,7 +612,7 @@ int ar_exception_tick(struct ar_store *s, const struct ar_seal_key *key, int *pu
         if ((rc =
                  publish(s, key, lars, "Published: the end date of the withholding was reached"))) {
             ar_store_rollback(s);
-            fprintf(stderr, "algoreg: publishing %s failed; it stays due\n", lars);
+            ar_msg(AR_MSG_ERR, "publishing %s failed; it stays due", lars);
             continue;
         }
         if ((rc = ar_store_commit(s)))

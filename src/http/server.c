@@ -17,15 +17,20 @@
 #include "exception/exception.h"
 #include "base/utf8.h"
 #include "store/store.h"
+#include "base/msg.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +41,10 @@ struct conn_ctx {
     int limited; /* over the per-address request rate */
     struct timespec t0;
 };
+
+/* The access log's stream and form: written after each request, replaced by a reload
+ * (a rotated file is reopened on SIGHUP). */
+static pthread_mutex_t g_access_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Per-address token buckets: rate per second, bursts of ten times that. A fixed table;
  * an address whose slot another takes starts with a full bucket again, which errs on
@@ -149,8 +158,7 @@ int ar_server_check_routes(const struct ar_app *app)
     for (int t = 0; t < n; t++)
         for (const struct ar_route *rt = tables[t]; rt->method; rt++)
             if (!rt->access) {
-                fprintf(stderr, "algoreg: route %s %s has no access rule\n", rt->method,
-                        rt->pattern);
+                ar_msg(AR_MSG_ERR, "route %s %s has no access rule", rt->method, rt->pattern);
                 rc = AR_EINVAL;
             }
     return rc;
@@ -220,15 +228,27 @@ static void account_for(struct conn_ctx *c)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - c->t0.tv_sec) + (double)(t1.tv_nsec - c->t0.tv_nsec) / 1e9;
     ar_metrics_observe(r->route, r->status, secs);
-    if (!g_app->access_log)
+    const struct ar_principal *p = r->principal_done ? r->principal : NULL;
+    pthread_mutex_lock(&g_access_mu);
+    if (g_app->access_journal) {
+        sd_journal_send("MESSAGE=%s %s %d", r->method, r->path, r->status, "PRIORITY=6",
+                        "SYSLOG_IDENTIFIER=algoreg", "ALGOREG_ACCESS=1", "CLIENT=%s",
+                        r->client ? r->client : "", "METHOD=%s", r->method, "ROUTE=%s",
+                        r->route ? r->route->pattern : "", "REQUEST_PATH=%s", r->path, "STATUS=%d",
+                        r->status, "DURATION_MS=%.3f", secs * 1e3, "BYTES=%zu", r->out.len,
+                        "WHO=%s", p ? p->name : "", NULL);
+    }
+    FILE *out = g_app->access_log;
+    if (!out) {
+        pthread_mutex_unlock(&g_access_mu);
         return;
+    }
     char now[32];
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     struct tm tm;
     gmtime_r(&wall.tv_sec, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
-    const struct ar_principal *p = r->principal_done ? r->principal : NULL;
     json_t *line = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:i, s:f, s:I, s:s?}", "time",
                              ar_arena_printf(r->arena, "%s.%03ldZ", now, wall.tv_nsec / 1000000),
                              "client", r->client, "method", r->method, "route",
@@ -237,10 +257,22 @@ static void account_for(struct conn_ctx *c)
                              (json_int_t)r->out.len, "who", p ? p->name : NULL);
     char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
     if (s) {
-        fprintf(g_app->access_log, "%s\n", s);
+        fprintf(out, "%s\n", s);
         free(s);
     }
+    pthread_mutex_unlock(&g_access_mu);
     json_decref(line);
+}
+
+void ar_server_set_access_log(struct ar_app *app, FILE *f, int journal)
+{
+    pthread_mutex_lock(&g_access_mu);
+    FILE *old = app->access_log;
+    app->access_log = f;
+    app->access_journal = journal;
+    pthread_mutex_unlock(&g_access_mu);
+    if (old && old != stderr && old != f)
+        fclose(old);
 }
 
 static enum MHD_Result send_req(struct MHD_Connection *conn, struct conn_ctx *c)
@@ -282,6 +314,47 @@ static void req_init(struct ar_req *r, const char *method, const char *url)
     ar_buf_init(&r->out, 32u << 20);
 }
 
+static int is_proxy(uint32_t addr)
+{
+    for (int i = 0; i < g_app->nproxies; i++)
+        if (g_app->proxies[i] == addr)
+            return 1;
+    return 0;
+}
+
+/* Behind a trusted reverse proxy the client is the right-most address in
+ * X-Forwarded-For that is not itself a trusted proxy; anything left of it was written
+ * by the client and proves nothing. No usable header: the proxy's own address. */
+static uint32_t forwarded_for(struct MHD_Connection *conn, uint32_t proxy)
+{
+    const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff || strlen(xff) > 1024)
+        return proxy;
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',')
+            start--;
+        const char *a = start, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        char ip[INET_ADDRSTRLEN];
+        struct in_addr in;
+        if (b - a <= 0 || (size_t)(b - a) >= sizeof ip)
+            return proxy;
+        memcpy(ip, a, (size_t)(b - a));
+        ip[b - a] = '\0';
+        if (inet_pton(AF_INET, ip, &in) != 1)
+            return proxy;
+        if (!is_proxy(in.s_addr))
+            return in.s_addr;
+        end = start > xff ? start - 1 : xff;
+    }
+    return proxy;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
@@ -299,10 +372,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
             char ip[INET_ADDRSTRLEN];
-            const struct sockaddr_in *sin = (const struct sockaddr_in *)ci->client_addr;
-            if (inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip))
+            struct in_addr a = ((const struct sockaddr_in *)ci->client_addr)->sin_addr;
+            if (is_proxy(a.s_addr))
+                a.s_addr = forwarded_for(conn, a.s_addr);
+            if (inet_ntop(AF_INET, &a, ip, sizeof ip))
                 c->req.client = ar_arena_strdup(c->req.arena, ip);
-            c->limited = !rate_take(sin->sin_addr.s_addr, g_app->rate_limit);
+            c->limited = !rate_take(a.s_addr, g_app->rate_limit);
         }
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -411,13 +486,13 @@ static void *ticker(void *arg)
             if (now - last_tick >= 30) {
                 last_tick = now;
                 if (ar_exception_tick(s, app->seal, &n) == 0 && n > 0)
-                    fprintf(stderr, "algoreg: published %d withheld registration(s)\n", n);
+                    ar_msg(AR_MSG_NOTICE, "published %d withheld registration(s)", n);
                 if (app->aiact && ar_case_tick(s, app->aiact, &n) == 0 && n > 0)
-                    fprintf(stderr, "algoreg: timers moved %d case(s)\n", n);
+                    ar_msg(AR_MSG_NOTICE, "timers moved %d case(s)", n);
             }
             if (app->witnesses && app->witnesses->n && app->signer &&
                 ar_witness_push(s, app->signer, app->witnesses, &n))
-                fprintf(stderr, "algoreg: witnesses: could not record the push\n");
+                ar_msg(AR_MSG_ERR, "witnesses: could not record the push");
             ar_store_close(s);
         }
         pthread_mutex_lock(&g_tick_mu);
@@ -443,9 +518,9 @@ static void *link_checker(void *arg)
         int checked = 0, broken = 0;
         if (ar_store_open(&s, app->db_path, 0) == 0) {
             if (ar_links_run(s, NULL, &checked, &broken))
-                fprintf(stderr, "algoreg: links: the results could not be stored\n");
+                ar_msg(AR_MSG_ERR, "links: the results could not be stored");
             else if (checked)
-                fprintf(stderr, "algoreg: links: %d checked, %d broken\n", checked, broken);
+                ar_msg(AR_MSG_NOTICE, "links: %d checked, %d broken", checked, broken);
             ar_store_close(s);
         }
         pthread_mutex_lock(&g_tick_mu);
@@ -467,12 +542,66 @@ static void final_checkpoint(struct ar_app *app)
     ar_buf_init(&cp, 0);
     if (ar_store_open(&s, app->db_path, 0) == 0) {
         if (ar_log_checkpoint(s, app->signer, &cp) != 0)
-            fprintf(stderr, "algoreg: the final checkpoint could not be signed\n");
+            ar_msg(AR_MSG_ERR, "the final checkpoint could not be signed");
         if (ar_store_flush(s) != 0)
-            fprintf(stderr, "algoreg: the database's write-ahead log could not be folded in\n");
+            ar_msg(AR_MSG_ERR, "the database's write-ahead log could not be folded in");
     }
     ar_store_close(s);
     ar_buf_free(&cp);
+}
+
+/* A socket handed over by systemd (socket activation) in *fd, -1 for none; AR_EINVAL
+ * (said why) when what was passed is not one listening stream socket. */
+static int activated_socket(int *fd)
+{
+    int n = sd_listen_fds(1);
+    *fd = -1;
+    if (n <= 0)
+        return 0;
+    if (n > 1) {
+        ar_msg(AR_MSG_ERR, "socket activation passed %d sockets; algoreg listens on one", n);
+        return AR_EINVAL;
+    }
+    if (sd_is_socket(SD_LISTEN_FDS_START, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+        ar_msg(AR_MSG_ERR, "the socket systemd passed is not a listening stream socket");
+        return AR_EINVAL;
+    }
+    *fd = SD_LISTEN_FDS_START;
+    return 0;
+}
+
+/* Bind and listen on addr ourselves, so a port in use or a forbidden one is said in
+ * one line with the system's reason; -1 when that failed. */
+static int listen_on(const struct sockaddr_in *addr, const char *text)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, (const struct sockaddr *)addr, sizeof *addr) != 0 || listen(fd, 1024) != 0) {
+        ar_msg(AR_MSG_ERR, "cannot listen on %s: %s", text, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* libmicrohttpd's own complaints, in the same form as ours. */
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char text[512];
+    vsnprintf(text, sizeof text, fmt, ap);
+    size_t n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = '\0';
+    ar_msg(AR_MSG_WARNING, "http: %s", text);
+}
+
+/* Tell systemd (when it started us with Type=notify; a no-op otherwise). */
+static void notify_state(const char *state, const char *status)
+{
+    sd_notifyf(0, "%s\nSTATUS=%s", state, status);
 }
 
 int ar_server_run(struct ar_app *app, const char *listen, int threads)
@@ -481,8 +610,11 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     char host[64];
     const char *colon = strrchr(listen, ':');
     int rc = 0;
+    int fd;
+    if (activated_socket(&fd))
+        return AR_EINVAL;
     if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host) {
-        fprintf(stderr, "algoreg: --listen must be ADDR:PORT, not %s\n", listen);
+        ar_msg(AR_MSG_ERR, "--listen must be ADDR:PORT, not %s", listen);
         return AR_EINVAL;
     }
     memcpy(host, listen, (size_t)(colon - listen));
@@ -490,7 +622,7 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     char *end;
     long port = strtol(colon + 1, &end, 10);
     if (*end || port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-        fprintf(stderr, "algoreg: --listen must be an IPv4 ADDR:PORT, not %s\n", listen);
+        ar_msg(AR_MSG_ERR, "--listen must be an IPv4 ADDR:PORT, not %s", listen);
         return AR_EINVAL;
     }
     sa.sin_port = htons((uint16_t)port);
@@ -504,40 +636,86 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 2;
     }
-    /* SIGINT and SIGTERM are blocked in every thread (the server's threads inherit this
-     * mask) and taken synchronously below: a handler could run on any thread while the
-     * main thread kept waiting. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    /* SIGINT, SIGTERM and SIGHUP are blocked in every thread (the server's threads
+     * inherit this mask) and taken synchronously below: a handler could run on any
+     * thread while the main thread kept waiting. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    int own = fd < 0;
+    if (own && (fd = listen_on(&sa, listen)) < 0)
+        return AR_EIO;
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC, 0, NULL,
-        NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_END);
+        NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "algoreg: cannot listen on %s (in use, or not permitted)\n", listen);
+        ar_msg(AR_MSG_ERR, "the HTTP server could not start on %s",
+               own ? listen : "the socket systemd passed");
+        if (own)
+            close(fd);
         return AR_EIO;
     }
+    char status[128];
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    fprintf(stderr, "algoreg: serving http://%s:%u/ with %d threads\n", host,
-            info ? info->port : (unsigned)port, threads);
+    if (!own)
+        snprintf(status, sizeof status, "serving on the socket systemd passed (port %u)",
+                 info ? info->port : 0u);
+    else
+        snprintf(status, sizeof status, "serving http://%s:%u/", host,
+                 info ? info->port : (unsigned)port);
+    ar_msg(AR_MSG_NOTICE, "%s with %d threads", status, threads);
     pthread_t tick_thread = 0;
     int ticking = app->seal && !app->tables && pthread_create(&tick_thread, NULL, ticker, app) == 0;
     pthread_t link_thread = 0;
     int linking = app->link_minutes > 0 && !app->tables &&
                   pthread_create(&link_thread, NULL, link_checker, app) == 0;
-    int sig;
-    sigwait(&stop, &sig);
+    notify_state("READY=1", status);
+    /* The watchdog, when the unit sets WatchdogSec: a ping at half the interval from
+     * this loop, which only runs while the process is healthy enough to take signals. */
+    uint64_t wd_usec = 0;
+    if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+        wd_usec = 0;
+    for (;;) {
+        int sig;
+        if (wd_usec) {
+            struct timespec half = {(time_t)(wd_usec / 2000000),
+                                    (long)(wd_usec / 2 % 1000000) * 1000};
+            sig = sigtimedwait(&sigs, NULL, &half);
+            sd_notify(0, "WATCHDOG=1");
+            if (sig < 0)
+                continue;
+        } else if (sigwait(&sigs, &sig) != 0) {
+            continue;
+        }
+        if (sig != SIGHUP)
+            break;
+        /* Reload: the configuration is read again; connections stay open. */
+        struct timespec mono;
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the configuration",
+                   (unsigned long long)mono.tv_sec * 1000000ull +
+                       (unsigned long long)mono.tv_nsec / 1000ull);
+        if (!app->reload)
+            ar_msg(AR_MSG_NOTICE, "SIGHUP: nothing to reload");
+        else if (app->reload(app) == 0)
+            ar_msg(AR_MSG_NOTICE, "configuration reloaded");
+        else
+            ar_msg(AR_MSG_ERR, "configuration not reloaded; the running settings stay");
+        notify_state("READY=1", status);
+    }
     /* Graceful: stop accepting, let requests in flight finish (at most 10 s), then stop
      * the threads, write the WAL into the database and sign a final checkpoint. */
-    fprintf(stderr, "algoreg: shutting down\n");
-    MHD_quiesce_daemon(d);
+    notify_state("STOPPING=1", "finishing requests in flight, then a final checkpoint");
+    ar_msg(AR_MSG_NOTICE, "shutting down");
+    MHD_socket quiet = MHD_quiesce_daemon(d); /* the listening socket, now ours to close */
     for (int i = 0; i < 1000; i++) {
         const union MHD_DaemonInfo *ci =
             MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
@@ -547,6 +725,8 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
         nanosleep(&ten_ms, NULL);
     }
     MHD_stop_daemon(d);
+    if (quiet != MHD_INVALID_SOCKET)
+        close(quiet);
     if (ticking) {
         pthread_mutex_lock(&g_tick_mu);
         g_tick_stop = 1;

@@ -6,6 +6,7 @@
 #include "base/secret.h"
 #include "json/json.h"
 #include "model/registry.h"
+#include "base/msg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +28,7 @@ int ar_log_signer_load(struct ar_log_signer *out, const char *path, const char *
         origin = AR_LOG_ORIGIN_DEFAULT;
     if (strlen(origin) >= sizeof out->origin || !*origin || strchr(origin, '+') ||
         strpbrk(origin, " \t\n")) {
-        fprintf(stderr, "algoreg: log origin must be a name without spaces or '+'\n");
+        ar_msg(AR_MSG_ERR, "log origin must be a name without spaces or '+'");
         return AR_EINVAL;
     }
     int rc = ar_secret_load(seed, sizeof seed, path, "log signing key");

@@ -4,6 +4,7 @@
 #include "base/err.h"
 #include "store/sqlite_int.h"
 #include "store/store.h"
+#include "base/msg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,7 @@ static int step_done(struct ar_store *s, sqlite3_stmt *st)
     if (r == SQLITE_CONSTRAINT)
         rc = AR_ENOTFOUND; /* the registration does not exist (insert ... select) */
     else if (rc)
-        fprintf(stderr, "algoreg: store: aiact write: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
+        ar_msg(AR_MSG_ERR, "store: aiact write: %s", sqlite3_errmsg(ar_sqlite_db(s)));
     if (!rc && sqlite3_changes(ar_sqlite_db(s)) == 0)
         rc = AR_ENOTFOUND;
     sqlite3_finalize(st);
@@ -248,7 +249,7 @@ int ar_store_case_event(struct ar_store *s, long long id, const struct ar_case_e
     }
     rc = r == SQLITE_DONE ? 0 : AR_EIO;
     if (rc)
-        fprintf(stderr, "algoreg: store: aiact event: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
+        ar_msg(AR_MSG_ERR, "store: aiact event: %s", sqlite3_errmsg(ar_sqlite_db(s)));
     sqlite3_finalize(st);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "store/sqlite_int.h"
+#include "base/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 {
     if (sqlite3_prepare_v3(db, sql, -1, 0, st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: store: log: %s\n", sqlite3_errmsg(db));
+        ar_msg(AR_MSG_ERR, "store: log: %s", sqlite3_errmsg(db));
         return AR_EIO;
     }
     return 0;
@@ -59,7 +60,7 @@ int ar_store_log_append(struct ar_store *s, uint64_t index, const void *data, si
         sqlite3_bind_int(st, 6, version);
     long long *cached = ar_sqlite_log_size(s);
     if (sqlite3_step(st) != SQLITE_DONE) {
-        fprintf(stderr, "algoreg: store: log append: %s\n", sqlite3_errmsg(db));
+        ar_msg(AR_MSG_ERR, "store: log append: %s", sqlite3_errmsg(db));
         rc = AR_EIO;
         if (cached)
             *cached = -1;
@@ -84,7 +85,7 @@ int ar_store_log_hash_put(struct ar_store *s, unsigned level, uint64_t index,
     sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
     sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) {
-        fprintf(stderr, "algoreg: store: log hash: %s\n", sqlite3_errmsg(db));
+        ar_msg(AR_MSG_ERR, "store: log hash: %s", sqlite3_errmsg(db));
         rc = AR_EIO;
     }
     sqlite3_reset(st);

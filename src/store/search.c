@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "store/sqlite_int.h"
+#include "base/msg.h"
 
 #include <ctype.h>
 #include <malloc.h>
@@ -252,7 +253,7 @@ static int build(sqlite3 *db, struct snap **out)
     sn = NULL;
 out:
     if (rc)
-        fprintf(stderr, "algoreg: store: building the search snapshot: %s\n", sqlite3_errmsg(db));
+        ar_msg(AR_MSG_ERR, "store: building the search snapshot: %s", sqlite3_errmsg(db));
     sqlite3_finalize(st);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     snap_free(sn);
@@ -814,7 +815,7 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
     rc = 0;
 out:
     if (rc && !*out)
-        fprintf(stderr, "algoreg: store: search: %s\n", sqlite3_errmsg(db));
+        ar_msg(AR_MSG_ERR, "store: search: %s", sqlite3_errmsg(db));
     sqlite3_finalize(st);
     if (sn)
         snap_put(sn);

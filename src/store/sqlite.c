@@ -9,6 +9,7 @@
 #include "base/assets.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/msg.h"
 
 #include <ctype.h>
 #include <sqlite3.h>
@@ -76,7 +77,7 @@ long long *ar_sqlite_log_size(struct ar_store *s)
 int ar_sqlite_prep(struct ar_store *s, const char *what, const char *sql, sqlite3_stmt **st)
 {
     if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: store: %s: %s\n", what, sqlite3_errmsg(s->db));
+        ar_msg(AR_MSG_ERR, "store: %s: %s", what, sqlite3_errmsg(s->db));
         return AR_EIO;
     }
     return 0;
@@ -95,7 +96,7 @@ int ar_sqlite_finish(struct ar_store *s, const char *what, sqlite3_stmt *st, int
     int r = sqlite3_step(st);
     int rc = r == SQLITE_DONE ? 0 : (r & 0xff) == SQLITE_CONSTRAINT ? AR_ECONFLICT : AR_EIO;
     if (rc == AR_EIO)
-        fprintf(stderr, "algoreg: store: %s write: %s\n", what, sqlite3_errmsg(s->db));
+        ar_msg(AR_MSG_ERR, "store: %s write: %s", what, sqlite3_errmsg(s->db));
     if (changed)
         *changed = rc ? 0 : sqlite3_changes(s->db);
     sqlite3_finalize(st);
@@ -112,7 +113,7 @@ sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql)
     sqlite3_stmt **st = &s->st[ST_EXTRA + slot];
     if (!*st &&
         sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: store: prepare: %s\n", sqlite3_errmsg(s->db));
+        ar_msg(AR_MSG_ERR, "store: prepare: %s", sqlite3_errmsg(s->db));
         return NULL;
     }
     sqlite3_reset(*st);
@@ -123,7 +124,7 @@ sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql)
 static int fail(struct ar_store *s, const char *what)
 {
     /* Log once, where it happens; callers only see the code. */
-    fprintf(stderr, "algoreg: store: %s: %s\n", what, sqlite3_errmsg(s->db));
+    ar_msg(AR_MSG_ERR, "store: %s: %s", what, sqlite3_errmsg(s->db));
     int ext = sqlite3_extended_errcode(s->db);
     if ((ext & 0xff) == SQLITE_CONSTRAINT)
         return AR_ECONFLICT;
@@ -150,7 +151,7 @@ static int exec(struct ar_store *s, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: store: %s\n", msg ? msg : "error");
+        ar_msg(AR_MSG_ERR, "store: %s", msg ? msg : "error");
         sqlite3_free(msg);
         return AR_EIO;
     }
@@ -176,10 +177,10 @@ static int migrate(struct ar_store *s)
         if (strncmp(a->name, "migrations/sqlite/", 18) == 0)
             known++;
     if (have > known) {
-        fprintf(stderr,
-                "algoreg: database schema version %d is newer than this algoreg (%d);"
-                " refusing to downgrade\n",
-                have, known);
+        ar_msg(AR_MSG_ERR,
+               "database schema version %d is newer than this algoreg (%d);"
+               " refusing to downgrade",
+               have, known);
         return AR_EINVAL;
     }
     for (int v = have + 1; v <= known; v++) {
@@ -190,7 +191,7 @@ static int migrate(struct ar_store *s)
             if (strncmp(a->name, prefix, strlen(prefix)) == 0)
                 m = a;
         if (!m) {
-            fprintf(stderr, "algoreg: migration %04d missing\n", v);
+            ar_msg(AR_MSG_ERR, "migration %04d missing", v);
             return AR_EIO;
         }
         char pragma[64];
@@ -316,9 +317,9 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     *out = NULL;
     if (sqlite3_open_v2(uri, &s->db, flags, NULL) != SQLITE_OK) {
-        fprintf(stderr, "algoreg: cannot open the database %s: %s%s\n", uri,
-                s->db ? sqlite3_errmsg(s->db) : "out of memory",
-                create ? "" : " (run algoreg init first)");
+        ar_msg(AR_MSG_ERR, "cannot open the database %s: %s%s", uri,
+               s->db ? sqlite3_errmsg(s->db) : "out of memory",
+               create ? "" : " (run algoreg init first)");
         rc = AR_EIO;
         goto out;
     }
@@ -381,8 +382,8 @@ int ar_store_commit(struct ar_store *s)
         return 0;
     }
     if (s->depth == 1 && s->poisoned) {
-        fprintf(stderr, "algoreg: store: a part of the transaction failed; all of it was"
-                        " rolled back\n");
+        ar_msg(AR_MSG_ERR, "store: a part of the transaction failed; all of it was"
+                           " rolled back");
         exec(s, "ROLLBACK");
         s->depth = 0;
         s->poisoned = 0;

@@ -3,6 +3,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "store/sqlite_int.h"
+#include "base/msg.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@ static int done(struct ar_store *s, sqlite3_stmt *st)
     int r = sqlite3_step(st);
     int rc = r == SQLITE_DONE ? 0 : AR_EIO;
     if (rc)
-        fprintf(stderr, "algoreg: store: exception write: %s\n", sqlite3_errmsg(ar_sqlite_db(s)));
+        ar_msg(AR_MSG_ERR, "store: exception write: %s", sqlite3_errmsg(ar_sqlite_db(s)));
     sqlite3_finalize(st);
     return rc;
 }

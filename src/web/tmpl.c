@@ -4,6 +4,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "model/sanitize.h"
+#include "base/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,7 +237,7 @@ static int check_partials(const struct ar_tmpl_set *set, const struct node *n, c
 {
     for (; n; n = n->next) {
         if (n->kind == N_PARTIAL && !find(set, n->text)) {
-            fprintf(stderr, "algoreg: template %s: unknown partial %s\n", name, n->text);
+            ar_msg(AR_MSG_ERR, "template %s: unknown partial %s", name, n->text);
             return AR_EINVAL;
         }
         if (n->child && check_partials(set, n->child, name))
@@ -259,7 +260,7 @@ int ar_tmpl_load(struct ar_tmpl_set **out)
             if (dot)
                 *dot = '\0';
             if ((rc = ar_tmpl_compile_one(set, name, a->data, why, sizeof why))) {
-                fprintf(stderr, "algoreg: template %s\n", why);
+                ar_msg(AR_MSG_ERR, "template %s", why);
                 goto out;
             }
         } else if (strncmp(a->name, "i18n/", 5) == 0) {
@@ -268,7 +269,7 @@ int ar_tmpl_load(struct ar_tmpl_set **out)
             json_error_t e;
             json_t *cat = json_loadb(a->data, a->len, JSON_REJECT_DUPLICATES, &e);
             if (!json_is_object(cat)) {
-                fprintf(stderr, "algoreg: %s:%d: %s\n", a->name, e.line, e.text);
+                ar_msg(AR_MSG_ERR, "%s:%d: %s", a->name, e.line, e.text);
                 json_decref(cat);
                 rc = AR_EINVAL;
                 goto out;
