@@ -35,7 +35,7 @@ ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migratio
               aiact/config.json=data/aiact/config.json \
               aiact/algoreg-tree.yaml=data/aiact/algoreg-tree.yaml
 
-.PHONY: all deps run test bench clean format-check fuzz
+.PHONY: all deps run test bench clean format-check fuzz deb
 
 all: $(BUILD)/algoreg
 
@@ -57,9 +57,9 @@ $(BUILD)/assets.c: $(BUILD)/embed $(ASSET_FILES) $(NODE_CSS)
 $(BUILD)/rel/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CSTD) $(WARN) $(OPT) -Isrc $(CFLAGS_PK) -MMD -MP -c -o $@ $<
+	@$(CC) $(CSTD) $(WARN) $(OPT) $(CPPFLAGS) -Isrc $(CFLAGS_PK) -MMD -MP -c -o $@ $<
 $(BUILD)/rel/assets.o: $(BUILD)/assets.c
-	@$(CC) $(CSTD) -O0 -Isrc -c -o $@ $<
+	@$(CC) $(CSTD) -O0 $(filter -f%,$(OPT)) -Isrc -c -o $@ $<
 
 # Sanitizer objects for the test build
 $(BUILD)/san/%.o: src/%.c
@@ -74,7 +74,7 @@ SAN_OBJ := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRC)) $(BUILD)/san/assets.o
 
 $(BUILD)/algoreg: $(REL_OBJ) $(patsubst src/%.c,$(BUILD)/rel/%.o,$(CLI_SRC))
 	@echo "  LINK    $@"
-	@$(CC) $(OPT) -o $@ $^ $(LIBS)
+	@$(CC) $(OPT) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/algoreg-san: $(SAN_OBJ) $(patsubst src/%.c,$(BUILD)/san/%.o,$(CLI_SRC))
 	@echo "  LINK    $@"
@@ -128,6 +128,12 @@ test:
 
 bench: deps
 	@scripts/bench.sh
+
+# The Debian package, built by dpkg-buildpackage from a copy of the tree (the NL Design
+# System style sheets included, nothing else of node_modules) into build/deb/, then
+# checked by lintian. scripts/deb.sh says where the .deb is.
+deb: deps
+	@scripts/deb.sh
 
 format-check:
 	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h) $(UNIT_SRC) $(FUZZ_SRC)

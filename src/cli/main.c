@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/msg.h"
+#include "cli/cli.h"
 #include "cli/config.h"
 #include "http/server.h"
 #include "json/json.h"
@@ -63,6 +64,9 @@ static const char *usage_main =
     "  links    check the links in the register\n"
     "  user     add, list, disable accounts; API tokens; the audit trail\n"
     "  config   check serve's configuration file (config check)\n"
+    "  migrate  bring a database to this version's schema\n"
+    "  backup   copy a live database into a checked backup file\n"
+    "  restore  make a new database from a backup\n"
     "  version  print the version\n"
     "  routes   list the HTTP routes the server has\n"
     "\n"
@@ -599,7 +603,7 @@ static int first_account(struct ar_store *s, FILE *f, const char *name, const ch
 /* The first administrator (accounts only, no access to withheld content) and, for the
  * demonstration, one account per working role, when the register has no accounts yet.
  * Their passwords and API tokens go to PATH.accounts (mode 0600), shown nowhere else. */
-static int init_accounts(struct ar_store *s, const char *db, int demo)
+int ar_cli_first_accounts(struct ar_store *s, const char *db, int demo)
 {
     long long n = 0;
     char path[4096];
@@ -679,7 +683,7 @@ static int cmd_init(int argc, char **argv)
             goto out;
         }
     }
-    if (init_accounts(s, o.db, o.demo))
+    if (ar_cli_first_accounts(s, o.db, o.demo))
         goto out;
     fprintf(stderr, "algoreg: database ready at %s (schema %d)\n", o.db,
             ar_store_schema_version(s));
@@ -1087,9 +1091,6 @@ static int cmd_serve(int argc, char **argv)
     ar_cfg_free(&cfg);
     return rc;
 }
-
-int ar_cli_user(int argc, char **argv);   /* user.c */
-int ar_cli_verify(int argc, char **argv); /* verify.c */
 
 /* algoreg classify [--tree FILE] [--config FILE] [--json] [--walk] --answers "1.1=0 …" */
 static int cmd_classify(int argc, char **argv)
@@ -1523,6 +1524,12 @@ int main(int argc, char **argv)
         return ar_cli_user(argc, argv);
     if (strcmp(cmd, "config") == 0)
         return cmd_config(argc, argv);
+    if (strcmp(cmd, "migrate") == 0)
+        return ar_cli_migrate(argc, argv);
+    if (strcmp(cmd, "backup") == 0)
+        return ar_cli_backup(argc, argv);
+    if (strcmp(cmd, "restore") == 0)
+        return ar_cli_restore(argc, argv);
     if (strcmp(cmd, "routes") == 0) {
         /* The router's own table with each route's access rule, for the tests that check
          * the OpenAPI document and the role x route matrix. */

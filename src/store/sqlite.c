@@ -12,12 +12,15 @@
 #include "base/msg.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum {
     ST_GET_LATEST,
@@ -169,20 +172,31 @@ int ar_store_schema_version(struct ar_store *s)
     return v;
 }
 
-/* Apply embedded migrations sqlite/NNNN_*.sql after the current user_version. */
-static int migrate(struct ar_store *s)
+int ar_store_schema_latest(void)
 {
-    int have = ar_store_schema_version(s), known = 0;
+    int known = 0;
     for (const struct ar_asset *a = ar_assets; a->name; a++)
         if (strncmp(a->name, "migrations/sqlite/", 18) == 0)
             known++;
-    if (have > known) {
-        ar_msg(AR_MSG_ERR,
-               "database schema version %d is newer than this algoreg (%d);"
-               " refusing to downgrade",
-               have, known);
-        return AR_EINVAL;
-    }
+    return known;
+}
+
+static int refuse_newer(const char *path, int have, int known)
+{
+    ar_msg(AR_MSG_ERR,
+           "%s has schema version %d, newer than this algoreg knows (%d): refusing to"
+           " downgrade; run the algoreg that wrote it, or restore a backup made before"
+           " the upgrade",
+           path, have, known);
+    return AR_EINVAL;
+}
+
+/* Apply embedded migrations sqlite/NNNN_*.sql after the current user_version. */
+static int migrate(struct ar_store *s, const char *path)
+{
+    int have = ar_store_schema_version(s), known = ar_store_schema_latest();
+    if (have > known)
+        return refuse_newer(path, have, known);
     for (int v = have + 1; v <= known; v++) {
         char prefix[40];
         snprintf(prefix, sizeof prefix, "migrations/sqlite/%04d_", v);
@@ -331,11 +345,161 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
                       " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192;"
                       " PRAGMA mmap_size=0; PRAGMA temp_store=MEMORY")))
         goto out;
-    if ((rc = migrate(s)))
+    if ((rc = migrate(s, uri)))
         goto out;
     *out = s;
     s = NULL;
 out:
+    ar_store_close(s);
+    return rc;
+}
+
+/* Open path read-only for a look: integrity, algoreg's meta table, user_version. */
+static int inspect(const char *path, int full, int *version)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = AR_EIO;
+    *version = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ar_msg(AR_MSG_ERR, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        goto out;
+    }
+    if (full) {
+        if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW ||
+            strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+            ar_msg(AR_MSG_ERR, "%s is damaged or not a database: %s", path,
+                   st && sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
+                                                    : sqlite3_errmsg(db));
+            goto out;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        ar_msg(AR_MSG_ERR, "%s is not a database: %s", path, sqlite3_errmsg(db));
+        goto out;
+    }
+    *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (*version > 0 && sqlite3_prepare_v2(db, "SELECT 1 FROM meta WHERE key = 'changes'", -1, &st,
+                                           NULL) != SQLITE_OK) {
+        ar_msg(AR_MSG_ERR, "%s is an SQLite database, but not algoreg's", path);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}
+
+int ar_store_file_version(const char *path, int *version)
+{
+    return inspect(path, 0, version);
+}
+
+/* Copy everything of from into the file dest through SQLite's backup API, under a
+ * temporary name made durable before the rename; AR_ECONFLICT when dest exists. */
+static int copy_into(sqlite3 *from, const char *dest)
+{
+    char tmp[4200];
+    sqlite3 *to = NULL;
+    int rc = AR_EIO;
+    if (access(dest, F_OK) == 0) {
+        ar_msg(AR_MSG_ERR, "%s exists; it is never overwritten", dest);
+        return AR_ECONFLICT;
+    }
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.partial", dest) >= sizeof tmp)
+        return AR_EINVAL;
+    unlink(tmp);
+    if (sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        ar_msg(AR_MSG_ERR, "cannot create %s: %s", tmp, to ? sqlite3_errmsg(to) : "out of memory");
+        goto out;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+    if (!b) {
+        ar_msg(AR_MSG_ERR, "backup: %s", sqlite3_errmsg(to));
+        goto out;
+    }
+    int step;
+    /* In slices, so writers to the source get their turn; a write restarts the copy. */
+    while ((step = sqlite3_backup_step(b, 256)) == SQLITE_OK || step == SQLITE_BUSY ||
+           step == SQLITE_LOCKED)
+        if (step != SQLITE_OK)
+            sqlite3_sleep(20);
+    sqlite3_backup_finish(b);
+    if (step != SQLITE_DONE) {
+        ar_msg(AR_MSG_ERR, "backup into %s failed: %s", tmp, sqlite3_errstr(step));
+        goto out;
+    }
+    /* The copy is a plain rollback-journal file, complete in itself (no -wal beside it). */
+    char *msg = NULL;
+    if (sqlite3_exec(to, "PRAGMA journal_mode=DELETE", NULL, NULL, &msg) != SQLITE_OK) {
+        ar_msg(AR_MSG_ERR, "backup: %s", msg ? msg : sqlite3_errmsg(to));
+        sqlite3_free(msg);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_close(to);
+    if (rc == 0) {
+        int v;
+        int fd = open(tmp, O_RDONLY);
+        if (fd < 0 || fsync(fd) != 0)
+            rc = AR_EIO;
+        if (fd >= 0)
+            close(fd);
+        if (rc == 0 && (rc = inspect(tmp, 1, &v)) == 0 && rename(tmp, dest) != 0) {
+            ar_msg(AR_MSG_ERR, "cannot name the copy %s: %s", dest, strerror(errno));
+            rc = AR_EIO;
+        }
+    }
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
+
+/* Copy the algoreg database src into dest; full: integrity_check src first. */
+static int copy_db(const char *src, const char *dest, int full, int *version)
+{
+    int rc;
+    sqlite3 *from = NULL;
+    if ((rc = inspect(src, full, version)))
+        return rc;
+    if (*version < 1) {
+        ar_msg(AR_MSG_ERR, "%s is an empty database, not algoreg's", src);
+        return AR_EINVAL;
+    }
+    if (*version > ar_store_schema_latest())
+        return refuse_newer(src, *version, ar_store_schema_latest());
+    if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ar_msg(AR_MSG_ERR, "cannot open %s", src);
+        sqlite3_close(from);
+        return AR_EIO;
+    }
+    sqlite3_busy_timeout(from, 5000);
+    rc = copy_into(from, dest);
+    sqlite3_close(from);
+    return rc;
+}
+
+int ar_store_backup(const char *path, const char *dest)
+{
+    int v;
+    return copy_db(path, dest, 0, &v);
+}
+
+int ar_store_restore(const char *src, const char *dest)
+{
+    int v, rc;
+    if ((rc = copy_db(src, dest, 1, &v)))
+        return rc;
+    struct ar_store *s = NULL;
+    rc = ar_store_open(&s, dest, 0); /* migrates forward */
     ar_store_close(s);
     return rc;
 }

@@ -50,6 +50,21 @@ int ar_store_open(struct ar_store **out, const char *uri, int create);
 void ar_store_close(struct ar_store *s); /* accepts NULL */
 /* The schema version the database is at. */
 int ar_store_schema_version(struct ar_store *s);
+/* The schema version this binary brings (its newest migration). */
+int ar_store_schema_latest(void);
+/* The schema version of the database file at path, without changing it (0 for an empty
+ * file); AR_EIO, said why, when it cannot be read as an algoreg database. */
+int ar_store_file_version(const char *path, int *version);
+
+/* A consistent copy of the database at path into the new file dest while servers keep
+ * writing (SQLite's online backup, read-only on path: nothing is migrated), checked
+ * with integrity_check and made durable before it gets its name. The keys are not in
+ * it: they are files of their own. AR_ECONFLICT when dest exists. */
+int ar_store_backup(const char *path, const char *dest);
+/* A backup src into the new database dest: src must pass integrity_check and be an
+ * algoreg database no newer than this binary; dest is written under a temporary name
+ * and renamed, then migrated forward. AR_ECONFLICT when dest exists. */
+int ar_store_restore(const char *src, const char *dest);
 
 /* Transactions nest: the outermost is BEGIN IMMEDIATE … COMMIT, inner ones are
  * savepoints, so one record of a bulk import can be undone without the rest. */
