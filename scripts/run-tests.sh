@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-tests.sh — every test: cmocka unit tests (ASan+UBSan), end-to-end tests against a
 # real server on loopback, the browser test in headless Chromium, and each fuzz target
-# for a bounded time (FUZZ_SECONDS). Ends with one line
+# for a bounded time (FUZZ_SECONDS), and the Debian package installed in a debootstrap
+# chroot (tests/package/run.py). Ends with one line
 # "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -47,6 +48,7 @@ suite() {
 suite e2e python3 tests/e2e/run.py
 suite browser node tests/browser/site.test.mjs
 suite fuzz scripts/fuzz.sh
+suite package python3 tests/package/run.py
 
 rm -f "$log"
 echo "$passed passed, $failed failed"
