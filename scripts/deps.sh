@@ -15,7 +15,7 @@ libgumbo-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev"
 if [ "${1:-}" = "--test" ]; then
     shift
     PKGS="$PKGS libcmocka-dev clang-format python3 curl chromium man-db golang-go
-golang-golang-x-mod-dev clang libclang-rt-14-dev debhelper lintian debootstrap"
+golang-golang-x-mod-dev clang libclang-rt-14-dev debhelper lintian debootstrap strace"
 fi
 PKGS="$PKGS $*"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

@@ -587,7 +587,7 @@ static int listen_on(const struct sockaddr_in *addr, const char *text)
 }
 
 /* libmicrohttpd's own complaints, in the same form as ours. */
-static void mhd_logger(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char text[512];

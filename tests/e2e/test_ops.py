@@ -3,12 +3,13 @@
 and a graceful stop that signs a final checkpoint."""
 import json
 import os
+import re
 import sqlite3
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TOKEN, Server, free_port, run_cli  # noqa: E402
+from harness import ROOT, TOKEN, Server, free_port, run_cli  # noqa: E402
 
 REC = {"name": "Kentekenherkenning", "description_short": "Herkent kentekens.",
        "organization": "Politie", "status": "In gebruik", "contact_email": "a@b.nl",
@@ -139,6 +140,38 @@ class Config(unittest.TestCase):
             self.assertEqual(srv.request("GET", "/healthz", token=False)[0], 200)
         finally:
             srv.stop()
+
+    def test_packaged_configuration_documents_every_key(self):
+        """doc/algoreg.conf (the package's /etc/algoreg/algoreg.conf) lists every setting of
+        serve with its default, and is a valid configuration once its db exists."""
+        r = run_cli("serve", "--help")
+        keys = set(re.findall(r"^  --([a-z-]+)", r.stdout.decode(), re.M)) - {"config", "help"}
+        self.assertGreater(len(keys), 15)
+        with open(os.path.join(ROOT, "doc", "algoreg.conf")) as f:
+            text = f.read()
+        documented = set(re.findall(r"^#? ?([a-z-]+) =", text, re.M))
+        self.assertEqual(keys - documented, set(), "undocumented keys")
+        self.assertEqual(documented - keys, set(), "documented keys serve does not have")
+        # every commented-out default, switched on, is accepted as it stands
+        srv0 = Server(demo=True)
+        srv0.stop()
+        lines = []
+        for line in text.splitlines():
+            m = re.match(r"^# ?([a-z-]+) = (\S.*)$", line)
+            if m:
+                line = "%s = %s" % m.groups()
+            if line.startswith("db ="):
+                line = "db = " + srv0.db
+            for ext in ("key", "enc"):
+                line = line.replace("/var/lib/algoreg/algoreg.db." + ext, srv0.db + "." + ext)
+            if line.startswith("tokens ="):
+                continue  # no token file in this register
+            lines.append(line)
+        conf = os.path.join(srv0.dir, "algoreg.conf")
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        r = run_cli("config", "check", "--config", conf)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
 
 
 if __name__ == "__main__":

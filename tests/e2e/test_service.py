@@ -7,6 +7,7 @@ faults that each give one line and a non-zero exit with nothing started."""
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -215,6 +216,62 @@ class Service(unittest.TestCase):
         r = run_cli("serve", "--db", self.db, "--log-format", "xml")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--log-format is text, json, journal or auto, not xml", r.stderr.decode())
+
+    def test_journald_fields(self):
+        """Under systemd the messages and the access log are journald fields: a socket
+        bound where journald listens receives them (native protocol, KEY=value lines)."""
+        where = "/run/systemd/journal/socket"
+        if os.path.exists(where) or os.geteuid() != 0:
+            self.skipTest("a journald is running here (or not root): its socket is taken")
+        made = not os.path.isdir(os.path.dirname(where))
+        os.makedirs(os.path.dirname(where), exist_ok=True)
+        journal = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        journal.bind(where)
+        journal.settimeout(10)
+        port = free_port()
+        try:
+            proc, _, log = self.spawn("db = %s\nlisten = 127.0.0.1:%d\nlog-format = journal\n"
+                                      "access-log = journal\ntokens = %s\n"
+                                      % (self.db, port, self.tokens_file()))
+            try:
+                wait_port(port, proc, log)
+                get(port, "/api/v1/me?secret-query=1", {"Authorization": "Bearer " + TOKEN_A})
+            finally:
+                self.stop(proc, log)
+            entries = []
+            journal.settimeout(1)  # everything was sent before the process exited
+            try:
+                while True:
+                    raw = journal.recv(65536).decode()
+                    entries.append(dict(l.split("=", 1) for l in raw.splitlines() if "=" in l))
+            except socket.timeout:
+                pass
+        finally:
+            journal.close()
+            os.remove(where)
+            if made:
+                shutil.rmtree("/run/systemd")
+        self.assertEqual(read(log), "", "nothing on stderr: all of it went to the journal")
+        serving = [e for e in entries if e.get("MESSAGE", "").startswith("serving http://")]
+        self.assertEqual(len(serving), 1, entries)
+        self.assertEqual((serving[0]["PRIORITY"], serving[0]["SYSLOG_IDENTIFIER"]), ("5", "algoreg"))
+        access = [e for e in entries if e.get("ALGOREG_ACCESS") == "1"]
+        self.assertTrue(access, entries)
+        me = [e for e in access if e["ROUTE"] == "/api/v1/me"][0]
+        self.assertEqual((me["METHOD"], me["REQUEST_PATH"], me["STATUS"], me["WHO"]),
+                         ("GET", "/api/v1/me", "200", "robot"))
+        self.assertEqual(me["MESSAGE"], "GET /api/v1/me 200")
+        self.assertGreater(float(me["DURATION_MS"]), 0)
+        blob = json.dumps(entries)
+        self.assertNotIn(TOKEN_A, blob)
+        self.assertNotIn("secret-query", blob)
+
+    def tokens_file(self):
+        tokens = os.path.join(self.dir, "service.tokens")
+        with open(tokens, "w") as f:
+            f.write("robot:%s\n" % TOKEN_A)
+        os.chmod(tokens, 0o600)
+        return tokens
 
     def test_trusted_proxy(self):
         access = os.path.join(self.dir, "access.log")

@@ -15,6 +15,7 @@ Needs root and Debian's mirror (debootstrap and apt). Prints 'package: N passed,
 import gzip
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -89,8 +90,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http(port, p, token=None):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, p))
+def http(port, p, token=None, body=None):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, p),
+                                 data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Content-Type": "application/json"} if body else {})
     if token:
         req.add_header("Authorization", "Bearer " + token)
     try:
@@ -120,8 +123,12 @@ class Service:
             sh("chroot", "--userspec=%s:%s" % (self.user, self.user), CHROOT, *shlex.split(pre),
                env=env)
         self.log = open(os.path.join(WORK, "serve.log"), "ab")
+        self.trace = os.path.join(WORK, "serve.strace")
+        # strace from outside: every system call and file the service touches, to hold
+        # against the unit's sandbox (systemd itself cannot run here)
         self.proc = subprocess.Popen(
-            ["chroot", "--userspec=%s:%s" % (self.user, self.user), CHROOT,
+            ["strace", "-f", "-qq", "-o", self.trace, "-s", "256",
+             "chroot", "--userspec=%s:%s" % (self.user, self.user), CHROOT,
              *shlex.split(u["ExecStart"][0])], env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def expect(self, key):
@@ -131,13 +138,74 @@ class Service:
             if key in fields:
                 return fields
 
+    def signal(self, sig):
+        """To the service (strace's child, which chroot became), as systemd's MAINPID."""
+        with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
+            os.kill(int(f.read().split()[0]), sig)
+
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
+        self.signal(signal.SIGTERM)
         self.expect("STOPPING")
         rc = self.proc.wait(timeout=60)
         self.notify.close()
         self.log.close()
         assert rc == 0, "the service exited %d" % rc
+
+
+def syscall_set(name, seen=None):
+    """The system calls of a systemd syscall-filter group, groups within expanded."""
+    seen = seen if seen is not None else set()
+    out = set()
+    if name in seen:
+        return out
+    seen.add(name)
+    r = sh("systemd-analyze", "syscall-filter", "--no-pager", name)
+    for line in r.stdout.splitlines()[1:]:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        out |= syscall_set(line, seen) if line.startswith("@") else {line}
+    return out
+
+
+def allowed_syscalls(u):
+    """What the unit's SystemCallFilter= lines allow: the first list allows, '~' lists deny."""
+    allow = None
+    for value in u["SystemCallFilter"]:
+        deny = value.startswith("~")
+        names = set()
+        for item in value.lstrip("~").split():
+            names |= syscall_set(item) if item.startswith("@") else {item}
+        if deny:
+            allow -= names
+        else:
+            allow = names if allow is None else allow | names
+    return allow
+
+
+def traced(trace):
+    """(system calls, paths opened for writing or changed) of the service after it
+    replaced chroot, from an strace -f log."""
+    calls, written = set(), set()
+    started = False
+    with open(trace, errors="replace") as f:
+        for line in f:
+            m = re.match(r"^\d+ +(?:<\.\.\. )?([a-z0-9_]+)[( ]", line)
+            if not m:
+                continue
+            name = m.group(1)
+            if not started:
+                started = 'execve("/usr/bin/algoreg"' in line and line.rstrip().endswith("= 0")
+                continue
+            calls.add(name)
+            if name in ("openat", "open", "creat"):
+                w = re.search(r'"([^"]*)", ([A-Z_|]+)', line)
+                if w and re.search(r"O_WRONLY|O_RDWR|O_CREAT", w.group(2)):
+                    written.add(w.group(1))
+            elif name in ("unlink", "unlinkat", "rename", "renameat", "renameat2", "mkdir",
+                          "mkdirat", "truncate", "ftruncate"):
+                written.update(p for p in re.findall(r'"(/[^"]*)"', line))
+    return calls, written
 
 
 def main():
@@ -215,12 +283,33 @@ def main():
             assert st == 200 and json.loads(body)["status"] == "ready", body
             st, body = http(svc.port, "/api/v1/me", state["admin_token"])
             assert st == 200 and json.loads(body)["name"] == "admin", body
-            svc.proc.send_signal(signal.SIGHUP)
+            svc.signal(signal.SIGHUP)
             svc.expect("RELOADING")
             svc.expect("READY")
             assert http(svc.port, "/healthz")[0] == 200
+            for p in ("/", "/about", "/statistics", "/api/v1/registrations?q=politie",
+                      "/checkpoint", "/metrics", "/login"):
+                assert http(svc.port, p)[0] == 200, p
+            # a write: the administrator adds the supervisor's account
+            st, body = http(svc.port, "/api/v1/accounts", state["admin_token"],
+                            {"name": "toezicht", "role": "supervisor"})
+            assert st == 201, body
         finally:
+            state["trace"] = svc.trace
             svc.stop()
+
+    @check("the service stays in its sandbox: only system calls its unit allows, writes only"
+           " in its state directory")
+    def _():
+        u = unit("algoreg.service")
+        calls, written = traced(state["trace"])
+        assert len(calls) > 20, calls
+        outside = calls - allowed_syscalls(u)
+        assert not outside, "system calls the unit's SystemCallFilter forbids: %s" % sorted(outside)
+        state_dir = "/var/lib/" + u["StateDirectory"][0] + "/"
+        stray = {p for p in written if not p.startswith((state_dir, "/tmp/", "/dev/null"))}
+        assert not stray, "writes outside the state directory (ProtectSystem=strict): %s" % stray
+        assert any(p.startswith(state_dir) for p in written), written
 
     @check("upgrade: postinst migrates a register of an earlier release; its log still verifies")
     def _():

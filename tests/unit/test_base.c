@@ -3,13 +3,17 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/msg.h"
 #include "base/utf8.h"
 
 static void buf_cap_is_sticky(void **state)
@@ -118,6 +122,60 @@ static void err_table(void **state)
     assert_int_equal(ar_err_http(-99), 500);
 }
 
+/* What ar_msg writes to stderr in the current format. */
+static char *said(int level, const char *text)
+{
+    static char out[4096];
+    FILE *tmp = tmpfile();
+    int saved = dup(2);
+    fflush(stderr);
+    dup2(fileno(tmp), 2);
+    ar_msg(level, "%s", text);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(out, 1, sizeof out - 1, tmp);
+    out[n] = '\0';
+    fclose(tmp);
+    return out;
+}
+
+static void msg_formats(void **state)
+{
+    (void)state;
+    enum ar_msg_format f;
+    assert_int_equal(ar_msg_format_parse("json", &f), 0);
+    assert_int_equal(f, AR_MSG_JSON);
+    assert_int_equal(ar_msg_format_parse("xml", &f), AR_EINVAL);
+    /* auto: the journal only when stderr is the stream JOURNAL_STREAM names */
+    struct stat st;
+    char js[64];
+    fstat(2, &st);
+    snprintf(js, sizeof js, "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    setenv("JOURNAL_STREAM", js, 1);
+    assert_int_equal(ar_msg_on_journal(), 1);
+    setenv("JOURNAL_STREAM", "1:2", 1);
+    assert_int_equal(ar_msg_on_journal(), 0);
+    assert_int_equal(ar_msg_format_parse("auto", &f), 0);
+    assert_int_equal(f, AR_MSG_TEXT);
+    unsetenv("JOURNAL_STREAM");
+
+    ar_msg_set_format(AR_MSG_TEXT);
+    assert_string_equal(said(AR_MSG_ERR, "port in use"), "algoreg: port in use\n");
+    ar_msg_set_format(AR_MSG_JSON);
+    const char *line = said(AR_MSG_WARNING, "a \"quoted\" name\nand a newline");
+    assert_non_null(strstr(line, "\"level\":\"warning\""));
+    assert_non_null(strstr(line, "\"msg\":\"a \\\"quoted\\\" name\\nand a newline\"}\n"));
+    assert_int_equal(strncmp(line, "{\"time\":\"20", 11), 0);
+    assert_non_null(strchr(line, 'Z'));
+    assert_int_equal((int)(strchr(line, '\n') - line) + 1, (int)strlen(line)); /* one line */
+    /* not UTF-8: still said, as text, never dropped */
+    assert_string_equal(said(AR_MSG_ERR, "bad \xff byte"), "algoreg: bad \xff byte\n");
+    ar_msg_set_format(AR_MSG_TEXT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +187,7 @@ int main(void)
         cmocka_unit_test(clock_parses_rfc3339_and_honours_env),
         cmocka_unit_test(utf8_validation),
         cmocka_unit_test(err_table),
+        cmocka_unit_test(msg_formats),
     };
     return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }

@@ -195,6 +195,55 @@ static void newer_schema_is_refused(void **state)
     unlink(p);
 }
 
+/* Backup of a live database, refusals, restore into a new file that opens with the
+ * same content; a damaged or foreign file is not restored. */
+static void backup_and_restore(void **state)
+{
+    struct ar_store *s = *state;
+    json_t *pr = json_array(), *rec = record("Systeem B", "Politie", "In gebruik");
+    char id[9], bk[96], to[96], bad[96];
+    assert_int_equal(ar_registry_create(s, rec, "tester", "eerste", pr, id, NULL), 0);
+    snprintf(bk, sizeof bk, "%s.backup", dbpath);
+    snprintf(to, sizeof to, "%s.restored", dbpath);
+    snprintf(bad, sizeof bad, "%s.bad", dbpath);
+    unlink(bk);
+    unlink(to);
+    assert_int_equal(ar_store_backup(dbpath, bk), 0);
+    assert_int_equal(ar_store_backup(dbpath, bk), AR_ECONFLICT); /* never overwritten */
+    int v = -1;
+    assert_int_equal(ar_store_file_version(bk, &v), 0);
+    assert_int_equal(v, ar_store_schema_latest());
+    assert_true(ar_store_schema_latest() >= 8);
+    assert_int_equal(ar_store_restore(bk, to), 0);
+    assert_int_equal(ar_store_restore(bk, to), AR_ECONFLICT);
+    struct ar_store *r = NULL;
+    json_t *one = NULL;
+    assert_int_equal(ar_store_open(&r, to, 0), 0);
+    assert_int_equal(ar_registry_get(r, id, 1, &one), 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(one, "record"), "name")),
+                        "Systeem B");
+    json_decref(one);
+    ar_store_close(r);
+    /* not a database; an SQLite database of someone else's */
+    FILE *f = fopen(bad, "w");
+    fputs("no database here, just text that is long enough to be a header of sorts\n", f);
+    fclose(f);
+    unlink(to);
+    assert_int_not_equal(ar_store_restore(bad, to), 0);
+    assert_int_not_equal(access(to, F_OK), 0);
+    unlink(bad);
+    sqlite3 *db;
+    sqlite3_open(bad, &db);
+    sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 2", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_int_not_equal(ar_store_restore(bad, to), 0);
+    assert_int_not_equal(access(to, F_OK), 0);
+    unlink(bad);
+    unlink(bk);
+    json_decref(rec);
+    json_decref(pr);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -206,6 +255,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(search_filters_and_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(nested_transactions_undo_one_part, setup, teardown),
         cmocka_unit_test(newer_schema_is_refused),
+        cmocka_unit_test_setup_teardown(backup_and_restore, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
