@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 # clang-format, Python, Chromium, Go with x/mod (the independent log verifier), man-db,
 # clang with its libFuzzer runtime (the fuzz targets).
 PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-libgumbo-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev"
+libgumbo-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev libxlsxwriter-dev"
 if [ "${1:-}" = "--test" ]; then
     shift
     PKGS="$PKGS libcmocka-dev clang-format python3 curl chromium man-db golang-go
-golang-golang-x-mod-dev clang libclang-rt-14-dev debhelper lintian debootstrap strace"
+golang-golang-x-mod-dev clang libclang-rt-14-dev debhelper lintian debootstrap strace python3-openpyxl"
 fi
 PKGS="$PKGS $*"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

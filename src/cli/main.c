@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 #include "exception/exception.h"
 #include "log/log.h"
+#include "sheet/sheet.h"
 #include "store/store.h"
 #include "web/tmpl.h"
 
@@ -135,8 +136,12 @@ static const char *usage_import =
     "  --strict       import nothing when any line is rejected\n"
     "Exit status 0 when every line was accepted, 1 otherwise.\n";
 static const char *usage_export =
-    "usage: algoreg export --db PATH [FILE]\n"
-    "Write the latest version of every registration as JSON lines to FILE or stdout.\n";
+    "usage: algoreg export --db PATH [--format jsonl|csv|xlsx] [--q TEXT]\n"
+    "                      [--organization SLUG] [--status S] [--publication-category C]\n"
+    "                      [--theme T] [--sort name|updated|relevance] [FILE]\n"
+    "Write the latest public version of every registration, or of those a search finds,\n"
+    "to FILE (written whole, then renamed) or stdout: JSON lines (default), CSV (RFC 4180,\n"
+    "UTF-8 with BOM) or XLSX, one row per registration with its id and organisation id.\n";
 static const char *usage_show = "usage: algoreg show --db PATH [--version N] [--json] ID\n"
                                 "Print one registration (latest version unless --version).\n";
 
@@ -1407,33 +1412,102 @@ static int export_line(void *ctx, const char *doc)
 
 static int cmd_export(int argc, char **argv)
 {
-    struct opts o;
+    static const struct option eopts[] = {{"db", required_argument, NULL, 'd'},
+                                          {"format", required_argument, NULL, 'f'},
+                                          {"q", required_argument, NULL, 'q'},
+                                          {"organization", required_argument, NULL, 'o'},
+                                          {"status", required_argument, NULL, 's'},
+                                          {"publication-category", required_argument, NULL, 'p'},
+                                          {"theme", required_argument, NULL, 't'},
+                                          {"sort", required_argument, NULL, 'S'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    struct ar_query q = {.is_ai = -1, .page = 1, .per_page = 1000000};
+    const char *db = NULL, *format = "jsonl";
     struct ar_store *s = NULL;
     FILE *out = NULL;
-    int rc = 1;
-    if (parse_opts(argc, argv, &o, "dh"))
-        return 2;
-    if (o.help) {
-        fputs(usage_export, stdout);
-        return 0;
+    json_t *ids = NULL;
+    int c, rc = 1, filtered = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", eopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'f': format = optarg; break;
+        case 'q': q.q = optarg, filtered = 1; break;
+        case 'o': q.org = optarg, filtered = 1; break;
+        case 's': q.status = optarg, filtered = 1; break;
+        case 'p': q.pubcat = optarg, filtered = 1; break;
+        case 't': q.theme = optarg, filtered = 1; break;
+        case 'S': q.sort = optarg; break;
+        case 'h': fputs(usage_export, stdout); return 0;
+        default: return die("export: unknown option %s (see --help)", argv[optind - 1]) + 1;
+        }
     }
-    if (!o.db || optind < argc - 1)
-        return die("%s", "export: usage: algoreg export --db PATH [FILE]");
-    if (ar_store_open(&s, o.db, 0))
+    enum ar_sheet_format sf = AR_SHEET_CSV;
+    int jsonl = strcmp(format, "jsonl") == 0;
+    if (!jsonl && ar_sheet_format_parse(format, &sf))
+        return die("export: --format is jsonl, csv or xlsx, not %s", format) + 1;
+    if (!db || optind < argc - 1)
+        return die("%s", "export: usage: algoreg export --db PATH [--format F] [FILE]") + 1;
+    if (q.sort && strcmp(q.sort, "name") && strcmp(q.sort, "updated") &&
+        strcmp(q.sort, "relevance"))
+        return die("%s", "export: --sort is name, updated or relevance") + 1;
+    if (ar_store_open(&s, db, 0))
         return 1; /* the store printed why */
-    out = optind == argc - 1 ? fopen(argv[optind], "w") : stdout;
+    const char *path = optind == argc - 1 ? argv[optind] : NULL;
+    /* a spreadsheet is written beside its name and renamed at the end: never half a file */
+    char tmp[4200];
+    if (path)
+        snprintf(tmp, sizeof tmp, "%s.partial", path);
+    out = path ? fopen(tmp, "wb") : stdout;
     if (!out) {
-        die("export: cannot write %s", argv[optind]);
+        die("export: cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (ar_store_each_latest(s, export_line, out) || fflush(out)) {
+    long long total = 0;
+    if (jsonl && !filtered) {
+        if (ar_store_each_latest(s, export_line, out)) {
+            die("%s", "export: failed");
+            goto out;
+        }
+    } else if (ar_sheet_ids(s, &q, &ids, &total)) {
+        die("%s", "export: the search failed");
+        goto out;
+    } else if (jsonl) {
+        size_t i;
+        json_t *id;
+        json_array_foreach (ids, i, id) {
+            json_t *v = NULL;
+            if (ar_store_version_get(s, json_string_value(id), 0, &v) == 0)
+                fprintf(out, "%s\n", ar_json_str(v, "doc"));
+            json_decref(v);
+        }
+    } else if (ar_sheet_write(s, ids, sf, out)) {
         die("%s", "export: failed");
         goto out;
     }
+    if (fflush(out) || ferror(out)) {
+        die("%s", "export: write failed");
+        goto out;
+    }
+    if (path) {
+        int closed = fclose(out);
+        out = NULL;
+        if (closed || rename(tmp, path)) {
+            die("export: cannot write %s", path);
+            goto out;
+        }
+    }
+    if (!jsonl || filtered)
+        fprintf(stderr, "algoreg: export: %lld registration%s\n", total, total == 1 ? "" : "s");
     rc = 0;
 out:
-    if (out && out != stdout && fclose(out))
-        rc = die("%s", "export: write failed");
+    if (out && out != stdout) {
+        fclose(out);
+        unlink(tmp);
+    }
+    json_decref(ids);
     ar_store_close(s);
     return rc;
 }

@@ -577,6 +577,20 @@ static int name_has_all(const char *name, const struct words *ws)
     return 1;
 }
 
+/* The public id of row id, for exports (which read each version whole afterwards). */
+static int fetch_id(sqlite3 *db, uint32_t id, json_t *items)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT lars FROM registrations WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return AR_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW) /* else written after the snapshot: skip */
+        json_array_append_new(items, json_string((const char *)sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    return 0;
+}
+
 static int fetch_item(sqlite3 *db, uint32_t id, const struct words *words, json_t *items)
 {
     sqlite3_stmt *st = NULL;
@@ -645,7 +659,8 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
               c_theme[MAX_THEMES] = {0}, c_ai[3] = {0};
     json_t *res = NULL, *items = NULL;
     int rc, r;
-    int per = q->per_page < 1 ? 20 : q->per_page > 100 ? 100 : q->per_page;
+    int max_per = q->ids_only ? 1000000 : 100;
+    int per = q->per_page < 1 ? 20 : q->per_page > max_per ? max_per : q->per_page;
     int page = q->page < 1 ? 1 : q->page;
     ar_buf_init(&fq, 4096);
     *out = NULL;
@@ -770,7 +785,8 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
             long long id = sqlite3_column_int64(st, 0);
             if (id < 1 || id > sn->max_id || !in_match[id])
                 continue;
-            if (seen++ >= offset && (rc = fetch_item(db, (uint32_t)id, &ws, items)))
+            if (seen++ >= offset && (rc = q->ids_only ? fetch_id(db, (uint32_t)id, items)
+                                                      : fetch_item(db, (uint32_t)id, &ws, items)))
                 goto out;
         }
         sqlite3_finalize(st);
@@ -796,7 +812,8 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
             want = match.n;
         qsort(keyed, want, sizeof *keyed, keyed_cmp);
         for (size_t i = offset; i < match.n && i < offset + (size_t)per; i++)
-            if ((rc = fetch_item(db, keyed[i].id, has_q ? &ws : NULL, items)))
+            if ((rc = q->ids_only ? fetch_id(db, keyed[i].id, items)
+                                  : fetch_item(db, keyed[i].id, has_q ? &ws : NULL, items)))
                 goto out;
     }
 

@@ -36,7 +36,8 @@ struct ar_query {
     int is_ai;        /* -1 any, 0 no, 1 yes */
     const char *sort; /* "relevance", "name", "updated" */
     int page;         /* 1-based */
-    int per_page;     /* 1..100 */
+    int per_page;     /* 1..100; with ids_only up to 1,000,000 */
+    int ids_only;     /* items are the public ids only (exports), no snippets */
 };
 
 struct ar_org {

@@ -17,6 +17,7 @@
 #include "model/sanitize.h"
 #include "log/witness.h"
 #include "web/pages.h"
+#include "sheet/sheet.h"
 #include "web/tmpl.h"
 
 #include <stdio.h>
@@ -330,6 +331,25 @@ static void h_home(struct ar_req *r)
     char *api = home_href(r, "lang", "");
     json_object_set_new(ctx, "api_href",
                         json_string(ar_arena_printf(r->arena, "/api/v1/registrations%s", api + 1)));
+    /* The result as spreadsheets, in parts of AR_SHEET_HTTP_ROWS when it is larger. */
+    long long total = json_integer_value(json_object_get(res, "total"));
+    json_t *parts = json_array();
+    for (long long part = 1, n = (total + AR_SHEET_HTTP_ROWS - 1) / AR_SHEET_HTTP_ROWS;
+         part <= n && part <= 200; part++) {
+        const char *sep = api[1] ? "&" : "?";
+        long long last = part * AR_SHEET_HTTP_ROWS < total ? part * AR_SHEET_HTTP_ROWS : total;
+        json_array_append_new(
+            parts, json_pack("{s:s, s:s, s:I, s:I}", "csv",
+                             ar_arena_printf(r->arena, "/api/v1/registrations.csv%s%spage=%lld",
+                                             api + 1, sep, part),
+                             "xlsx",
+                             ar_arena_printf(r->arena, "/api/v1/registrations.xlsx%s%spage=%lld",
+                                             api + 1, sep, part),
+                             "from", (json_int_t)((part - 1) * AR_SHEET_HTTP_ROWS + 1), "to",
+                             (json_int_t)last));
+    }
+    json_object_set_new(ctx, "sheet_parts", parts);
+    json_object_set_new(ctx, "sheet_split", json_boolean(total > AR_SHEET_HTTP_ROWS));
     render(r, status, "home", ctx);
 out:
     json_decref(res);

@@ -1,0 +1,99 @@
+/* sheetapi.c — any search result as a spreadsheet: GET /api/v1/registrations.csv and
+ * .xlsx take the search's own parameters (q, organization, status,
+ * publication_category, theme, ai, sort) and answer with every match, 5,000 rows a
+ * page (page=N; a Link rel="next" header while more follow; X-Total-Count says how
+ * many match). The search page links to them with its current query. */
+#include "api/api.h"
+#include "auth/auth.h"
+#include "base/err.h"
+#include "model/record.h"
+#include "sheet/sheet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void sheet(struct ar_req *r, enum ar_sheet_format f)
+{
+    struct ar_query q;
+    json_t *pr = json_array(), *ids = NULL;
+    char *mem = NULL;
+    size_t len = 0;
+    long long total = 0;
+    if (ar_req_arg(r, "per_page")) {
+        ar_problem_add(pr, "per_page", "not_allowed", "exports come in pages of %d rows; use page",
+                       AR_SHEET_HTTP_ROWS);
+        ar_resp_problem(r, 400, "bad-query", "Invalid search parameters", NULL, pr);
+        goto out;
+    }
+    if (ar_api_parse_query(r, &q, pr)) {
+        ar_resp_problem(r, 400, "bad-query", "Invalid search parameters", NULL, pr);
+        goto out;
+    }
+    q.per_page = AR_SHEET_HTTP_ROWS;
+    int rc = ar_sheet_ids(r->store, &q, &ids, &total);
+    FILE *m = rc ? NULL : open_memstream(&mem, &len);
+    if (!rc && !m)
+        rc = AR_EIO;
+    if (!rc)
+        rc = ar_sheet_write(r->store, ids, f, m);
+    if (m && fclose(m) && !rc)
+        rc = AR_EIO;
+    if (rc) {
+        ar_resp_problem(r, ar_err_http(rc), "export", "The export could not be made", NULL, NULL);
+        goto out;
+    }
+    ar_buf_add(&r->out, mem, len);
+    if (!ar_buf_ok(&r->out)) {
+        r->out.len = 0;
+        ar_resp_problem(r, 413, "too-large", "The export is too large",
+                        "narrow the search, or export with algoreg export --format", NULL);
+        goto out;
+    }
+    r->status = 200;
+    r->ctype = ar_sheet_mime(f);
+    ar_req_header(r, "Content-Disposition",
+                  ar_arena_printf(r->arena, "attachment; filename=\"algoreg-%d.%s\"", q.page,
+                                  ar_sheet_ext(f)));
+    ar_req_header(r, "X-Total-Count", ar_arena_printf(r->arena, "%lld", total));
+    if ((long long)q.page * AR_SHEET_HTTP_ROWS < total) {
+        /* the same query, the next page */
+        struct ar_buf next;
+        ar_buf_init(&next, 8192);
+        ar_buf_printf(&next, "<%s?", r->path);
+        int nq = r->form ? r->nquery : r->nargs; /* a GET: every argument is the query's */
+        for (int i = 0; i < nq; i++) {
+            if (!strcmp(r->args[i].key, "page"))
+                continue;
+            ar_buf_urlenc(&next, r->args[i].key);
+            ar_buf_putc(&next, '=');
+            ar_buf_urlenc(&next, r->args[i].value);
+            ar_buf_putc(&next, '&');
+        }
+        ar_buf_printf(&next, "page=%d>; rel=\"next\"", q.page + 1);
+        ar_req_header(r, "Link", ar_arena_strdup(r->arena, ar_buf_cstr(&next)));
+        ar_buf_free(&next);
+    }
+out:
+    free(mem);
+    json_decref(ids);
+    json_decref(pr);
+}
+
+static void h_csv(struct ar_req *r)
+{
+    sheet(r, AR_SHEET_CSV);
+}
+
+static void h_xlsx(struct ar_req *r)
+{
+    sheet(r, AR_SHEET_XLSX);
+}
+
+const struct ar_route ar_sheet_routes[] = {
+    {"GET", "/api/v1/registrations.csv", h_csv,
+     "Search result as CSV (RFC 4180, UTF-8 with BOM), 5,000 rows a page", AR_ROLE_PUBLIC},
+    {"GET", "/api/v1/registrations.xlsx", h_xlsx, "Search result as XLSX, 5,000 rows a page",
+     AR_ROLE_PUBLIC},
+    {NULL, NULL, NULL, NULL, 0},
+};
