@@ -39,6 +39,7 @@ struct ar_req {
     int nparams;
     const char *accept_language, *authorization, *content_type, *if_match, *accept;
     const char *cookie, *csrf_header, *forwarded_proto;
+    const char *host; /* the Host header as sent: check it before putting it in a link */
     /* Who sent it: resolved once from the bearer token or session cookie by
      * ar_app_principal (NULL: anonymous); the route the router matched. */
     const struct ar_principal *principal;

@@ -216,3 +216,54 @@ int ar_store_checkpoint_put(struct ar_store *s, uint64_t size, const char *note,
     sqlite3_finalize(st);
     return rc;
 }
+
+int ar_store_changes(struct ar_store *s, long long from, const char *org, int limit, int newest,
+                     json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    const char *asc = "SELECT l.idx, CAST(l.data AS TEXT), l.lars, l.version, v.doc, o.slug,"
+                      " o.name FROM log_leaves l JOIN registrations r ON r.lars = l.lars"
+                      " JOIN organisations o ON o.id = r.org_id"
+                      " LEFT JOIN versions v ON v.reg_id = r.id AND v.version = l.version"
+                      " WHERE l.idx >= ?1 AND (?2 IS NULL OR o.slug = ?2)"
+                      " AND json_extract(CAST(l.data AS TEXT), '$.kind') IN"
+                      " ('version', 'publication') ORDER BY l.idx LIMIT ?3";
+    const char *desc = "SELECT l.idx, CAST(l.data AS TEXT), l.lars, l.version, v.doc, o.slug,"
+                       " o.name FROM log_leaves l JOIN registrations r ON r.lars = l.lars"
+                       " JOIN organisations o ON o.id = r.org_id"
+                       " LEFT JOIN versions v ON v.reg_id = r.id AND v.version = l.version"
+                       " WHERE (?2 IS NULL OR o.slug = ?2)"
+                       " AND json_extract(CAST(l.data AS TEXT), '$.kind') IN"
+                       " ('version', 'publication') ORDER BY l.idx DESC LIMIT ?3";
+    *out = json_array();
+    int rc = ar_sqlite_prep(s, "changes", newest ? desc : asc, &st), step;
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, from);
+        ar_sqlite_bind_text(st, 2, org && *org ? org : NULL);
+        sqlite3_bind_int(st, 3, limit);
+    }
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *leaf = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+        json_t *doc = sqlite3_column_type(st, 4) == SQLITE_NULL
+                          ? NULL
+                          : json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+        const char *name = json_string_value(json_object_get(doc, "name"));
+        json_array_append_new(*out,
+                              json_pack("{s:I, s:o, s:s, s:i, s:s?, s:{s:s, s:s}}", "index",
+                                        (json_int_t)sqlite3_column_int64(st, 0), "leaf",
+                                        leaf ? leaf : json_object(), "id",
+                                        (const char *)sqlite3_column_text(st, 2), "version",
+                                        sqlite3_column_int(st, 3), "name", name, "organization",
+                                        "slug", (const char *)sqlite3_column_text(st, 5), "name",
+                                        (const char *)sqlite3_column_text(st, 6)));
+        json_decref(doc);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = AR_EIO;
+    sqlite3_finalize(st);
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}

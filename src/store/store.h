@@ -361,6 +361,13 @@ void ar_store_timings(uint64_t buckets[AR_DB_BUCKETS], uint64_t *count, uint64_t
 int ar_store_ops_figures(struct ar_store *s, const char *today, long long now, json_t **out);
 /* 0 when the database answers a query. */
 int ar_store_ping(struct ar_store *s);
+/* What happened to registrations, from the transparency log: leaves of kind "version"
+ * and "publication" with log index >= from (ascending; at most limit), or the newest
+ * limit of them (descending) when newest is set; only organisation org's when org is
+ * given. Each item: {index, leaf (the leaf's JSON), id, version, name, organization
+ * {slug, name}} with the name of that version as the public sees it. */
+int ar_store_changes(struct ar_store *s, long long from, const char *org, int limit, int newest,
+                     json_t **out);
 /* Fold the write-ahead log into the database file (at shutdown, before a backup). */
 int ar_store_flush(struct ar_store *s);
 

@@ -349,6 +349,9 @@ static void h_home(struct ar_req *r)
                              (json_int_t)last));
     }
     json_object_set_new(ctx, "sheet_parts", parts);
+    json_object_set_new(
+        ctx, "feed_href",
+        json_string(lang && !strcmp(lang, "en") ? "/feed.atom?lang=en" : "/feed.atom"));
     json_object_set_new(ctx, "sheet_split", json_boolean(total > AR_SHEET_HTTP_ROWS));
     render(r, status, "home", ctx);
 out:
@@ -753,6 +756,10 @@ static void h_org(struct ar_req *r)
     json_object_set(ctx, "data", res);
     json_object_set_new(ctx, "search_href",
                         json_string(ar_arena_printf(r->arena, "/?organization=%s", r->params[0])));
+    json_object_set_new(
+        ctx, "feed_href",
+        json_string(ar_arena_printf(r->arena, "/feed.atom?organization=%s%s", r->params[0],
+                                    lang && !strcmp(lang, "en") ? "&lang=en" : "")));
     ar_web_org_quality(r, r->params[0], ctx);
     render(r, 200, "organisation", ctx);
 out:
