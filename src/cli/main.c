@@ -15,6 +15,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "model/standard.h"
 #include "aiact/cases.h"
 #include "aiact/classify.h"
 #include "aiact/eudb.h"
@@ -141,7 +142,10 @@ static const char *usage_export =
     "                      [--theme T] [--sort name|updated|relevance] [FILE]\n"
     "Write the latest public version of every registration, or of those a search finds,\n"
     "to FILE (written whole, then renamed) or stdout: JSON lines (default), CSV (RFC 4180,\n"
-    "UTF-8 with BOM) or XLSX, one row per registration with its id and organisation id.\n";
+    "UTF-8 with BOM) or XLSX, one row per registration with its id and organisation id;\n"
+    "or as entries of the national register's publication standard v1.0.0 (standard:\n"
+    "JSON lines, standard-json: one array), each registration the standard cannot\n"
+    "express named with its reasons (exit status 1 when there is one).\n";
 static const char *usage_show = "usage: algoreg show --db PATH [--version N] [--json] ID\n"
                                 "Print one registration (latest version unless --version).\n";
 
@@ -1410,6 +1414,56 @@ static int export_line(void *ctx, const char *doc)
     return fprintf(f, "%s\n", doc) < 0 ? AR_EIO : 0;
 }
 
+/* The registrations ids as entries of the publication standard: JSON lines, or one
+ * JSON array (as_array). A registration the standard cannot express is named on
+ * stderr with every reason and counted in *skipped. */
+static int export_standard(struct ar_store *s, const json_t *ids, int as_array, FILE *out,
+                           long long *skipped)
+{
+    size_t i;
+    const json_t *id;
+    int first = 1;
+    if (as_array)
+        fputs("[\n", out);
+    json_array_foreach (ids, i, id) {
+        json_t *v = NULL, *rec = NULL, *entry = NULL, *pr = json_array();
+        const char *lars = json_string_value(id);
+        int rc = ar_store_version_get(s, lars, 0, &v);
+        if (!rc && !(rec = json_loads(ar_json_str(v, "doc"), 0, NULL)))
+            rc = AR_EIO;
+        if (!rc && ar_standard_from_record(rec, &entry, pr)) {
+            struct ar_buf why;
+            ar_buf_init(&why, 1 << 16);
+            size_t k;
+            const json_t *p;
+            json_array_foreach (pr, k, p) {
+                ar_buf_printf(&why, "%s%s", k ? "; " : "", ar_json_str(p, "detail"));
+            }
+            fprintf(stderr, "algoreg: export: %s: %s\n", lars, ar_buf_cstr(&why));
+            ar_buf_free(&why);
+            (*skipped)++;
+        } else if (!rc) {
+            json_object_set(entry, "lars", json_object_get(v, "id"));
+            char *line = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            if (as_array)
+                fprintf(out, "%s%s", first ? "" : ",\n", line);
+            else
+                fprintf(out, "%s\n", line);
+            first = 0;
+            free(line);
+        }
+        json_decref(entry);
+        json_decref(rec);
+        json_decref(v);
+        json_decref(pr);
+        if (rc && rc != AR_ENOTFOUND)
+            return die("%s", "export: a registration could not be read");
+    }
+    if (as_array)
+        fputs(first ? "]\n" : "\n]\n", out);
+    return 0;
+}
+
 static int cmd_export(int argc, char **argv)
 {
     static const struct option eopts[] = {{"db", required_argument, NULL, 'd'},
@@ -1427,7 +1481,7 @@ static int cmd_export(int argc, char **argv)
     struct ar_store *s = NULL;
     FILE *out = NULL;
     json_t *ids = NULL;
-    int c, rc = 1, filtered = 0;
+    int c, rc = 1, filtered = 0, nonzero = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", eopts, NULL)) != -1) {
@@ -1446,8 +1500,13 @@ static int cmd_export(int argc, char **argv)
     }
     enum ar_sheet_format sf = AR_SHEET_CSV;
     int jsonl = strcmp(format, "jsonl") == 0;
-    if (!jsonl && ar_sheet_format_parse(format, &sf))
-        return die("export: --format is jsonl, csv or xlsx, not %s", format) + 1;
+    int standard = !strcmp(format, "standard") ? 1 : !strcmp(format, "standard-json") ? 2 : 0;
+    if (!jsonl && !standard && ar_sheet_format_parse(format, &sf))
+        return die("export: --format is jsonl, csv, xlsx, standard or standard-json, not %s",
+                   format) +
+               1;
+    if (standard)
+        filtered = 1; /* through the search, in its order */
     if (!db || optind < argc - 1)
         return die("%s", "export: usage: algoreg export --db PATH [--format F] [FILE]") + 1;
     if (q.sort && strcmp(q.sort, "name") && strcmp(q.sort, "updated") &&
@@ -1474,6 +1533,17 @@ static int cmd_export(int argc, char **argv)
     } else if (ar_sheet_ids(s, &q, &ids, &total)) {
         die("%s", "export: the search failed");
         goto out;
+    } else if (standard) {
+        long long skipped = 0;
+        if (export_standard(s, ids, standard == 2, out, &skipped))
+            goto out;
+        if (skipped) {
+            fprintf(stderr,
+                    "algoreg: export: %lld of %lld cannot be expressed in the publication"
+                    " standard (above); the others are written\n",
+                    skipped, total);
+            nonzero = 1;
+        }
     } else if (jsonl) {
         size_t i;
         json_t *id;
@@ -1501,7 +1571,7 @@ static int cmd_export(int argc, char **argv)
     }
     if (!jsonl || filtered)
         fprintf(stderr, "algoreg: export: %lld registration%s\n", total, total == 1 ? "" : "s");
-    rc = 0;
+    rc = nonzero;
 out:
     if (out && out != stdout) {
         fclose(out);

@@ -11,6 +11,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/sanitize.h"
+#include "model/standard.h"
 
 static const char *VALID =
     "{\"name\":\"Test\",\"description_short\":\"Korte omschrijving\",\"organization\":\"Politie\","
@@ -179,6 +180,67 @@ static void diff_lists_changed_fields(void **state)
     json_decref(b);
 }
 
+/* Does problems name field with rule? */
+static int names(const json_t *problems, const char *field, const char *rule)
+{
+    size_t i;
+    const json_t *p;
+    json_array_foreach (problems, i, p) {
+        if (!strcmp(json_string_value(json_object_get(p, "field")), field) &&
+            !strcmp(json_string_value(json_object_get(p, "rule")), rule))
+            return 1;
+    }
+    return 0;
+}
+
+static void standard_entry(void **state)
+{
+    (void)state;
+    json_t *rec = json_loads(VALID, 0, NULL), *pr = json_array(), *e = NULL;
+    /* the register's seven required fields are not the standard's eighteen */
+    assert_int_equal(ar_standard_from_record(rec, &e, pr), AR_EINVAL);
+    assert_null(e);
+    assert_true(names(pr, "purpose_and_impact", "required"));
+    assert_true(names(pr, "theme", "required"));
+    assert_true(names(pr, "impact_assessments", "required"));
+    assert_false(names(pr, "name", "required"));
+    json_array_clear(pr);
+    json_t *links =
+        json_pack("[{s:s, s:s}, {s:s, s:s}]", "title", "DPIA", "link", "https://example.nl/dpia",
+                  "title", "IAMA", "link", "https://example.nl/iama");
+    static const char *const texts[] = {"goal",     "proportionality", "human_intervention",
+                                        "risks",    "source_data",     "methods_and_models",
+                                        "provider", "begin_date"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        json_object_set_new(rec, texts[i], json_string(i == 7 ? "2024-03" : "<p>Tekst</p>"));
+    json_object_set_new(rec, "category", json_pack("[s]", "Verkeer"));
+    json_object_set_new(rec, "impacttoetsen_grouping", links);
+    assert_int_equal(ar_standard_from_record(rec, &e, pr), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "publication_category")),
+                        "Overige algoritmes (Categorie C)");
+    assert_string_equal(json_string_value(json_object_get(e, "impact_assessments")), "DPIA, IAMA");
+    assert_string_equal(json_string_value(json_object_get(e, "impact_assessment_link")),
+                        "https://example.nl/dpia");
+    assert_string_equal(json_string_value(json_object_get(e, "start_date")), "2024-03");
+    assert_string_equal(json_string_value(json_object_get(e, "contact")), "info@politie.nl");
+    assert_string_equal(json_string_value(json_object_get(e, "schema")), "1.0.0");
+    assert_null(json_object_get(e, "goal")); /* only the standard's names */
+    json_decref(e);
+    /* limits in characters: 99 for a name; é is one character */
+    char name[256] = "";
+    for (int i = 0; i < 99; i++)
+        strcat(name, "\xc3\xa9");
+    json_object_set_new(rec, "name", json_string(name));
+    assert_int_equal(ar_standard_from_record(rec, &e, pr), 0);
+    json_decref(e);
+    strcat(name, "x");
+    json_object_set_new(rec, "name", json_string(name));
+    assert_int_equal(ar_standard_from_record(rec, &e, pr), AR_EINVAL);
+    assert_true(names(pr, "name", "max_length"));
+    json_decref(rec);
+    json_decref(pr);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -190,6 +252,7 @@ int main(void)
         cmocka_unit_test(length_counts_characters),
         cmocka_unit_test(sanitizer_keeps_whitelist_only),
         cmocka_unit_test(diff_lists_changed_fields),
+        cmocka_unit_test(standard_entry),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }

@@ -1,12 +1,19 @@
-/* sheetapi.c — any search result as a spreadsheet: GET /api/v1/registrations.csv and
- * .xlsx take the search's own parameters (q, organization, status,
- * publication_category, theme, ai, sort) and answer with every match, 5,000 rows a
- * page (page=N; a Link rel="next" header while more follow; X-Total-Count says how
- * many match). The search page links to them with its current query. */
+/* exportapi.c — exports.
+ *
+ * Any search result as a spreadsheet: GET /api/v1/registrations.csv and .xlsx take the
+ * search's own parameters (q, organization, status, publication_category, theme, ai,
+ * sort) and answer with every match, 5,000 rows a page (page=N; a Link rel="next" header
+ * while more follow; X-Total-Count says how many match). The search page links to them
+ * with its current query.
+ *
+ * One registration as an entry of the national register's publication standard
+ * v1.0.0: GET /api/v1/registrations/{id}/standard, or 422 naming every field the
+ * standard needs and the record does not give. */
 #include "api/api.h"
 #include "auth/auth.h"
 #include "base/err.h"
 #include "model/record.h"
+#include "model/standard.h"
 #include "sheet/sheet.h"
 
 #include <stdio.h>
@@ -90,7 +97,39 @@ static void h_xlsx(struct ar_req *r)
     sheet(r, AR_SHEET_XLSX);
 }
 
-const struct ar_route ar_sheet_routes[] = {
+static void h_standard(struct ar_req *r)
+{
+    json_t *v = NULL, *rec = NULL, *entry = NULL, *pr = json_array();
+    int rc = ar_store_version_get(r->store, r->params[0], 0, &v);
+    if (rc) {
+        ar_resp_problem(r, ar_err_http(rc), rc == AR_ENOTFOUND ? "not-found" : "internal",
+                        ar_err_str(rc), rc == AR_ENOTFOUND ? "no registration has this id" : NULL,
+                        NULL);
+        goto out;
+    }
+    if (!(rec = json_loads(json_string_value(json_object_get(v, "doc")), 0, NULL))) {
+        ar_resp_problem(r, 500, "internal", "Internal error", NULL, NULL);
+        goto out;
+    }
+    if (ar_standard_from_record(rec, &entry, pr)) {
+        ar_resp_problem(r, 422, "standard",
+                        "This registration cannot be expressed in the publication standard "
+                        "v" AR_STANDARD_VERSION,
+                        NULL, pr);
+        goto out;
+    }
+    json_object_set(entry, "lars", json_object_get(v, "id")); /* the register's public id */
+    ar_resp_json(r, 200, entry);
+out:
+    json_decref(entry);
+    json_decref(rec);
+    json_decref(v);
+    json_decref(pr);
+}
+
+const struct ar_route ar_export_routes[] = {
+    {"GET", "/api/v1/registrations/{id}/standard", h_standard,
+     "One registration as an entry of the publication standard v1.0.0", AR_ROLE_PUBLIC},
     {"GET", "/api/v1/registrations.csv", h_csv,
      "Search result as CSV (RFC 4180, UTF-8 with BOM), 5,000 rows a page", AR_ROLE_PUBLIC},
     {"GET", "/api/v1/registrations.xlsx", h_xlsx, "Search result as XLSX, 5,000 rows a page",
