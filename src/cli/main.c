@@ -129,12 +129,15 @@ static const char *usage_serve =
     "  --check-links MINUTES   check every link in the register this often (default: off;\n"
     "                          it contacts the sites the entries link to)\n";
 static const char *usage_import =
-    "usage: algoreg import --db PATH [--author NAME] [--strict] FILE|-\n"
+    "usage: algoreg import --db PATH [--author NAME] [--strict] [--format F] FILE|-\n"
     "Read one record per line (JSON). A record whose lars exists, or whose organisation\n"
     "and source_id match one, gets a new version when it changed; others are created.\n"
     "Rejected lines are reported with line number, field and rule; the rest is imported.\n"
     "  --author NAME  recorded as the author of the versions (default: import)\n"
     "  --strict       import nothing when any line is rejected\n"
+    "  --format F     jsonl (algoreg's records, the default) or standard: entries of the\n"
+    "                 national register's publication standard v1.0.0, as JSON lines or\n"
+    "                 one JSON array (an entry's position counts as its line)\n"
     "Exit status 0 when every line was accepted, 1 otherwise.\n";
 static const char *usage_export =
     "usage: algoreg export --db PATH [--format jsonl|csv|xlsx] [--q TEXT]\n"
@@ -190,6 +193,7 @@ static const struct option common_opts[] = {
     {"config", required_argument, NULL, 'C'},
     {"log-format", required_argument, NULL, 'F'},
     {"trusted-proxy", required_argument, NULL, 'x'},
+    {"format", required_argument, NULL, 'f'},
     {NULL, 0, NULL, 0},
 };
 
@@ -205,6 +209,7 @@ struct opts {
     int service_publish;    /* the token file's tokens may publish without four eyes */
     const char *access_log; /* FILE, "-" for stderr, "journal", NULL for none */
     enum ar_msg_format log_format;
+    const char *format;  /* import --format */
     uint32_t proxies[8]; /* --trusted-proxy, IPv4 in network order */
     int nproxies;
 };
@@ -271,6 +276,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'P': o->service_publish = 1; break;
         case 'Y': o->access_log = optarg; break;
         case 'C': break; /* read before parsing (serve_argv) */
+        case 'f': o->format = optarg; break;
         case 'F':
             if (ar_msg_format_parse(optarg, &o->log_format)) {
                 opt_err("--log-format is text, json, journal or auto, not %s", optarg);
@@ -394,8 +400,20 @@ static void report_problems(long line, json_t *problems)
                 json_string_value(json_object_get(p, "rule")));
 }
 
+/* Replace *rec, an entry of the publication standard, by the record it maps to. */
+static int from_standard(json_t **rec, json_t *problems)
+{
+    json_t *mapped = NULL;
+    int rc = ar_standard_to_record(*rec, &mapped, problems);
+    json_decref(*rec);
+    *rec = mapped;
+    return rc;
+}
+
+/* Import one record per line of in. standard: the lines are entries of the national
+ * register's publication standard, mapped to records first. */
 static int import_stream(struct ar_store *s, FILE *in, const char *author, int strict,
-                         struct import_stats *st, int quiet)
+                         struct import_stats *st, int quiet, int standard)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -421,6 +439,8 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
             ar_problem_add(problems, "", "max_length", "line longer than 1 MiB");
         } else if (ar_json_parse(&rec, line, (size_t)n, NULL, why, sizeof why)) {
             ar_problem_add(problems, "", "json", "%s", why);
+        } else if (standard && from_standard(&rec, problems)) {
+            /* problems say why */
         } else if (ar_ledger_upsert(s, rec, author, "Imported", problems, lars, &outcome)) {
             if (!json_array_size(problems))
                 ar_problem_add(problems, "", "store", "could not be stored");
@@ -575,7 +595,7 @@ static int load_demo(struct ar_store *s, const struct ar_seal_key *seal)
     if (!f)
         return AR_EIO;
     struct import_stats st = {0};
-    int rc = import_stream(s, f, "demo", 1, &st, 0);
+    int rc = import_stream(s, f, "demo", 1, &st, 0, 0);
     fclose(f);
     if (!rc)
         fprintf(stderr, "algoreg: demonstration data: %ld registrations, %ld later versions\n",
@@ -1375,13 +1395,57 @@ out:
     return rc;
 }
 
+/* When in holds a JSON array (first non-blank byte '['), its elements one per line in
+ * a new stream (*buf holds them; the caller frees it after closing the stream); NULL
+ * with in rewound when it does not; NULL with *buf a message when the array is broken
+ * or too large. */
+static FILE *array_as_lines(FILE *in, char **buf)
+{
+    int c;
+    *buf = NULL;
+    while ((c = fgetc(in)) != EOF && (c == ' ' || c == '\n' || c == '\r' || c == '\t'))
+        ;
+    if (c != '[') {
+        if (c != EOF)
+            ungetc(c, in);
+        return NULL;
+    }
+    ungetc(c, in);
+    json_error_t err;
+    json_t *all = json_loadf(in, JSON_REJECT_DUPLICATES, &err);
+    if (!json_is_array(all)) {
+        char msg[300];
+        if (all)
+            snprintf(msg, sizeof msg, "the file is not one JSON array");
+        else
+            snprintf(msg, sizeof msg, "the JSON array is broken at line %d: %s", err.line,
+                     err.text);
+        json_decref(all);
+        *buf = ar_xstrdup(msg);
+        return NULL;
+    }
+    size_t len = 0, i;
+    json_t *e;
+    FILE *m = open_memstream(buf, &len);
+    json_array_foreach (all, i, e) {
+        char *one = json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+        fprintf(m, "%s\n", one ? one : "null");
+        free(one);
+    }
+    if (!json_array_size(all))
+        fputc('\n', m); /* nothing to import, but a stream to read */
+    json_decref(all);
+    fclose(m);
+    return fmemopen(*buf, len, "r");
+}
+
 static int cmd_import(int argc, char **argv)
 {
     struct opts o;
     struct ar_store *s = NULL;
     FILE *in = NULL;
     int rc = 1;
-    if (parse_opts(argc, argv, &o, "dhas"))
+    if (parse_opts(argc, argv, &o, "dhasf"))
         return 2;
     if (o.help) {
         fputs(usage_import, stdout);
@@ -1395,8 +1459,25 @@ static int cmd_import(int argc, char **argv)
         return die("import: cannot open %s", path);
     if (ar_store_open(&s, o.db, 0))
         goto out; /* the store printed why */
+    int standard = o.format && !strcmp(o.format, "standard");
+    if (o.format && !standard && strcmp(o.format, "jsonl")) {
+        die("import: --format is jsonl or standard, not %s", o.format);
+        goto out;
+    }
+    /* The standard's files are often one JSON array: taken apart into lines first, so
+     * every entry is reported by its position like a line. */
+    char *lines = NULL;
+    FILE *arr = NULL;
+    if (standard && (arr = array_as_lines(in, &lines)) == NULL && lines) {
+        die("import: %s", lines);
+        free(lines);
+        goto out;
+    }
     struct import_stats st = {0};
-    int r = import_stream(s, in, o.author, o.strict, &st, 0);
+    int r = import_stream(s, arr ? arr : in, o.author, o.strict, &st, 0, standard);
+    if (arr)
+        fclose(arr);
+    free(lines);
     fprintf(stderr, "algoreg: import: %ld created, %ld updated, %ld unchanged, %ld rejected%s\n",
             st.created, st.updated, st.unchanged, st.rejected,
             o.strict && st.rejected ? " (strict: nothing imported)" : "");

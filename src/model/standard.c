@@ -251,3 +251,113 @@ int ar_standard_from_record(const json_t *rec, json_t **out, json_t *problems)
     *out = e;
     return 0;
 }
+
+/* Is key one of the standard's fields (or the register's id)? */
+static int known(const char *key)
+{
+    if (!strcmp(key, "lars"))
+        return 1;
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (!strcmp(rules[i].key, key))
+            return 1;
+    return 0;
+}
+
+/* {title, link} from two of the entry's fields, appended to the record's grouping. */
+static void add_link(json_t *rec, const char *grouping, const char *title, const char *link)
+{
+    if (!link || !*link)
+        return;
+    json_t *g = json_object_get(rec, grouping);
+    if (!g)
+        json_object_set_new(rec, grouping, g = json_array());
+    json_array_append_new(
+        g, json_pack("{s:s, s:s}", "title", title && *title ? title : link, "link", link));
+}
+
+int ar_standard_to_record(const json_t *entry, json_t **out, json_t *problems)
+{
+    const char *key;
+    const json_t *v;
+    int bad = 0;
+    *out = NULL;
+    if (!json_is_object(entry)) {
+        ar_problem_add(problems, "", "type", "an entry of the standard is a JSON object");
+        return AR_EINVAL;
+    }
+    json_object_foreach ((json_t *)entry, key, v) {
+        if (!known(key)) {
+            ar_problem_add(problems, key, "unknown",
+                           "%s is not a field of the publication"
+                           " standard v" AR_STANDARD_VERSION,
+                           key);
+            bad++;
+        } else if (!strcmp(key, "theme") ? !json_is_array(v) : !json_is_string(v)) {
+            ar_problem_add(problems, key, "type", "%s must be %s", key,
+                           !strcmp(key, "theme") ? "a list of strings" : "a string");
+            bad++;
+        }
+    }
+    const char *lang = json_string_value(json_object_get(entry, "language"));
+    const char *schema = json_string_value(json_object_get(entry, "schema"));
+    if (lang && strcmp(lang, "nld")) {
+        ar_problem_add(problems, "language", "const", "language must be nld, not %s", lang);
+        bad++;
+    }
+    if (schema && strcmp(schema, AR_STANDARD_VERSION)) {
+        ar_problem_add(problems, "schema", "const",
+                       "schema must be " AR_STANDARD_VERSION " (this reads that version), not %s",
+                       schema);
+        bad++;
+    }
+    if (bad)
+        return AR_EINVAL;
+    json_t *rec = json_object();
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        const char *s = json_string_value(json_object_get(entry, same[i].std));
+        if (s && *s)
+            json_object_set_new(rec, same[i].ours, json_string(s));
+    }
+    const char *lars = json_string_value(json_object_get(entry, "lars"));
+    if (lars)
+        json_object_set_new(rec, "lars", json_string(lars));
+    const json_t *theme = json_object_get(entry, "theme");
+    if (json_array_size(theme))
+        json_object_set_new(rec, "category", json_deep_copy(theme));
+    const char *pc = json_string_value(json_object_get(entry, "publication_category"));
+    for (size_t i = 0; pc && i < sizeof pubcats / sizeof pubcats[0]; i++)
+        if (!strcmp(pc, pubcats[i][1]) || !strcmp(pc, pubcats[i][0]))
+            json_object_set_new(rec, "publication_category", json_string(pubcats[i][0]));
+    if (pc && !json_object_get(rec, "publication_category"))
+        json_object_set_new(rec, "publication_category", json_string(pc)); /* refused later */
+#define STR(k) json_string_value(json_object_get(entry, k))
+    add_link(rec, "lawful_basis_grouping", STR("legal_basis_title"), STR("legal_basis_link"));
+    add_link(rec, "source_data_grouping", STR("data_source_title"), STR("data_source_link"));
+    const char *ia = STR("impact_assessments"), *ia_link = STR("impact_assessment_link");
+#undef STR
+    if (ia && *ia) {
+        json_t *g = json_array();
+        for (const char *p = ia; *p;) {
+            size_t n = strcspn(p, ",");
+            const char *a = p, *b = p + n;
+            while (a < b && *a == ' ')
+                a++;
+            while (b > a && b[-1] == ' ')
+                b--;
+            if (b > a) {
+                json_t *item = json_pack("{s:s%}", "title", a, (size_t)(b - a));
+                if (!json_array_size(g) && ia_link && *ia_link)
+                    json_object_set_new(item, "link", json_string(ia_link));
+                json_array_append_new(g, item);
+            }
+            p += n;
+            if (*p)
+                p++;
+        }
+        json_object_set_new(rec, "impacttoetsen_grouping", g);
+    } else if (ia_link && *ia_link) {
+        add_link(rec, "impacttoetsen_grouping", NULL, ia_link);
+    }
+    *out = rec;
+    return 0;
+}

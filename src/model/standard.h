@@ -21,4 +21,12 @@
  * limits (then *out is NULL). */
 int ar_standard_from_record(const json_t *rec, json_t **out, json_t *problems);
 
+/* The other way: an entry of the standard (as another register or tool writes it) as
+ * an algoreg record in *out, for import; the record is then validated as any other.
+ * Unknown fields, wrong types, another language or schema version are problems; the
+ * category may be spelled with or without "(Categorie X)"; impact_assessments is read
+ * as names separated by commas, the first getting impact_assessment_link; "lars" is
+ * kept, so an entry keeps its id. */
+int ar_standard_to_record(const json_t *entry, json_t **out, json_t *problems);
+
 #endif

@@ -111,8 +111,57 @@ class Standard(unittest.TestCase):
                         "gemeente-utrecht")
             lines = [json.loads(l) for l in r.stdout.decode().splitlines()]
             self.assertEqual([e["lars"] for e in lines], [reg["id"]])
+            # and back: a fresh register imports the entries, ids kept, and exports the same
+            fresh = Server(demo=False)
+            fresh.stop()
+            r = run_cli("import", "--db", fresh.db, "--format", "standard", out_path)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            self.assertIn("2 created", r.stderr.decode())
+            again = os.path.join(fresh.dir, "again.json")
+            r = run_cli("export", "--db", fresh.db, "--format", "standard-json", again)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            with open(again) as f:
+                back = json.load(f)
+            key = lambda e: e["lars"]  # noqa: E731
+            self.assertEqual(sorted(back, key=key), sorted(entries, key=key))
+            r = run_cli("import", "--db", fresh.db, "--format", "standard", out_path)
+            self.assertIn("0 created, 0 updated, 2 unchanged", r.stderr.decode())  # idempotent
+            # bad entries are refused one by one, with the reason; the rest is imported
+            bad = [dict(entries[0], lars=None), {"name": "X", "bogus": 1, "language": "eng"},
+                   dict(entries[0], theme="Verkeer"), dict(entries[0], schema="0.4.0"),
+                   dict(COMPLETE_STD, lars="12345670")]
+            bad_path = os.path.join(fresh.dir, "bad.json")
+            with open(bad_path, "w") as f:
+                json.dump(bad, f)
+            r = run_cli("import", "--db", fresh.db, "--format", "standard", bad_path)
+            err = r.stderr.decode()
+            self.assertEqual(r.returncode, 1)
+            for want in ("line 1: lars: lars must be a string",
+                         "line 2: bogus: bogus is not a field of the publication standard",
+                         "line 2: language: language must be nld, not eng",
+                         "line 3: theme: theme must be a list of strings",
+                         "line 4: schema: schema must be 1.0.0", "1 created", "4 rejected"):
+                self.assertIn(want, err)
+            # a broken file: one line, nothing imported
+            with open(bad_path, "w") as f:
+                f.write(json.dumps(entries)[:-40])
+            r = run_cli("import", "--db", fresh.db, "--format", "standard", bad_path)
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1, r.stderr)
+            self.assertIn("the JSON array is broken", r.stderr.decode())
         finally:
             srv.stop()
+
+
+COMPLETE_STD = {
+    "name": "Parkeerscan", "description_short": "Een scanauto leest kentekens van geparkeerde auto's.",
+    "organization": "Gemeente Utrecht", "theme": ["Verkeer"], "status": "In gebruik",
+    "start_date": "2022-05", "contact": "algoritmes@utrecht.nl",
+    "publication_category": "Overige algoritmes (Categorie C)",
+    "purpose_and_impact": "Sneller foutparkeerders vinden.", "considerations": "Minder menskracht.",
+    "human_intervention": "Een handhaver beoordeelt.", "risk_management": "Controle achteraf.",
+    "impact_assessments": "DPIA", "data": "Kentekens.", "technical_operation": "OCR.",
+    "supplier": "Intern ontwikkeld", "language": "nld", "schema": "1.0.0"}
 
 
 if __name__ == "__main__":
