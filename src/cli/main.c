@@ -15,6 +15,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "model/intake.h"
 #include "model/standard.h"
 #include "aiact/cases.h"
 #include "aiact/classify.h"
@@ -129,7 +130,8 @@ static const char *usage_serve =
     "  --check-links MINUTES   check every link in the register this often (default: off;\n"
     "                          it contacts the sites the entries link to)\n";
 static const char *usage_import =
-    "usage: algoreg import --db PATH [--author NAME] [--strict] [--format F] FILE|-\n"
+    "usage: algoreg import --db PATH [--author NAME] [--strict] [--format F]\n"
+    "                      [--report FILE] FILE|-\n"
     "Read one record per line (JSON). A record whose lars exists, or whose organisation\n"
     "and source_id match one, gets a new version when it changed; others are created.\n"
     "Rejected lines are reported with line number, field and rule; the rest is imported.\n"
@@ -137,7 +139,14 @@ static const char *usage_import =
     "  --strict       import nothing when any line is rejected\n"
     "  --format F     jsonl (algoreg's records, the default) or standard: entries of the\n"
     "                 national register's publication standard v1.0.0, as JSON lines or\n"
-    "                 one JSON array (an entry's position counts as its line)\n"
+    "                 one JSON array (an entry's position counts as its line);\n"
+    "                 register-summary: the national register's search API records\n"
+    "                 (ten fields each); register-2023: its full 2023 publication.\n"
+    "                 These two are normalised (statuses, contacts, lengths), each\n"
+    "                 change reported\n"
+    "  --report FILE  one JSON line per record: line, id, outcome, what was normalised\n"
+    "                 and what was refused (without it, normalisations go to stderr)\n"
+    "A progress bar is drawn when stderr is a terminal.\n"
     "Exit status 0 when every line was accepted, 1 otherwise.\n";
 static const char *usage_export =
     "usage: algoreg export --db PATH [--format jsonl|csv|xlsx] [--q TEXT]\n"
@@ -194,6 +203,7 @@ static const struct option common_opts[] = {
     {"log-format", required_argument, NULL, 'F'},
     {"trusted-proxy", required_argument, NULL, 'x'},
     {"format", required_argument, NULL, 'f'},
+    {"report", required_argument, NULL, 'r'},
     {NULL, 0, NULL, 0},
 };
 
@@ -210,6 +220,7 @@ struct opts {
     const char *access_log; /* FILE, "-" for stderr, "journal", NULL for none */
     enum ar_msg_format log_format;
     const char *format;  /* import --format */
+    const char *report;  /* import --report FILE */
     uint32_t proxies[8]; /* --trusted-proxy, IPv4 in network order */
     int nproxies;
 };
@@ -277,6 +288,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'Y': o->access_log = optarg; break;
         case 'C': break; /* read before parsing (serve_argv) */
         case 'f': o->format = optarg; break;
+        case 'r': o->report = optarg; break;
         case 'F':
             if (ar_msg_format_parse(optarg, &o->log_format)) {
                 opt_err("--log-format is text, json, journal or auto, not %s", optarg);
@@ -386,8 +398,58 @@ static char *read_file(const char *path, size_t max)
 /* ---- import ----------------------------------------------------------------- */
 
 struct import_stats {
-    long created, updated, unchanged, rejected;
+    long created, updated, unchanged, rejected, normalised;
+    json_t *notes_by_field; /* field -> how many records had it normalised */
 };
+
+/* What the lines of an import are, and where its per-record report goes. */
+struct import_mode {
+    int standard; /* entries of the publication standard */
+    int intake;   /* the national register's own data (src) */
+    enum ar_intake_source src;
+    FILE *report; /* JSON lines, one per record; NULL: notes on stderr */
+    long total;   /* records expected, for the progress bar; 0 unknown */
+    int progress; /* draw a progress bar (stderr is a terminal) */
+};
+
+/* One record's line of the report: its position, id, outcome and every note and
+ * problem. */
+static void report_record(const struct import_mode *m, long line, const json_t *rec,
+                          const char *outcome, json_t *notes, json_t *problems)
+{
+    if (!m || !m->report) {
+        size_t i;
+        json_t *n;
+        json_array_foreach (notes, i, n)
+            fprintf(stderr, "algoreg: line %ld: %s: normalised: %s\n", line,
+                    json_string_value(json_object_get(n, "field")),
+                    json_string_value(json_object_get(n, "detail")));
+        return;
+    }
+    json_t *o = json_pack("{s:I, s:s?, s:s, s:O, s:O}", "line", (json_int_t)line, "id",
+                          json_string_value(json_object_get(rec, "lars")), "outcome", outcome,
+                          "normalised", notes, "problems", problems);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (text)
+        fprintf(m->report, "%s\n", text);
+    free(text);
+    json_decref(o);
+}
+
+static void progress(const struct import_mode *m, long done, int last)
+{
+    if (!m || !m->progress || (!last && done % 25))
+        return;
+    if (m->total > 0) {
+        int width = 30, filled = (int)(width * done / m->total);
+        fprintf(stderr, "\r  [%.*s%*s] %ld/%ld", filled, "##############################",
+                width - filled, "", done, m->total);
+    } else {
+        fprintf(stderr, "\r  %ld records", done);
+    }
+    if (last)
+        fputc('\n', stderr);
+}
 
 static void report_problems(long line, json_t *problems)
 {
@@ -410,10 +472,20 @@ static int from_standard(json_t **rec, json_t *problems)
     return rc;
 }
 
+/* Replace *rec, an item of the national register's own data, by its record. */
+static int from_intake(enum ar_intake_source src, json_t **rec, json_t *notes, json_t *problems)
+{
+    json_t *mapped = NULL;
+    int rc = ar_intake_map(src, *rec, &mapped, notes, problems);
+    json_decref(*rec);
+    *rec = mapped;
+    return rc;
+}
+
 /* Import one record per line of in. standard: the lines are entries of the national
  * register's publication standard, mapped to records first. */
 static int import_stream(struct ar_store *s, FILE *in, const char *author, int strict,
-                         struct import_stats *st, int quiet, int standard)
+                         struct import_stats *st, int quiet, const struct import_mode *m)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -431,7 +503,7 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
             line[--n] = '\0';
         if (n == 0)
             continue;
-        json_t *problems = json_array(), *rec = NULL;
+        json_t *problems = json_array(), *rec = NULL, *notes = json_array();
         char why[200];
         char lars[9];
         const char *outcome = NULL;
@@ -439,7 +511,9 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
             ar_problem_add(problems, "", "max_length", "line longer than 1 MiB");
         } else if (ar_json_parse(&rec, line, (size_t)n, NULL, why, sizeof why)) {
             ar_problem_add(problems, "", "json", "%s", why);
-        } else if (standard && from_standard(&rec, problems)) {
+        } else if (m && m->standard && from_standard(&rec, problems)) {
+            /* problems say why */
+        } else if (m && m->intake && from_intake(m->src, &rec, notes, problems)) {
             /* problems say why */
         } else if (ar_ledger_upsert(s, rec, author, "Imported", problems, lars, &outcome)) {
             if (!json_array_size(problems))
@@ -447,7 +521,7 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
         }
         if (json_array_size(problems)) {
             st->rejected++;
-            if (!quiet)
+            if (!quiet && !(m && m->report))
                 report_problems(lineno, problems);
         } else if (strcmp(outcome, "created") == 0) {
             st->created++;
@@ -456,9 +530,29 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
         } else {
             st->unchanged++;
         }
+        if (json_array_size(notes) && !json_array_size(problems)) {
+            st->normalised++;
+            size_t i;
+            json_t *note;
+            json_array_foreach (notes, i, note) {
+                const char *f = json_string_value(json_object_get(note, "field"));
+                json_t *c = json_object_get(st->notes_by_field, f);
+                json_object_set_new(st->notes_by_field, f,
+                                    json_integer(c ? json_integer_value(c) + 1 : 1));
+            }
+        }
+        if (!quiet)
+            report_record(m, lineno, rec,
+                          json_array_size(problems) ? "rejected"
+                          : outcome                 ? outcome
+                                                    : "",
+                          notes, problems);
+        progress(m, lineno, 0);
         json_decref(rec);
         json_decref(problems);
+        json_decref(notes);
     }
+    progress(m, lineno, 1);
     free(line);
     if (ferror(in)) {
         ar_store_rollback(s);
@@ -595,7 +689,7 @@ static int load_demo(struct ar_store *s, const struct ar_seal_key *seal)
     if (!f)
         return AR_EIO;
     struct import_stats st = {0};
-    int rc = import_stream(s, f, "demo", 1, &st, 0, 0);
+    int rc = import_stream(s, f, "demo", 1, &st, 0, NULL);
     fclose(f);
     if (!rc)
         fprintf(stderr, "algoreg: demonstration data: %ld registrations, %ld later versions\n",
@@ -1399,31 +1493,37 @@ out:
  * a new stream (*buf holds them; the caller frees it after closing the stream); NULL
  * with in rewound when it does not; NULL with *buf a message when the array is broken
  * or too large. */
-static FILE *array_as_lines(FILE *in, char **buf)
+static FILE *array_as_lines(FILE *in, const char *member, long *count, char **buf)
 {
     int c;
     *buf = NULL;
     while ((c = fgetc(in)) != EOF && (c == ' ' || c == '\n' || c == '\r' || c == '\t'))
         ;
-    if (c != '[') {
+    if (c != '[' && !(member && c == '{')) {
         if (c != EOF)
             ungetc(c, in);
         return NULL;
     }
     ungetc(c, in);
     json_error_t err;
-    json_t *all = json_loadf(in, JSON_REJECT_DUPLICATES, &err);
+    json_t *doc = json_loadf(in, JSON_REJECT_DUPLICATES, &err);
+    json_t *all = json_is_object(doc) && member ? json_object_get(doc, member) : doc;
     if (!json_is_array(all)) {
         char msg[300];
-        if (all)
+        if (doc && member)
+            snprintf(msg, sizeof msg, "the file is not a JSON array, nor an object with \"%s\"",
+                     member);
+        else if (doc)
             snprintf(msg, sizeof msg, "the file is not one JSON array");
         else
-            snprintf(msg, sizeof msg, "the JSON array is broken at line %d: %s", err.line,
-                     err.text);
-        json_decref(all);
+            snprintf(msg, sizeof msg, "the JSON is broken at line %d: %s", err.line, err.text);
+        json_decref(doc);
         *buf = ar_xstrdup(msg);
         return NULL;
     }
+    json_incref(all);
+    json_decref(doc);
+    *count = (long)json_array_size(all);
     size_t len = 0, i;
     json_t *e;
     FILE *m = open_memstream(buf, &len);
@@ -1444,8 +1544,9 @@ static int cmd_import(int argc, char **argv)
     struct opts o;
     struct ar_store *s = NULL;
     FILE *in = NULL;
+    struct import_mode m = {0};
     int rc = 1;
-    if (parse_opts(argc, argv, &o, "dhasf"))
+    if (parse_opts(argc, argv, &o, "dhasfr"))
         return 2;
     if (o.help) {
         fputs(usage_import, stdout);
@@ -1459,30 +1560,53 @@ static int cmd_import(int argc, char **argv)
         return die("import: cannot open %s", path);
     if (ar_store_open(&s, o.db, 0))
         goto out; /* the store printed why */
-    int standard = o.format && !strcmp(o.format, "standard");
-    if (o.format && !standard && strcmp(o.format, "jsonl")) {
-        die("import: --format is jsonl or standard, not %s", o.format);
+    m.progress = isatty(2) && !getenv("ALGOREG_NO_PROGRESS");
+    m.standard = o.format && !strcmp(o.format, "standard");
+    m.intake = o.format && ar_intake_parse(o.format, &m.src) == 0;
+    if (o.format && !m.standard && !m.intake && strcmp(o.format, "jsonl")) {
+        die("import: --format is jsonl, standard, register-summary or register-2023, not %s",
+            o.format);
         goto out;
     }
-    /* The standard's files are often one JSON array: taken apart into lines first, so
-     * every entry is reported by its position like a line. */
+    if (o.report && !(m.report = fopen(o.report, "w"))) {
+        die("import: cannot write the report %s: %s", o.report, strerror(errno));
+        goto out;
+    }
+    /* Files of the standard and of the register are one JSON document: taken apart
+     * into lines first, so every entry is reported by its position like a line. */
     char *lines = NULL;
     FILE *arr = NULL;
-    if (standard && (arr = array_as_lines(in, &lines)) == NULL && lines) {
+    if ((m.standard || m.intake) &&
+        (arr = array_as_lines(in, m.intake ? ar_intake_list_member(m.src) : NULL, &m.total,
+                              &lines)) == NULL &&
+        lines) {
         die("import: %s", lines);
         free(lines);
         goto out;
     }
-    struct import_stats st = {0};
-    int r = import_stream(s, arr ? arr : in, o.author, o.strict, &st, 0, standard);
+    struct import_stats st = {.notes_by_field = json_object()};
+    int r = import_stream(s, arr ? arr : in, o.author, o.strict, &st, 0, &m);
     if (arr)
         fclose(arr);
     free(lines);
-    fprintf(stderr, "algoreg: import: %ld created, %ld updated, %ld unchanged, %ld rejected%s\n",
+    fprintf(stderr,
+            "algoreg: import: %ld created, %ld updated, %ld unchanged, %ld rejected%s;"
+            " %ld normalised\n",
             st.created, st.updated, st.unchanged, st.rejected,
-            o.strict && st.rejected ? " (strict: nothing imported)" : "");
+            o.strict && st.rejected ? " (strict: nothing imported)" : "", st.normalised);
+    const char *field;
+    json_t *count;
+    json_object_foreach (st.notes_by_field, field, count)
+        fprintf(stderr, "algoreg: import:   %s normalised in %lld record%s\n", field,
+                (long long)json_integer_value(count), json_integer_value(count) == 1 ? "" : "s");
+    json_decref(st.notes_by_field);
+    if (m.report && fclose(m.report) && !r)
+        r = die("import: cannot write the report %s", o.report);
+    m.report = NULL;
     rc = r || st.rejected ? 1 : 0;
 out:
+    if (m.report)
+        fclose(m.report);
     if (in && in != stdin)
         fclose(in);
     ar_store_close(s);

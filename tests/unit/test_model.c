@@ -11,6 +11,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/sanitize.h"
+#include "model/intake.h"
 #include "model/standard.h"
 
 static const char *VALID =
@@ -241,6 +242,61 @@ static void standard_entry(void **state)
     json_decref(pr);
 }
 
+static void intake_normalises_and_says_so(void **state)
+{
+    (void)state;
+    enum ar_intake_source src;
+    assert_int_equal(ar_intake_parse("register-2023", &src), 0);
+    assert_int_equal(ar_intake_parse("register-1999", &src), AR_EINVAL);
+    char long_goal[3000];
+    memset(long_goal, 'a', sizeof long_goal - 1);
+    long_goal[sizeof long_goal - 1] = '\0';
+    for (int i = 10; i < 2990; i += 10)
+        long_goal[i] = i % 30 ? ' ' : '&'; /* escaping makes it longer still */
+    json_t *item =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", "Brugbediening", "organization",
+                  "Provincie", "status", "Het algoritme is in productie en in een pilotfase",
+                  "contact_email", "geen", "goal", long_goal, "begin_date", "2021-03-01");
+    json_t *rec = NULL, *notes = json_array(), *pr = json_array();
+    assert_int_equal(ar_intake_map(AR_INTAKE_REGISTER_2023, item, &rec, notes, pr), 0);
+    assert_string_equal(json_string_value(json_object_get(rec, "status")), "In gebruik");
+    assert_string_equal(json_string_value(json_object_get(rec, "contact_email")),
+                        AR_INTAKE_NO_CONTACT);
+    assert_string_equal(json_string_value(json_object_get(rec, "begin_date")), "2021-03");
+    /* the goal, escaped, fits the model's 2,500 characters */
+    const char *goal = json_string_value(json_object_get(rec, "goal"));
+    size_t n = 0;
+    for (const char *p = goal; *p; p++)
+        n += ((unsigned char)*p & 0xC0) != 0x80;
+    assert_true(n <= 2500);
+    assert_non_null(strstr(goal, "&amp;"));
+    /* and the record passes the model's own validation */
+    json_t *valid = NULL;
+    assert_int_equal(ar_record_validate(&valid, rec, pr), 0);
+    json_decref(valid);
+    int said_status = 0, said_goal = 0, said_contact = 0;
+    size_t i;
+    json_t *note;
+    json_array_foreach (notes, i, note) {
+        const char *f = json_string_value(json_object_get(note, "field"));
+        said_status |= !strcmp(f, "status");
+        said_goal |= !strcmp(f, "goal");
+        said_contact |= !strcmp(f, "contact_email");
+    }
+    assert_true(said_status && said_goal && said_contact);
+    json_decref(rec);
+    json_decref(item);
+    /* an unknown status in the summary is refused, not guessed */
+    item = json_pack("{s:s, s:s, s:s, s:s}", "id", "11136893", "title", "X", "organisatie", "Y",
+                     "status", "weg");
+    assert_int_equal(ar_intake_map(AR_INTAKE_REGISTER_SUMMARY, item, &rec, notes, pr), AR_EINVAL);
+    assert_null(rec);
+    assert_true(names(pr, "status", "permitted_values"));
+    json_decref(item);
+    json_decref(notes);
+    json_decref(pr);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -253,6 +309,7 @@ int main(void)
         cmocka_unit_test(sanitizer_keeps_whitelist_only),
         cmocka_unit_test(diff_lists_changed_fields),
         cmocka_unit_test(standard_entry),
+        cmocka_unit_test(intake_normalises_and_says_so),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }
