@@ -38,13 +38,20 @@ struct conn_ctx {
     struct ar_req req;
     int too_big;
     int bad;
-    int limited; /* over the per-address request rate */
+    int limited;  /* over the per-address request rate */
+    int draining; /* arrived after SIGTERM: told to come back */
     struct timespec t0;
 };
 
 /* The access log's stream and form: written after each request, replaced by a reload
  * (a rotated file is reopened on SIGHUP). */
 static pthread_mutex_t g_access_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Graceful stop without MHD_quiesce_daemon (which races its own workers in the epoll
+ * thread pool and aborts the process): after SIGTERM new requests get 503 with
+ * Retry-After, and the main thread waits for the requests in flight to finish. */
+static _Atomic int g_draining;
+static _Atomic long g_inflight;
 
 /* Per-address token buckets: rate per second, bursts of ten times that. A fixed table;
  * an address whose slot another takes starts with a full bucket again, which errs on
@@ -364,6 +371,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct conn_ctx *c = *con_cls;
     if (!c) {
         c = ar_xcalloc(1, sizeof *c);
+        g_inflight++;
+        c->draining = g_draining;
         clock_gettime(CLOCK_MONOTONIC, &c->t0);
         req_init(&c->req, method, url);
         *con_cls = c;
@@ -402,6 +411,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         *upload_size = 0;
         return MHD_YES;
+    }
+    if (c->draining) {
+        ar_req_header(r, "Retry-After", "1");
+        ar_req_header(r, "Connection", "close");
+        ar_resp_problem(r, 503, "shutting-down", "Service unavailable",
+                        "the server is stopping; try again in a moment", NULL);
+        return send_req(conn, c);
     }
     if (c->limited) {
         ar_req_header(r, "Retry-After", "1");
@@ -458,6 +474,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct conn_ctx *c = *con_cls;
     if (!c)
         return;
+    g_inflight--;
     ar_buf_free(&c->req.out);
     ar_arena_free(c->req.arena);
     free(c);
@@ -712,22 +729,16 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
             ar_msg(AR_MSG_ERR, "configuration not reloaded; the running settings stay");
         notify_state("READY=1", status);
     }
-    /* Graceful: stop accepting, let requests in flight finish (at most 10 s), then stop
-     * the threads, write the WAL into the database and sign a final checkpoint. */
+    /* Graceful: new requests are turned away (503), those in flight finish (at most 10 s), then
+     * stop the threads, write the WAL into the database and sign a final checkpoint. */
     notify_state("STOPPING=1", "finishing requests in flight, then a final checkpoint");
     ar_msg(AR_MSG_NOTICE, "shutting down");
-    MHD_socket quiet = MHD_quiesce_daemon(d); /* the listening socket, now ours to close */
-    for (int i = 0; i < 1000; i++) {
-        const union MHD_DaemonInfo *ci =
-            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (!ci || ci->num_connections == 0)
-            break;
+    g_draining = 1;
+    for (int i = 0; i < 1000 && g_inflight > 0; i++) {
         struct timespec ten_ms = {0, 10 * 1000 * 1000};
         nanosleep(&ten_ms, NULL);
     }
-    MHD_stop_daemon(d);
-    if (quiet != MHD_INVALID_SOCKET)
-        close(quiet);
+    MHD_stop_daemon(d); /* closes the listening socket and the idle connections */
     if (ticking) {
         pthread_mutex_lock(&g_tick_mu);
         g_tick_stop = 1;

@@ -180,6 +180,35 @@ class Service(unittest.TestCase):
                 proc.kill()
             notify.close()
 
+    def test_stop_lets_requests_in_flight_finish(self):
+        port = free_port()
+        proc, _, log = self.spawn("db = %s\nlisten = 127.0.0.1:%d\nrate-limit = 0\n" % (self.db, port))
+        try:
+            wait_port(port, proc, log)
+            body = json.dumps({"text": "De omschrijving klopt niet.", "email": "a@b.nl"}).encode()
+            slow = socket.create_connection(("127.0.0.1", port), timeout=10)
+            slow.sendall(b"POST /api/v1/registrations/10000016/reports HTTP/1.1\r\n"
+                         b"Host: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+            proc.send_signal(signal.SIGTERM)
+            for _ in range(2000):  # the server says when it begins to stop
+                if "shutting down" in read(log):
+                    break
+                time.sleep(0.005)
+            # a new request is told to come back; the one in flight is served whole
+            st, _ = get(port, "/healthz")
+            self.assertEqual(st, 503)
+            slow.sendall(body[10:])
+            reply = b""
+            while b"\r\n\r\n" not in reply:
+                reply += slow.recv(65536)
+            slow.close()
+            self.assertNotIn(b" 503 ", reply.split(b"\r\n")[0])
+            self.assertEqual(proc.wait(timeout=30), 0, read(log))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
     def test_socket_activation(self):
         lsock = socket.socket()
         lsock.bind(("127.0.0.1", 0))

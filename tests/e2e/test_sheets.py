@@ -147,7 +147,8 @@ class Sheets(unittest.TestCase):
         self.assertTrue(rows and all(r[0] for r in rows))
         r = run_cli("export", "--db", self.srv.db, "--format", "ods")
         self.assertEqual(r.returncode, 2)
-        self.assertIn("--format is jsonl, csv or xlsx, not ods", r.stderr.decode())
+        self.assertIn("--format is jsonl, csv, xlsx, standard or standard-json, not ods",
+                      r.stderr.decode())
         r = run_cli("export", "--db", self.srv.db, "--format", "csv", "/nonexistent/dir/x.csv")
         self.assertEqual(r.returncode, 1)
         self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1)
