@@ -9,15 +9,9 @@ scripts/deps.sh dpkg-dev debhelper lintian >/dev/null
 out=build/deb
 rm -rf "$out"
 mkdir -p "$out/src"
-# cp -p keeps times, so make sees the style sheets as newer than package.json
 tar --exclude=./build --exclude=./var --exclude=./.git --exclude=./node_modules -cf - . |
     (cd "$out/src" && tar -xpf -)
-for d in design-tokens components-css; do
-    mkdir -p "$out/src/node_modules/@rijkshuisstijl-community/$d"
-    cp -rp "node_modules/@rijkshuisstijl-community/$d/dist" \
-        "$out/src/node_modules/@rijkshuisstijl-community/$d/"
-done
-touch "$out/src/node_modules/@rijkshuisstijl-community/"*/dist/index.css
+scripts/copy-styles.sh "$out/src"
 (cd "$out/src" && dpkg-buildpackage -b -us -uc --no-sign >../build.log 2>&1) || {
     tail -40 "$out/build.log"
     echo "deb: dpkg-buildpackage failed (log: $out/build.log)" >&2

@@ -24,12 +24,7 @@ for pair in $commits; do
     case " $want " in *" $n "*) ;; *) continue ;; esac
     echo "schema $n: building $c"
     git worktree add -q --detach "$work/w$n" "$c"
-    for d in design-tokens components-css; do
-        mkdir -p "$work/w$n/node_modules/@rijkshuisstijl-community/$d"
-        cp -r "node_modules/@rijkshuisstijl-community/$d/dist" \
-            "$work/w$n/node_modules/@rijkshuisstijl-community/$d/"
-    done
-    touch "$work/w$n/node_modules/@rijkshuisstijl-community/"*/dist/index.css
+    scripts/copy-styles.sh "$work/w$n"
     make -C "$work/w$n" -j2 build/algoreg >"$work/build$n.log" 2>&1 ||
         { tail -20 "$work/build$n.log"; exit 1; }
     bin="$work/w$n/build/algoreg"

@@ -2,6 +2,7 @@
 #include "model/intake.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/utf8.h"
 #include "model/fields.h"
 #include "model/lars.h"
 #include "model/record.h"
@@ -28,10 +29,7 @@ const char *ar_intake_list_member(enum ar_intake_source src)
 
 static size_t chars(const char *s)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
+    return ar_utf8_len(s, strlen(s));
 }
 
 static const char *str(const json_t *item, const char *key)

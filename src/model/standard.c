@@ -4,6 +4,7 @@
  * (Publicatiestandaard 1.0, chapter 2) and its JSON Schema v1.0.0. */
 #include "model/standard.h"
 #include "base/err.h"
+#include "base/utf8.h"
 #include "model/record.h"
 
 #include <string.h>
@@ -90,10 +91,7 @@ static const char *const pubcats[][2] = {
 
 static size_t chars(const char *s)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
+    return ar_utf8_len(s, strlen(s));
 }
 
 static int is_month(const char *s)

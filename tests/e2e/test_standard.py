@@ -148,7 +148,7 @@ class Standard(unittest.TestCase):
             r = run_cli("import", "--db", fresh.db, "--format", "standard", bad_path)
             self.assertEqual(r.returncode, 1)
             self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1, r.stderr)
-            self.assertIn("the JSON array is broken", r.stderr.decode())
+            self.assertIn("the JSON is broken at line 1", r.stderr.decode())
         finally:
             srv.stop()
 
