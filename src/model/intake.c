@@ -78,8 +78,10 @@ static void put_text(json_t *rec, const char *key, const char *text, size_t max,
     if (html && escaped > max && max > 16) {
         /* escaping (&amp; for &) made it longer than the field allows: cut the text by
          * as much more, once */
+        size_t over = escaped - max;
         ar_buf_free(&b);
-        put_text(rec, key, text, max - (escaped - max) - 1, html, notes);
+        /* an escape is at most six characters (&quot;): max / 6 always fits */
+        put_text(rec, key, text, over + 1 < max / 2 ? max - over - 1 : max / 6, html, notes);
         return;
     }
     json_object_set_new(rec, key, json_string(ar_buf_cstr(&b)));

@@ -144,11 +144,22 @@ class Service:
             os.kill(int(f.read().split()[0]), sig)
 
     def stop(self):
-        self.signal(signal.SIGTERM)
-        self.expect("STOPPING")
-        rc = self.proc.wait(timeout=60)
-        self.notify.close()
-        self.log.close()
+        try:
+            self.signal(signal.SIGTERM)
+            self.expect("STOPPING")
+            rc = self.proc.wait(timeout=60)
+        except Exception:
+            # never leave a service running behind a failed check
+            try:
+                self.signal(signal.SIGKILL)
+            except (OSError, ValueError, IndexError):
+                pass
+            self.proc.kill()
+            self.proc.wait(timeout=60)
+            raise
+        finally:
+            self.notify.close()
+            self.log.close()
         assert rc == 0, "the service exited %d" % rc
 
 

@@ -11,6 +11,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/sanitize.h"
+#include "base/utf8.h"
 #include "model/intake.h"
 #include "model/standard.h"
 
@@ -284,6 +285,16 @@ static void intake_normalises_and_says_so(void **state)
         said_contact |= !strcmp(f, "contact_email");
     }
     assert_true(said_status && said_goal && said_contact);
+    json_decref(rec);
+    json_decref(item);
+    /* text that escaping makes six times longer still fits */
+    char quotes[2600];
+    memset(quotes, '"', sizeof quotes - 1);
+    quotes[sizeof quotes - 1] = '\0';
+    item = json_pack("{s:s, s:s, s:s}", "name", "Q", "organization", "O", "risks", quotes);
+    assert_int_equal(ar_intake_map(AR_INTAKE_REGISTER_2023, item, &rec, notes, pr), 0);
+    const char *risks = json_string_value(json_object_get(rec, "risks"));
+    assert_true(ar_utf8_len(risks, strlen(risks)) <= 2500);
     json_decref(rec);
     json_decref(item);
     /* an unknown status in the summary is refused, not guessed */
