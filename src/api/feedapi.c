@@ -23,7 +23,8 @@
 /* The kind of change a log leaf records. */
 static const char *change_type(const json_t *leaf, int version)
 {
-    if (!strcmp(json_string_value(json_object_get(leaf, "kind")), "publication"))
+    const char *kind = json_string_value(json_object_get(leaf, "kind"));
+    if (kind && !strcmp(kind, "publication"))
         return "published"; /* withheld until now; revealed and checkable */
     if (json_object_get(leaf, "withheld"))
         return "withheld";
