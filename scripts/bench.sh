@@ -30,6 +30,29 @@ t1=$(date +%s.%N)
 import_s=$(echo "$t1 - $t0" | bc -l)
 echo "bench: import of $N: ${import_s}s"
 
+# ---- interoperability: the register's own data; spreadsheets of every entry ----------
+secs() { # secs COMMAND...: wall seconds of one run
+    a=$(date +%s.%N)
+    "$@"
+    b=$(date +%s.%N)
+    echo "$b - $a" | bc -l
+}
+SCRAPE=../shared/data/algoritmeregister/dumps/schellevis-algoritmes-2026-08-08.json
+scrape_row="| import of the national register's 1,530-record scrape | (../shared absent) | — | — | report |"
+if [ -f "$SCRAPE" ]; then
+    build/algoreg init --db "$W/s.db" 2>/dev/null
+    scrape_s=$(secs build/algoreg import --db "$W/s.db" --format register-summary \
+        --report "$W/scrape-report.jsonl" "$SCRAPE" 2>"$W/scrape.log")
+    scrape_rate=$(echo "1530 / $scrape_s" | bc -l | xargs printf %.0f)
+    gen_rate=$(echo "$N / $import_s" | bc -l | xargs printf %.0f)
+    scrape_row="| import of the national register's 1,530-record scrape (normalised, reported per record) | $(printf %.2f "$scrape_s") s, $scrape_rate records/s | generated records, same run: $gen_rate records/s | $(echo "$scrape_rate $gen_rate" | awk '{printf "%.0f", 100*$1/$2}') % | report |"
+fi
+xlsx_s=$(secs build/algoreg export --db "$W/b.db" --format xlsx "$W/all.xlsx" 2>/dev/null)
+csv_s=$(secs build/algoreg export --db "$W/b.db" --format csv "$W/all.csv" 2>/dev/null)
+xlsx_mb=$(du -m "$W/all.xlsx" | cut -f1)
+csv_mb=$(du -m "$W/all.csv" | cut -f1)
+echo "bench: xlsx ${xlsx_s}s, csv ${csv_s}s"
+
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 build/algoreg serve --db "$W/b.db" --listen "127.0.0.1:$port" --rate-limit 0 --service-tokens-publish 2>"$W/serve.log" &
@@ -187,6 +210,8 @@ Data: $N generated registrations (bench/gen.py), SQLite store.
 | what | result | reference | ratio | target |
 |---|---|---|---|---|
 | \`algoreg import\` of $N entries | $(printf %.1f "$import_s") s | — | — | < 10 s |
+$scrape_row
+| XLSX export of all $N entries (\`algoreg export --format xlsx\`, one row each, every field) | $(printf %.1f "$xlsx_s") s, $(echo "$N / $xlsx_s" | bc -l | xargs printf %.0f) rows/s, $xlsx_mb MB | CSV of the same rows: $(printf %.1f "$csv_s") s, $csv_mb MB | $(echo "$csv_s $xlsx_s" | awk '{printf "%.0f", 100*$1/$2}') % of CSV's speed | report |
 | entry page (HTML), 64 connections | $en_rps req/s, p50 $en_p50 ms, p99 $en_p99 ms | nginx, same bytes as a static file: $ng_rps req/s, p99 $ng_p99 ms | $(ratio "$en_rps" "$ng_rps") % | ≥ 50 %, p99 < 10 ms |
 | entry (JSON API), 64 connections | $js_rps req/s, p50 $js_p50 ms, p99 $js_p99 ms | nginx as above | $(ratio "$js_rps" "$ng_rps") % | ≥ 50 %, p99 < 10 ms |
 | search, 500 different queries (1–2 words of an entry name), with counts per filter value | p50 $se_p50 ms, p99 $se_p99 ms | — | — | p50 < 5 ms |
