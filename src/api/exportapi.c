@@ -65,21 +65,11 @@ static void sheet(struct ar_req *r, enum ar_sheet_format f)
     ar_req_header(r, "X-Total-Count", ar_arena_printf(r->arena, "%lld", total));
     if ((long long)q.page * AR_SHEET_HTTP_ROWS < total) {
         /* the same query, the next page */
-        struct ar_buf next;
-        ar_buf_init(&next, 8192);
-        ar_buf_printf(&next, "<%s?", r->path);
-        int nq = r->form ? r->nquery : r->nargs; /* a GET: every argument is the query's */
-        for (int i = 0; i < nq; i++) {
-            if (!strcmp(r->args[i].key, "page"))
-                continue;
-            ar_buf_urlenc(&next, r->args[i].key);
-            ar_buf_putc(&next, '=');
-            ar_buf_urlenc(&next, r->args[i].value);
-            ar_buf_putc(&next, '&');
-        }
-        ar_buf_printf(&next, "page=%d>; rel=\"next\"", q.page + 1);
-        ar_req_header(r, "Link", ar_arena_strdup(r->arena, ar_buf_cstr(&next)));
-        ar_buf_free(&next);
+        char page[24];
+        snprintf(page, sizeof page, "%d", q.page + 1);
+        ar_req_header(
+            r, "Link",
+            ar_arena_printf(r->arena, "<%s>; rel=\"next\"", ar_req_href(r, r->path, "page", page)));
     }
 out:
     free(mem);

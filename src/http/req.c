@@ -105,3 +105,38 @@ int ar_req_parse_form(struct ar_req *r)
     }
     return 0;
 }
+
+char *ar_req_href(struct ar_req *r, const char *path, const char *key, const char *value)
+{
+    struct ar_buf b;
+    ar_buf_init(&b, 8192);
+    ar_buf_puts(&b, path);
+    int first = 1, done = 0;
+    for (int i = 0; i < r->nargs; i++) {
+        const char *k = r->args[i].key, *v = r->args[i].value;
+        if (strcmp(k, "page") == 0 && strcmp(key, "page") != 0)
+            continue;
+        if (strcmp(k, key) == 0) {
+            if (done)
+                continue;
+            v = value;
+            done = 1;
+        }
+        if (!*v)
+            continue;
+        ar_buf_putc(&b, first ? '?' : '&');
+        first = 0;
+        ar_buf_urlenc(&b, k);
+        ar_buf_putc(&b, '=');
+        ar_buf_urlenc(&b, v);
+    }
+    if (!done && *value) {
+        ar_buf_putc(&b, first ? '?' : '&');
+        ar_buf_urlenc(&b, key);
+        ar_buf_putc(&b, '=');
+        ar_buf_urlenc(&b, value);
+    }
+    char *s = ar_arena_strdup(r->arena, ar_buf_cstr(&b));
+    ar_buf_free(&b);
+    return s;
+}

@@ -66,6 +66,10 @@ int ar_req_parse_form(struct ar_req *r);
 
 /* First value of query argument key, or NULL. */
 const char *ar_req_arg(const struct ar_req *r, const char *key);
+/* path with the request's arguments, key set to value ("" removes it), in the
+ * request's order; a change to any key but page drops page (a new query starts at its
+ * first page). In r's arena. */
+char *ar_req_href(struct ar_req *r, const char *path, const char *key, const char *value);
 /* Add a response header; key and value are copied into the request arena. */
 void ar_req_header(struct ar_req *r, const char *key, const char *value);
 

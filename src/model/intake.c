@@ -88,33 +88,11 @@ static void put_text(json_t *rec, const char *key, const char *text, size_t max,
     ar_buf_free(&b);
 }
 
-static int is_email(const char *s)
-{
-    const char *at = strchr(s, '@');
-    if (!at || at == s || strchr(at + 1, '@'))
-        return 0;
-    for (const char *p = s; *p; p++)
-        if (isspace((unsigned char)*p) || strchr("<>\",;:()[]", *p))
-            return 0;
-    const char *dot = strrchr(at, '.');
-    if (!dot || dot == at + 1 || strlen(dot + 1) < 2)
-        return 0;
-    for (const char *p = dot + 1; *p; p++)
-        if (!isalpha((unsigned char)*p))
-            return 0;
-    return 1;
-}
-
-static int is_url(const char *s)
-{
-    return (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7)) && !strpbrk(s, " \t\r\n<>\"");
-}
-
 static void put_url(json_t *rec, const char *key, const char *url, json_t *notes)
 {
     if (!url)
         return;
-    if (is_url(url) && strlen(url) <= 500)
+    if (ar_record_is_url(url) && strlen(url) <= 500)
         json_object_set_new(rec, key, json_string(url));
     else
         ar_problem_add(notes, key, "normalised", "left out: \"%.60s\" is not a web address", url);
@@ -244,7 +222,7 @@ static int map_2023(const json_t *it, json_t *rec, json_t *notes, json_t *proble
     put_text(rec, "description_short", d, 350, 0, notes);
     json_object_set_new(rec, "status", json_string(status_2023(str(it, "status"), notes)));
     const char *mail = str(it, "contact_email");
-    if (mail && is_email(mail))
+    if (mail && ar_record_is_email(mail))
         json_object_set_new(rec, "contact_email", json_string(mail));
     else
         no_contact(rec, notes, mail);

@@ -55,7 +55,7 @@ static int is_date(const char *s)
     return d <= max;
 }
 
-static int is_email(const char *s)
+int ar_record_is_email(const char *s)
 {
     const char *at = strchr(s, '@');
     if (!at || at == s || strchr(at + 1, '@'))
@@ -69,7 +69,7 @@ static int is_email(const char *s)
     return 1;
 }
 
-static int is_url(const char *s)
+int ar_record_is_url(const char *s)
 {
     const char *rest;
     if (strncmp(s, "https://", 8) == 0)
@@ -179,13 +179,13 @@ static json_t *check_string(const struct ar_field *f, const char *path, const ch
         }
         break;
     case AR_FT_EMAIL:
-        if (!is_email(v)) {
+        if (!ar_record_is_email(v)) {
             ar_problem_add(problems, path, "format", "%s must be an e-mail address", path);
             goto out;
         }
         break;
     case AR_FT_URL:
-        if (!is_url(v)) {
+        if (!ar_record_is_url(v)) {
             ar_problem_add(problems, path, "format",
                            "%s must be an absolute http:// or https:// URL", path);
             goto out;

@@ -26,6 +26,10 @@ void ar_record_text(const json_t *rec, struct ar_buf *nl, struct ar_buf *en);
  * {field, label_nl, label_en, before, after} in table order; unchanged fields omitted. */
 json_t *ar_record_diff(const json_t *a, const json_t *b);
 
+/* The model's own rules for an e-mail address and an absolute http(s) URL, for
+ * code that decides what to keep before validation (src/model/intake.c). */
+int ar_record_is_email(const char *s);
+int ar_record_is_url(const char *s);
 /* Whether the record says it is an AI system: 1 yes, 0 no, -1 not stated. */
 int ar_record_is_ai(const json_t *rec);
 

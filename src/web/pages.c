@@ -146,43 +146,6 @@ void ar_web_denied(struct ar_req *r, int status, const char *msg_key)
 
 /* ---- home: search with facets --------------------------------------------- */
 
-/* href for the home page with the current arguments, key set to value ("" removes
- * it); page is reset whenever a filter changes. */
-static char *home_href(struct ar_req *r, const char *key, const char *value)
-{
-    struct ar_buf b;
-    ar_buf_init(&b, 8192);
-    ar_buf_puts(&b, "/");
-    int first = 1, done = 0;
-    for (int i = 0; i < r->nargs; i++) {
-        const char *k = r->args[i].key, *v = r->args[i].value;
-        if (strcmp(k, "page") == 0 && strcmp(key, "page") != 0)
-            continue;
-        if (strcmp(k, key) == 0) {
-            if (done)
-                continue;
-            v = value;
-            done = 1;
-        }
-        if (!*v)
-            continue;
-        ar_buf_putc(&b, first ? '?' : '&');
-        first = 0;
-        ar_buf_urlenc(&b, k);
-        ar_buf_putc(&b, '=');
-        ar_buf_urlenc(&b, v);
-    }
-    if (!done && *value) {
-        ar_buf_putc(&b, first ? '?' : '&');
-        ar_buf_urlenc(&b, key);
-        ar_buf_putc(&b, '=');
-        ar_buf_urlenc(&b, value);
-    }
-    char *s = ar_arena_strdup(r->arena, ar_buf_cstr(&b));
-    ar_buf_free(&b);
-    return s;
-}
-
 static json_t *facet_view(struct ar_req *r, json_t *facet, const char *param, const char *lang,
                           const char *label_key)
 {
@@ -211,7 +174,7 @@ static json_t *facet_view(struct ar_req *r, json_t *facet, const char *param, co
                               json_pack("{s:s, s:s, s:I, s:b, s:s}", "value", val, "label",
                                         label ? label : val, "count",
                                         json_integer_value(json_object_get(f, "count")), "selected",
-                                        sel, "href", home_href(r, param, sel ? "" : val)));
+                                        sel, "href", ar_req_href(r, "/", param, sel ? "" : val)));
     }
     /* Long lists (hundreds of organisations) show the ten largest and fold the rest
      * into a <details> element, which needs no JavaScript. A selected value stays
@@ -233,7 +196,7 @@ static json_t *facet_view(struct ar_req *r, json_t *facet, const char *param, co
                   ar_tmpl_msg(r->app->tmpl, lang, label_key), "items", items, "active", cur && *cur,
                   "more", more, "more_count", (json_int_t)json_array_size(more));
     if (cur && *cur)
-        json_object_set_new(out, "clear_href", json_string(home_href(r, param, "")));
+        json_object_set_new(out, "clear_href", json_string(ar_req_href(r, "/", param, "")));
     return out;
 }
 
@@ -322,13 +285,13 @@ static void h_home(struct ar_req *r)
     char num[32];
     if (page > 1) {
         snprintf(num, sizeof num, "%lld", page - 1);
-        json_object_set_new(ctx, "prev_href", json_string(home_href(r, "page", num)));
+        json_object_set_new(ctx, "prev_href", json_string(ar_req_href(r, "/", "page", num)));
     }
     if (page < pages) {
         snprintf(num, sizeof num, "%lld", page + 1);
-        json_object_set_new(ctx, "next_href", json_string(home_href(r, "page", num)));
+        json_object_set_new(ctx, "next_href", json_string(ar_req_href(r, "/", "page", num)));
     }
-    char *api = home_href(r, "lang", "");
+    char *api = ar_req_href(r, "/", "lang", "");
     json_object_set_new(ctx, "api_href",
                         json_string(ar_arena_printf(r->arena, "/api/v1/registrations%s", api + 1)));
     /* The result as spreadsheets, in parts of AR_SHEET_HTTP_ROWS when it is larger. */
