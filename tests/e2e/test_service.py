@@ -187,9 +187,16 @@ class Service(unittest.TestCase):
             wait_port(port, proc, log)
             body = json.dumps({"text": "De omschrijving klopt niet.", "email": "a@b.nl"}).encode()
             slow = socket.create_connection(("127.0.0.1", port), timeout=10)
+            # Expect: 100-continue — the server says "100 Continue" once the request is
+            # in its hands, so the stop below surely finds it in flight
             slow.sendall(b"POST /api/v1/registrations/10000016/reports HTTP/1.1\r\n"
-                         b"Host: x\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+                         b"Host: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body))
+            cont = b""
+            while b"\r\n\r\n" not in cont:
+                cont += slow.recv(4096)
+            self.assertIn(b" 100 ", cont.split(b"\r\n")[0])
+            slow.sendall(body[:10])
             proc.send_signal(signal.SIGTERM)
             for _ in range(2000):  # the server says when it begins to stop
                 if "shutting down" in read(log):
