@@ -87,10 +87,29 @@ int ar_api_parse_query(const struct ar_req *r, struct ar_query *q, json_t *probl
     return json_array_size(problems) > before ? AR_EINVAL : 0;
 }
 
+int ar_api_hidden(struct ar_req *r, const char *id, char retracted[32])
+{
+    char org[101];
+    if (ar_store_reg_retracted(r->store, id, retracted, org) || !retracted[0])
+        return 0;
+    const struct ar_principal *p = ar_app_principal(r);
+    return !(p && p->org[0] && strcmp(p->org, org) == 0);
+}
+
 int ar_api_check_id(struct ar_req *r, const char *id)
 {
-    if (ar_lars_valid(id))
-        return 0;
+    char at[32];
+    if (ar_lars_valid(id)) {
+        if (!ar_api_hidden(r, id, at))
+            return 0;
+        ar_resp_problem(r, 410, "retracted", "Retracted",
+                        ar_arena_printf(r->arena,
+                                        "registration %s was retracted by its organisation on %s;"
+                                        " the transparency log keeps the record of it",
+                                        id, at),
+                        NULL);
+        return -1;
+    }
     json_t *pr = json_array();
     ar_problem_add(pr, "id", "check_digit",
                    "%s is not a registration number: eight digits ending in a check digit",

@@ -50,7 +50,12 @@ void ar_api_submit_draft(struct ar_req *r, const char *lars, const json_t *rec,
  * with status; changed >= 0 adds "changed". */
 void ar_api_registration(struct ar_req *r, const char *id, int status, int changed);
 
-/* Validate an {id} path parameter; on failure writes a 400 problem and returns -1. */
+/* Validate an {id} path parameter: 400 for a malformed one, and 410 Gone for a
+ * retracted registration unless the request is from its own organisation; on failure
+ * the problem is written and -1 returned. */
 int ar_api_check_id(struct ar_req *r, const char *id);
+/* Whether registration id is retracted and hidden from r (not its organisation's);
+ * retracted gets the time. */
+int ar_api_hidden(struct ar_req *r, const char *id, char retracted[32]);
 
 #endif

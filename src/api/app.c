@@ -208,7 +208,8 @@ static int safe_method(const char *m)
 
 static int is_api(const struct ar_req *r)
 {
-    return strncmp(r->path, "/api/", 5) == 0 || r->app->tables;
+    return strncmp(r->path, "/api/", 5) == 0 || strncmp(r->path, "/aanleverapi/", 13) == 0 ||
+           r->app->tables;
 }
 
 int ar_app_gate(struct ar_req *r, const struct ar_route *rt)

@@ -90,6 +90,8 @@ static void h_xlsx(struct ar_req *r)
 static void h_standard(struct ar_req *r)
 {
     json_t *v = NULL, *rec = NULL, *entry = NULL, *pr = json_array();
+    if (ar_api_check_id(r, r->params[0]))
+        goto out;
     int rc = ar_store_version_get(r->store, r->params[0], 0, &v);
     if (rc) {
         ar_resp_problem(r, ar_err_http(rc), rc == AR_ENOTFOUND ? "not-found" : "internal",

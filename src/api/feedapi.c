@@ -1,8 +1,9 @@
 /* feedapi.c — what changed in the register, for programs and for people.
  *
  * GET /api/v1/changes is a change feed read from the transparency log: every new
- * registration, new version, withheld registration and publication after withholding,
- * in log order, from a cursor (the log index; next_cursor continues where a page
+ * registration, new version, withheld registration, publication after withholding,
+ * retraction (hidden by its organisation: no name any more) and publication again, in
+ * log order, from a cursor (the log index; next_cursor continues where a page
  * ended, so a follower never misses or repeats a change). GET /feed.atom is the same
  * as an Atom feed (RFC 4287), newest first, of the whole register or one organisation.
  * Both show only what the log already makes public. */
@@ -26,6 +27,10 @@ static const char *change_type(const json_t *leaf, int version)
     const char *kind = json_string_value(json_object_get(leaf, "kind"));
     if (kind && !strcmp(kind, "publication"))
         return "published"; /* withheld until now; revealed and checkable */
+    if (kind && !strcmp(kind, "retraction"))
+        return "retracted"; /* hidden by its organisation */
+    if (kind && !strcmp(kind, "republication"))
+        return "republished";
     if (json_object_get(leaf, "withheld"))
         return "withheld";
     return version == 1 ? "new" : "changed";
@@ -35,7 +40,9 @@ static json_t *change_item(const json_t *c)
 {
     const json_t *leaf = json_object_get(c, "leaf");
     const char *id = json_string_value(json_object_get(c, "id"));
-    int version = (int)json_integer_value(json_object_get(c, "version"));
+    /* a retraction's leaf is linked to the registration, its version is in the leaf */
+    const json_t *lv = json_object_get(leaf, "version");
+    int version = (int)json_integer_value(lv ? lv : json_object_get(c, "version"));
     json_int_t idx = json_integer_value(json_object_get(c, "index"));
     char url[128], entry[64];
     snprintf(url, sizeof url, "/registrations/%s?version=%d", id, version);
@@ -133,20 +140,6 @@ out:
     json_decref(pr);
 }
 
-/* The address people reached us at, for the absolute links Atom needs; a Host header
- * with anything but a host name and port is not used. */
-static const char *base_url(struct ar_req *r)
-{
-    const char *h = r->host;
-    int ok = h && *h && strlen(h) < 256;
-    for (const char *p = h; ok && *p; p++)
-        ok = isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == ':' || *p == '[' ||
-             *p == ']';
-    const char *scheme =
-        r->forwarded_proto && !strcmp(r->forwarded_proto, "https") ? "https" : "http";
-    return ar_arena_printf(r->arena, "%s://%s", scheme, ok ? h : "localhost");
-}
-
 static void h_atom(struct ar_req *r)
 {
     json_t *pr = json_array(), *rows = NULL;
@@ -158,7 +151,7 @@ static void h_atom(struct ar_req *r)
         ar_resp_problem(r, 500, "internal", "Internal error", NULL, NULL);
         goto out;
     }
-    const char *base = base_url(r);
+    const char *base = ar_req_base_url(r);
     const char *en = ar_req_arg(r, "lang");
     int english = en && !strcmp(en, "en");
     struct ar_buf *b = &r->out;
@@ -195,10 +188,13 @@ static void h_atom(struct ar_req *r)
         const char *type = json_string_value(json_object_get(it, "type"));
         static const struct {
             const char *type, *nl, *en;
-        } words[] = {{"new", "Nieuw", "New"},
-                     {"changed", "Gewijzigd", "Changed"},
-                     {"withheld", "Geregistreerd, inhoud achtergehouden", "Registered, withheld"},
-                     {"published", "Gepubliceerd na achterhouden", "Published after withholding"}};
+        } words[] = {
+            {"new", "Nieuw", "New"},
+            {"changed", "Gewijzigd", "Changed"},
+            {"withheld", "Geregistreerd, inhoud achtergehouden", "Registered, withheld"},
+            {"published", "Gepubliceerd na achterhouden", "Published after withholding"},
+            {"retracted", "Ingetrokken door de organisatie", "Retracted by its organisation"},
+            {"republished", "Opnieuw gepubliceerd", "Published again"}};
         const char *word = type;
         for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
             if (!strcmp(words[w].type, type))
@@ -239,7 +235,8 @@ out:
 
 const struct ar_route ar_feed_routes[] = {
     {"GET", "/api/v1/changes", h_changes,
-     "Changes from a cursor: new, changed, withheld, published after withholding", AR_ROLE_PUBLIC},
+     "Changes from a cursor: new, changed, withheld, published, retracted, republished",
+     AR_ROLE_PUBLIC},
     {"GET", "/feed.atom", h_atom, "Atom feed of changes, of the register or one organisation",
      AR_ROLE_PUBLIC},
     {NULL, NULL, NULL, NULL, 0},

@@ -32,12 +32,30 @@ static json_t *published(struct ar_store *s, const char *lars, int *version)
     return rec;
 }
 
-int ar_approval_submit(struct ar_store *s, const struct ar_approval_ctx *c, const char *author,
-                       const char *org, const char *lars, const json_t *record,
-                       const json_t *withhold, const char *note, int base_version, json_t *problems,
-                       long long *draft, int *changed)
+/* A decision as a transparency-log leaf, in the caller's transaction: which draft of
+ * which organisation ended how, and when (and what it became); no content. */
+static int log_decision(struct ar_store *s, long long id, const char *org, const char *state,
+                        const char *lars, int version, const char *at)
 {
-    json_t *clean = NULL, *cur = NULL, *sealed_in = NULL;
+    json_t *leaf = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s?, s:i}", "kind", "draft", "draft",
+                             (json_int_t)id, "org", org, "state", state, "time", at, "registration",
+                             lars && *lars ? lars : NULL, "version", version);
+    char *c = ar_json_canon_str(leaf);
+    int rc = c ? ar_log_append(s, c, strlen(c), NULL, 0, NULL) : AR_EIO;
+    free(c);
+    json_decref(leaf);
+    return rc;
+}
+
+/* One draft in state (submitted or concept). lars: the registration it changes, or with
+ * is_new the id reserved for a new one (NULL: chosen at publication). A concept replaces
+ * the registration's open draft. */
+static int put_draft(struct ar_store *s, const struct ar_approval_ctx *c, const char *author,
+                     const char *org, const char *lars, int is_new, const json_t *record,
+                     const json_t *withhold, const char *note, int base_version, const char *state,
+                     json_t *problems, long long *draft, int *changed)
+{
+    json_t *clean = NULL, *cur = NULL, *sealed_in = NULL, *reg = NULL, *old = NULL;
     uint8_t *sealed = NULL;
     size_t sealed_len = 0;
     int rc, latest = 0;
@@ -58,7 +76,7 @@ int ar_approval_submit(struct ar_store *s, const struct ar_approval_ctx *c, cons
     if (withhold && (rc = ar_exception_create(s, c->key, c->cfg, record, withhold, author, note,
                                               problems, NULL)))
         goto out;
-    if (lars) {
+    if (lars && !is_new) {
         if (!(cur = published(s, lars, &latest))) {
             ar_problem_add(problems, "id", "exists", "no registration %s", lars);
             rc = AR_ENOTFOUND;
@@ -78,10 +96,18 @@ int ar_approval_submit(struct ar_store *s, const struct ar_approval_ctx *c, cons
         int same = json_equal(a, b);
         json_decref(a);
         json_decref(b);
-        if (same) {
+        /* publishing a retracted registration again may keep its content */
+        if (same && ar_store_version_get(s, lars, 0, &reg) == 0 &&
+            !json_object_get(reg, "retracted")) {
             rc = 0;
             goto out;
         }
+    }
+    if (!strcmp(state, "concept") && lars && ar_store_draft_open(s, lars, &old) == 0 &&
+        strcmp(ar_json_str(old, "org"), org) != 0) {
+        ar_problem_add(problems, "id", "exists", "no registration %s of %s", lars, org);
+        rc = AR_ENOTFOUND;
+        goto out;
     }
     char ref[33], now[32];
     unsigned char rb[16];
@@ -92,11 +118,27 @@ int ar_approval_submit(struct ar_store *s, const struct ar_approval_ctx *c, cons
         json_pack("{s:O, s:O?, s:s?}", "record", record, "withhold", withhold, "note", note);
     if ((rc = ar_seal_json(c->key, ref, PURPOSE, sealed_in, &sealed, &sealed_len)))
         goto out;
-    struct ar_draft_write d = {
-        ref, lars, org, author, now, lars ? latest : 0, withhold != NULL, sealed, sealed_len};
+    struct ar_draft_write d = {ref,
+                               lars,
+                               org,
+                               author,
+                               now,
+                               state,
+                               is_new ? 0 : (lars ? latest : 0),
+                               withhold != NULL,
+                               sealed,
+                               sealed_len};
     if ((rc = ar_store_begin(s)))
         goto out;
-    if ((rc = ar_store_draft_add(s, &d, draft)) || (rc = ar_store_commit(s)))
+    if (!(rc = ar_store_draft_add(s, &d, draft)) && old) {
+        char why[64];
+        long long oid = json_integer_value(json_object_get(old, "id"));
+        snprintf(why, sizeof why, "replaced by draft %lld", *draft);
+        if (!(rc = ar_store_draft_move(s, oid, ar_json_str(old, "state"), "withdrawn", author, now,
+                                       why)))
+            rc = log_decision(s, oid, org, "withdrawn", NULL, 0, now);
+    }
+    if (rc || (rc = ar_store_commit(s)))
         ar_store_rollback(s);
     else
         *changed = 1;
@@ -107,21 +149,30 @@ out:
     json_decref(sealed_in);
     json_decref(clean);
     json_decref(cur);
+    json_decref(reg);
+    json_decref(old);
     return rc;
 }
 
-/* A decision as a transparency-log leaf, in the caller's transaction: which draft of
- * which organisation ended how, and when (and what it became); no content. */
-static int log_decision(struct ar_store *s, long long id, const char *org, const char *state,
-                        const char *lars, int version, const char *at)
+int ar_approval_submit(struct ar_store *s, const struct ar_approval_ctx *c, const char *author,
+                       const char *org, const char *lars, const json_t *record,
+                       const json_t *withhold, const char *note, int base_version, json_t *problems,
+                       long long *draft, int *changed)
 {
-    json_t *leaf = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s?, s:i}", "kind", "draft", "draft",
-                             (json_int_t)id, "org", org, "state", state, "time", at, "registration",
-                             lars && *lars ? lars : NULL, "version", version);
-    char *c = ar_json_canon_str(leaf);
-    int rc = c ? ar_log_append(s, c, strlen(c), NULL, 0, NULL) : AR_EIO;
-    free(c);
-    json_decref(leaf);
+    return put_draft(s, c, author, org, lars, 0, record, withhold, note, base_version, "submitted",
+                     problems, draft, changed);
+}
+
+int ar_approval_concept(struct ar_store *s, const struct ar_approval_ctx *c, const char *author,
+                        const char *org, const char *lars, int is_new, const json_t *record,
+                        json_t *problems, long long *draft, int *changed)
+{
+    json_t *rec = json_deep_copy(record);
+    if (is_new)
+        json_object_set_new(rec, "lars", json_string(lars));
+    int rc = put_draft(s, c, author, org, lars, is_new, rec, NULL, NULL, 0, "concept", problems,
+                       draft, changed);
+    json_decref(rec);
     return rc;
 }
 
@@ -238,22 +289,22 @@ int ar_approval_decide(struct ar_store *s, const struct ar_approval_ctx *c, long
     const char *lars = ar_json_str(row, "lars"), *author = ar_json_str(row, "author");
     const char *note0 = ar_json_str(in, "note");
     char *note = NULL;
+    int base = (int)json_integer_value(json_object_get(row, "base_version")), changed = 0;
     if (asprintf(&note, "%s (approved by %s)",
                  note0  ? note0
-                 : lars ? "Updated"
+                 : base ? "Updated"
                         : "Registered",
                  approver) < 0) {
         rc = AR_EIO;
         goto out;
     }
-    int base = (int)json_integer_value(json_object_get(row, "base_version")), changed = 0;
     if ((rc = ar_store_begin(s))) {
         free(note);
         goto out;
     }
     if (wh)
         rc = ar_exception_create(s, c->key, c->cfg, rec, wh, author, note, problems, lars_out);
-    else if (!lars)
+    else if (!lars || !base) /* a new registration, perhaps with its id reserved */
         rc = ar_ledger_create(s, rec, author, note, problems, lars_out);
     else if (!(rc =
                    ar_ledger_update(s, lars, rec, author, note, base, problems, version, &changed)))
@@ -264,6 +315,10 @@ int ar_approval_decide(struct ar_store *s, const struct ar_approval_ctx *c, long
             *version = (int)json_integer_value(json_object_get(v, "version"));
         json_decref(v);
     }
+    json_t *pub = NULL; /* publishing a retracted registration makes it public again */
+    if (!rc && ar_store_version_get(s, lars_out, 0, &pub) == 0 && json_object_get(pub, "retracted"))
+        rc = ar_ledger_retract(s, lars_out, 0);
+    json_decref(pub);
     if (!rc)
         rc = ar_store_draft_decide(s, id, "approved", approver, now, reason, lars_out, *version);
     /* A withheld registration's id is public from the start (its metadata leaf names it). */
@@ -307,5 +362,115 @@ int ar_approval_withdraw(struct ar_store *s, long long id, const char *author, c
         if (rc == AR_ECONFLICT)
             ar_problem_add(problems, "draft", "state", "draft %lld is no longer waiting", id);
     }
+    return rc;
+}
+
+/* Draft id of org in a state the caller checks; a problem and AR_ENOTFOUND otherwise. */
+static int org_draft(struct ar_store *s, long long id, const char *org, json_t **row,
+                     json_t *problems)
+{
+    int rc = ar_store_draft_get(s, id, row);
+    if (!rc && strcmp(ar_json_str(*row, "org"), org) != 0) {
+        json_decref(*row);
+        *row = NULL;
+        rc = AR_ENOTFOUND;
+    }
+    if (rc == AR_ENOTFOUND)
+        ar_problem_add(problems, "draft", "exists", "no draft %lld of %s", id, org);
+    return rc;
+}
+
+/* Move draft id from one state to another and log it, in one transaction. */
+static int move(struct ar_store *s, long long id, const char *org, const char *from, const char *to,
+                const char *who)
+{
+    char now[32];
+    ar_clock_fmt(now, sizeof now, ar_clock_now());
+    int rc = ar_store_begin(s);
+    if (rc)
+        return rc;
+    if ((rc = ar_store_draft_move(s, id, from, to, who, now, NULL)) ||
+        (rc = log_decision(s, id, org, to, NULL, 0, now)) || (rc = ar_store_commit(s)))
+        ar_store_rollback(s);
+    return rc;
+}
+
+int ar_approval_release(struct ar_store *s, long long id, const char *who, const char *org,
+                        json_t *problems)
+{
+    json_t *row = NULL;
+    int rc = org_draft(s, id, org, &row, problems);
+    if (!rc && strcmp(ar_json_str(row, "state"), "concept") != 0) {
+        ar_problem_add(problems, "draft", "state", "draft %lld is %s: only a concept is released",
+                       id, ar_json_str(row, "state"));
+        rc = AR_ECONFLICT;
+    }
+    if (!rc && (rc = move(s, id, org, "concept", "submitted", who)) == AR_ECONFLICT)
+        ar_problem_add(problems, "draft", "state", "draft %lld changed meanwhile", id);
+    json_decref(row);
+    return rc;
+}
+
+int ar_approval_archive(struct ar_store *s, long long id, const char *who, const char *org,
+                        int archive, json_t *problems)
+{
+    json_t *row = NULL, *open = NULL;
+    int rc = org_draft(s, id, org, &row, problems);
+    if (rc)
+        return rc;
+    const char *state = ar_json_str(row, "state"), *lars = ar_json_str(row, "lars");
+    if (archive && strcmp(state, "concept") && strcmp(state, "submitted")) {
+        ar_problem_add(problems, "algorithm_version_id", "state",
+                       "draft %lld is %s: only a concept or a released version is archived; a"
+                       " published version stays in the register's history",
+                       id, state);
+        rc = AR_ECONFLICT;
+    } else if (!archive && strcmp(state, "archived")) {
+        ar_problem_add(problems, "algorithm_version_id", "state", "draft %lld is %s, not archived",
+                       id, state);
+        rc = AR_ECONFLICT;
+    } else if (!archive && lars && ar_store_draft_open(s, lars, &open) == 0) {
+        ar_problem_add(problems, "algorithm_version_id", "open_draft",
+                       "registration %s already has draft %lld open; archive that one first", lars,
+                       (long long)json_integer_value(json_object_get(open, "id")));
+        rc = AR_ECONFLICT;
+    } else {
+        rc = move(s, id, org, state, archive ? "archived" : "concept", who);
+    }
+    json_decref(open);
+    json_decref(row);
+    return rc;
+}
+
+int ar_approval_retract(struct ar_store *s, const char *lars, const char *org, json_t *problems)
+{
+    json_t *reg = NULL, *wh = NULL;
+    int rc = ar_store_version_get(s, lars, 0, &reg);
+    if (!rc && strcmp(ar_json_str(json_object_get(reg, "organization"), "slug"), org) != 0)
+        rc = AR_ENOTFOUND;
+    if (rc) {
+        if (rc == AR_ENOTFOUND)
+            ar_problem_add(problems, "algorithm_id", "exists", "no published registration %s of %s",
+                           lars, org);
+        goto out;
+    }
+    if (json_object_get(reg, "retracted")) {
+        ar_problem_add(problems, "algorithm_id", "state", "registration %s is already retracted",
+                       lars);
+        rc = AR_ECONFLICT;
+        goto out;
+    }
+    if (ar_store_wh_get(s, lars, &wh) == 0 && !strcmp(ar_json_str(wh, "state"), "withheld")) {
+        ar_problem_add(problems, "algorithm_id", "withheld",
+                       "registration %s is withheld under the law-enforcement exception: it is"
+                       " published when the withholding ends, not hidden before that",
+                       lars);
+        rc = AR_EDENIED;
+        goto out;
+    }
+    rc = ar_ledger_retract(s, lars, 1); /* the audit trail names who (the API writes it) */
+out:
+    json_decref(wh);
+    json_decref(reg);
     return rc;
 }

@@ -52,4 +52,32 @@ int ar_approval_decide(struct ar_store *s, const struct ar_approval_ctx *c, long
 int ar_approval_withdraw(struct ar_store *s, long long id, const char *author, const char *org,
                          json_t *problems);
 
+/* ---- the national register's submission flow (src/api/compat.c) ---------------------
+ * There an entry's author keeps a concept, releases it, and someone else publishes it.
+ * Here a concept is a draft in state "concept": validated like any draft, sealed, not
+ * yet waiting for approval. Releasing makes it "submitted"; publishing is
+ * ar_approval_decide, so the four eyes hold as for every other draft. */
+
+/* Save record as the concept of registration lars: a published one (is_new 0), or a new
+ * one whose id lars is reserved now (is_new 1; the record's "lars" is set to it), so the
+ * caller can name the id before anything is published. The registration's open draft
+ * (concept or submitted), if any, is withdrawn: the newest concept is the one that
+ * counts. A record identical to the published version makes no draft (*changed 0),
+ * unless the registration is retracted (then saving it is the way to publish it again). */
+int ar_approval_concept(struct ar_store *s, const struct ar_approval_ctx *c, const char *author,
+                        const char *org, const char *lars, int is_new, const json_t *record,
+                        json_t *problems, long long *draft, int *changed);
+/* Release concept id for approval (concept → submitted). AR_ECONFLICT when it is no
+ * concept. */
+int ar_approval_release(struct ar_store *s, long long id, const char *who, const char *org,
+                        json_t *problems);
+/* Archive an open draft (archive 1: concept or submitted → archived) or bring an archived
+ * one back as a concept (0; AR_ECONFLICT while the registration has another open one). */
+int ar_approval_archive(struct ar_store *s, long long id, const char *who, const char *org,
+                        int archive, json_t *problems);
+/* Retract published registration lars of org: hidden from the public, logged. Refused
+ * (AR_EDENIED, problem citing the rule) while it is withheld under the law-enforcement
+ * exception: its end date, not its organisation, decides when it is published. */
+int ar_approval_retract(struct ar_store *s, const char *lars, const char *org, json_t *problems);
+
 #endif

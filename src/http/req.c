@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 const char *ar_req_arg(const struct ar_req *r, const char *key)
@@ -139,4 +140,18 @@ char *ar_req_href(struct ar_req *r, const char *path, const char *key, const cha
     char *s = ar_arena_strdup(r->arena, ar_buf_cstr(&b));
     ar_buf_free(&b);
     return s;
+}
+
+/* The address people reached us at, for the absolute links Atom needs; a Host header
+ * with anything but a host name and port is not used. */
+const char *ar_req_base_url(struct ar_req *r)
+{
+    const char *h = r->host;
+    int ok = h && *h && strlen(h) < 256;
+    for (const char *p = h; ok && *p; p++)
+        ok = isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == ':' || *p == '[' ||
+             *p == ']';
+    const char *scheme =
+        r->forwarded_proto && !strcmp(r->forwarded_proto, "https") ? "https" : "http";
+    return ar_arena_printf(r->arena, "%s://%s", scheme, ok ? h : "localhost");
 }

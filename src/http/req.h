@@ -92,4 +92,9 @@ struct ar_route {
     unsigned access;
 };
 
+/* The address people reached us at ("http://host:port"), for absolute links (Atom,
+ * the submission API's preview URL); a Host header with anything but a host name and
+ * port is not used ("localhost" then). In r's arena. */
+const char *ar_req_base_url(struct ar_req *r);
+
 #endif

@@ -149,7 +149,8 @@ const struct ar_route *const *ar_server_tables(const struct ar_app *app, int *n)
     static const struct ar_route *const register_tables[] = {
         ar_api_routes,         ar_log_routes, ar_exception_routes,   ar_aiact_routes,
         ar_quality_routes,     ar_web_routes, ar_account_api_routes, ar_draft_routes,
-        ar_account_web_routes, ar_ops_routes, ar_export_routes,      ar_feed_routes};
+        ar_account_web_routes, ar_ops_routes, ar_export_routes,      ar_feed_routes,
+        ar_compat_routes};
     if (app && app->tables) {
         *n = app->ntables;
         return app->tables;
@@ -200,7 +201,8 @@ void ar_server_dispatch(struct ar_req *r)
         r->status = 404;
         r->ctype = "text/plain; charset=utf-8";
         ar_buf_puts(&r->out, "not found\n");
-    } else if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0)
+    } else if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0 ||
+               strncmp(r->path, "/aanleverapi/", 13) == 0)
         ar_api_not_found(r);
     else
         ar_web_not_found(r);

@@ -281,3 +281,29 @@ int ar_ledger_upsert(struct ar_store *s, const json_t *in, const char *author, c
         rc = log_version(s, lars_out, &info);
     return finish(s, rc);
 }
+
+int ar_ledger_retract(struct ar_store *s, const char *lars, int on)
+{
+    char now[32];
+    json_t *v = NULL, *leaf = NULL;
+    char *data = NULL;
+    int rc = ar_store_begin(s);
+    if (rc)
+        return rc;
+    ar_clock_fmt(now, sizeof now, ar_clock_now());
+    if ((rc = ar_store_version_get(s, lars, 0, &v)) ||
+        (rc = ar_store_reg_retract(s, lars, on ? now : NULL)))
+        goto out;
+    int version = (int)json_integer_value(json_object_get(v, "version"));
+    leaf = json_pack("{s:s, s:s, s:i, s:s}", "kind", on ? "retraction" : "republication", "id",
+                     lars, "version", version, "time", now);
+    data = ar_json_canon_str(leaf);
+    /* linked to the registration, not to a version: a version's leaf stays the one
+     * ar_store_log_index_of finds */
+    rc = data ? ar_log_append(s, data, strlen(data), lars, 0, NULL) : AR_EIO;
+out:
+    free(data);
+    json_decref(leaf);
+    json_decref(v);
+    return finish(s, rc);
+}

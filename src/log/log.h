@@ -60,4 +60,9 @@ int ar_ledger_update(struct ar_store *s, const char *lars, const json_t *in, con
 int ar_ledger_upsert(struct ar_store *s, const json_t *in, const char *author, const char *note,
                      json_t *problems, char lars_out[9], const char **outcome);
 
+/* Retract registration lars (on 1: hidden from the public) or make it public again (on
+ * 0), with a leaf {kind: "retraction" or "republication", id, version, time} saying so;
+ * nests in the caller's transaction. AR_ENOTFOUND, or AR_ECONFLICT when it already is so. */
+int ar_ledger_retract(struct ar_store *s, const char *lars, int on);
+
 #endif

@@ -47,7 +47,7 @@ int ar_store_draft_add(struct ar_store *s, const struct ar_draft_write *d, long 
     int rc = ar_sqlite_prep(
         s, "drafts",
         "INSERT INTO drafts(ref, lars, org_slug, base_version, withheld, sealed, author,"
-        " created, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'submitted')",
+        " created, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         &st);
     if (rc)
         return rc;
@@ -59,6 +59,7 @@ int ar_store_draft_add(struct ar_store *s, const struct ar_draft_write *d, long 
     sqlite3_bind_blob(st, 6, d->sealed, (int)d->sealed_len, SQLITE_TRANSIENT);
     ar_sqlite_bind_text(st, 7, d->author);
     ar_sqlite_bind_text(st, 8, d->created);
+    ar_sqlite_bind_text(st, 9, d->state ? d->state : "submitted");
     int r = sqlite3_step(st);
     sqlite3_finalize(st);
     if (r != SQLITE_DONE)
@@ -132,4 +133,45 @@ int ar_store_draft_decide(struct ar_store *s, long long id, const char *state, c
     if (r != SQLITE_DONE)
         return AR_EIO;
     return sqlite3_changes(ar_sqlite_db(s)) ? 0 : AR_ECONFLICT;
+}
+
+int ar_store_draft_move(struct ar_store *s, long long id, const char *from, const char *to,
+                        const char *by, const char *at, const char *reason)
+{
+    sqlite3_stmt *st;
+    int rc = ar_sqlite_prep(s, "drafts",
+                            "UPDATE drafts SET state = ?3, decided_by = ?4, decided_at = ?5,"
+                            " reason = ?6 WHERE id = ?1 AND state = ?2",
+                            &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    ar_sqlite_bind_text(st, 2, from);
+    ar_sqlite_bind_text(st, 3, to);
+    ar_sqlite_bind_text(st, 4, by);
+    ar_sqlite_bind_text(st, 5, at);
+    ar_sqlite_bind_text(st, 6, reason);
+    int changed = 0;
+    if ((rc = ar_sqlite_finish(s, "drafts", st, &changed)))
+        return rc;
+    return changed ? 0 : AR_ECONFLICT;
+}
+
+int ar_store_draft_open(struct ar_store *s, const char *lars, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = ar_sqlite_prep(s, "drafts",
+                            "SELECT " DRAFT_COLS " FROM drafts WHERE lars = ?1 AND state IN"
+                            " ('concept', 'submitted') ORDER BY id DESC LIMIT 1",
+                            &st);
+    if (rc)
+        return rc;
+    ar_sqlite_bind_text(st, 1, lars);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *out = draft_row(st);
+    else
+        rc = r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -221,20 +221,24 @@ int ar_store_changes(struct ar_store *s, long long from, const char *org, int li
                      json_t **out)
 {
     sqlite3_stmt *st = NULL;
-    const char *asc = "SELECT l.idx, CAST(l.data AS TEXT), l.lars, l.version, v.doc, o.slug,"
-                      " o.name FROM log_leaves l JOIN registrations r ON r.lars = l.lars"
-                      " JOIN organisations o ON o.id = r.org_id"
-                      " LEFT JOIN versions v ON v.reg_id = r.id AND v.version = l.version"
-                      " WHERE l.idx >= ?1 AND (?2 IS NULL OR o.slug = ?2)"
-                      " AND json_extract(CAST(l.data AS TEXT), '$.kind') IN"
-                      " ('version', 'publication') ORDER BY l.idx LIMIT ?3";
-    const char *desc = "SELECT l.idx, CAST(l.data AS TEXT), l.lars, l.version, v.doc, o.slug,"
-                       " o.name FROM log_leaves l JOIN registrations r ON r.lars = l.lars"
-                       " JOIN organisations o ON o.id = r.org_id"
-                       " LEFT JOIN versions v ON v.reg_id = r.id AND v.version = l.version"
-                       " WHERE (?2 IS NULL OR o.slug = ?2)"
-                       " AND json_extract(CAST(l.data AS TEXT), '$.kind') IN"
-                       " ('version', 'publication') ORDER BY l.idx DESC LIMIT ?3";
+    const char *asc =
+        "SELECT l.idx, CAST(l.data AS TEXT), l.lars, l.version,"
+        " CASE WHEN r.retracted IS NULL THEN v.doc END, o.slug,"
+        " o.name FROM log_leaves l JOIN registrations r ON r.lars = l.lars"
+        " JOIN organisations o ON o.id = r.org_id"
+        " LEFT JOIN versions v ON v.reg_id = r.id AND v.version = l.version"
+        " WHERE l.idx >= ?1 AND (?2 IS NULL OR o.slug = ?2)"
+        " AND json_extract(CAST(l.data AS TEXT), '$.kind') IN"
+        " ('version', 'publication', 'retraction', 'republication') ORDER BY l.idx LIMIT ?3";
+    const char *desc =
+        "SELECT l.idx, CAST(l.data AS TEXT), l.lars, l.version,"
+        " CASE WHEN r.retracted IS NULL THEN v.doc END, o.slug,"
+        " o.name FROM log_leaves l JOIN registrations r ON r.lars = l.lars"
+        " JOIN organisations o ON o.id = r.org_id"
+        " LEFT JOIN versions v ON v.reg_id = r.id AND v.version = l.version"
+        " WHERE (?2 IS NULL OR o.slug = ?2)"
+        " AND json_extract(CAST(l.data AS TEXT), '$.kind') IN"
+        " ('version', 'publication', 'retraction', 'republication') ORDER BY l.idx DESC LIMIT ?3";
     *out = json_array();
     int rc = ar_sqlite_prep(s, "changes", newest ? desc : asc, &st), step;
     if (!rc) {

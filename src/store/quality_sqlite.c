@@ -309,7 +309,7 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
              s, "quality",
              "SELECT r.lars, r.name, o.slug, o.name FROM registrations r JOIN organisations"
              " o ON o.id = r.org_id WHERE r.id = ?1 AND (?2 OR r.org_id != ?3) AND r.name"
-             " != ''",
+             " != '' AND r.retracted IS NULL",
              &st))) {
         free(c);
         json_decref(items);
@@ -549,7 +549,7 @@ int ar_store_each_latest_org(struct ar_store *s, const char *slug,
         s, "quality",
         "SELECT v.doc FROM registrations r JOIN organisations o ON o.id = r.org_id JOIN"
         " versions v ON v.reg_id = r.id AND v.version = r.version WHERE o.slug = ?1"
-        " ORDER BY r.id",
+        " AND r.retracted IS NULL ORDER BY r.id",
         &st);
     if (rc)
         return rc;
@@ -574,30 +574,35 @@ static int query_rows(struct ar_store *s, const char *sql, json_t **out)
 int ar_store_dashboard(struct ar_store *s, json_t **out)
 {
     json_t *by_status = NULL, *by_pubcat = NULL, *risk = NULL, *orgs = NULL;
-    int rc = query_rows(s,
-                        "SELECT substr(created, 1, 4) AS year, status AS key, count(*) AS n FROM"
-                        " registrations WHERE status != '' GROUP BY 1, 2 ORDER BY 1, 2",
-                        &by_status);
+    int rc = query_rows(
+        s,
+        "SELECT substr(created, 1, 4) AS year, status AS key, count(*) AS n FROM"
+        " registrations WHERE status != '' AND retracted IS NULL GROUP BY 1, 2 ORDER BY 1, 2",
+        &by_status);
     if (!rc)
-        rc = query_rows(s,
-                        "SELECT substr(created, 1, 4) AS year, pubcat AS key, count(*) AS n FROM"
-                        " registrations WHERE pubcat != '' GROUP BY 1, 2 ORDER BY 1, 2",
-                        &by_pubcat);
+        rc = query_rows(
+            s,
+            "SELECT substr(created, 1, 4) AS year, pubcat AS key, count(*) AS n FROM"
+            " registrations WHERE pubcat != '' AND retracted IS NULL GROUP BY 1, 2 ORDER BY 1, 2",
+            &by_pubcat);
     /* the latest classification of each public registration */
     if (!rc)
-        rc = query_rows(s,
-                        "SELECT json_extract(c.doc, '$.assessment.risk') AS key, count(*) AS n"
-                        " FROM classifications c JOIN registrations r ON r.id = c.reg_id WHERE"
-                        " c.id = (SELECT max(id) FROM classifications WHERE reg_id = c.reg_id)"
-                        " AND NOT EXISTS (SELECT 1 FROM withholdings w WHERE w.reg_id = r.id AND"
-                        " w.state = 'withheld') GROUP BY 1 ORDER BY 2 DESC",
-                        &risk);
+        rc =
+            query_rows(s,
+                       "SELECT json_extract(c.doc, '$.assessment.risk') AS key, count(*) AS n"
+                       " FROM classifications c JOIN registrations r ON r.id = c.reg_id WHERE"
+                       " c.id = (SELECT max(id) FROM classifications WHERE reg_id = c.reg_id)"
+                       " AND r.retracted IS NULL AND NOT EXISTS (SELECT 1 FROM withholdings w WHERE"
+                       " w.reg_id = r.id AND w.state = 'withheld') GROUP BY 1 ORDER BY 2 DESC",
+                       &risk);
     if (!rc)
-        rc = query_rows(s,
-                        "SELECT o.name AS key, o.slug, count(*) AS n FROM registrations r JOIN"
-                        " organisations o ON o.id = r.org_id GROUP BY o.id ORDER BY n DESC, o.name"
-                        " LIMIT 15",
-                        &orgs);
+        rc =
+            query_rows(s,
+                       "SELECT o.name AS key, o.slug, count(*) AS n FROM registrations r JOIN"
+                       " organisations o ON o.id = r.org_id WHERE r.retracted IS NULL GROUP BY o.id"
+                       " ORDER BY n DESC, o.name"
+                       " LIMIT 15",
+                       &orgs);
     if (rc) {
         json_decref(by_status);
         json_decref(by_pubcat);

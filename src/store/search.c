@@ -195,7 +195,7 @@ static int build(sqlite3 *db, struct snap **out)
     upd = ar_xcalloc((size_t)sn->max_id + 1, sizeof *upd);
     if (sqlite3_prepare_v2(db,
                            "SELECT id, org_id, status, pubcat, is_ai, name, updated, themes"
-                           " FROM registrations",
+                           " FROM registrations WHERE retracted IS NULL",
                            -1, &st, NULL) != SQLITE_OK)
         goto out;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {

@@ -38,12 +38,12 @@ enum {
 static const char *const sql_text[ST_COUNT] = {
     [ST_GET_LATEST] =
         "SELECT r.lars, v.version, r.version, v.author, v.created, v.note, v.doc, r.created,"
-        " o.slug, o.name FROM registrations r JOIN versions v ON v.reg_id = r.id AND"
-        " v.version = r.version JOIN organisations o ON o.id = r.org_id WHERE r.lars = ?1",
+        " o.slug, o.name, r.retracted FROM registrations r JOIN versions v ON v.reg_id = r.id"
+        " AND v.version = r.version JOIN organisations o ON o.id = r.org_id WHERE r.lars = ?1",
     [ST_GET_VERSION] =
         "SELECT r.lars, v.version, r.version, v.author, v.created, v.note, v.doc, r.created,"
-        " o.slug, o.name FROM registrations r JOIN versions v ON v.reg_id = r.id AND"
-        " v.version = ?2 JOIN organisations o ON o.id = r.org_id WHERE r.lars = ?1",
+        " o.slug, o.name, r.retracted FROM registrations r JOIN versions v ON v.reg_id = r.id"
+        " AND v.version = ?2 JOIN organisations o ON o.id = r.org_id WHERE r.lars = ?1",
     [ST_ORG_BY_NAME] = "SELECT id FROM organisations WHERE name = ?1",
     [ST_ORG_INSERT] =
         "INSERT INTO organisations(slug, name, kind, created) VALUES (?1, ?2, 'other', ?3)",
@@ -723,7 +723,7 @@ static json_t *org_row(sqlite3_stmt *st)
 
 #define ORG_SELECT                                                                                 \
     "SELECT o.slug, o.name, o.kind, o.contact, (SELECT count(*) FROM registrations r WHERE"        \
-    " r.org_id = o.id) FROM organisations o"
+    " r.org_id = o.id AND r.retracted IS NULL) FROM organisations o"
 
 int ar_store_org_get(struct ar_store *s, const char *slug, json_t **out)
 {
@@ -948,6 +948,82 @@ int ar_store_reg_exists(struct ar_store *s, const char *lars)
     return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
 }
 
+int ar_store_reg_retract(struct ar_store *s, const char *lars, const char *at)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = ar_store_reg_exists(s, lars);
+    if (rc)
+        return rc;
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE registrations SET retracted = ?2 WHERE lars = ?1 AND"
+                           " (retracted IS NULL) = (?2 IS NOT NULL)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "prepare");
+    sqlite3_bind_text(st, 1, lars, -1, SQLITE_STATIC);
+    if (at)
+        sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = fail(s, "retract");
+    else if (!sqlite3_changes(s->db))
+        rc = AR_ECONFLICT;
+    else
+        s->dirty = 1; /* search, pages and counts change */
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ar_store_reg_retracted(struct ar_store *s, const char *lars, char at[32], char org[101])
+{
+    sqlite3_stmt *st = ar_sqlite_cached(s, SLOT_REG_RETRACTED,
+                                        "SELECT r.retracted, o.slug FROM registrations r JOIN"
+                                        " organisations o ON o.id = r.org_id WHERE r.lars = ?1");
+    if (!st)
+        return AR_EIO;
+    sqlite3_bind_text(st, 1, lars, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(st, 0);
+        snprintf(at, 32, "%s", a ? a : "");
+        snprintf(org, 101, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
+}
+
+int ar_store_org_registrations(struct ar_store *s, const char *slug, json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *arr = json_array();
+    int rc = 0, r;
+    *out = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT r.lars, r.name, r.updated, r.source_id, v.author, r.retracted"
+                           " FROM registrations r JOIN organisations o ON o.id = r.org_id JOIN"
+                           " versions v ON v.reg_id = r.id AND v.version = r.version WHERE"
+                           " o.slug = ?1 ORDER BY r.id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "prepare");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(
+            arr,
+            json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s*}", "id", sqlite3_column_text(st, 0), "name",
+                      sqlite3_column_text(st, 1), "updated", sqlite3_column_text(st, 2),
+                      "source_id", sqlite3_column_text(st, 3), "author", sqlite3_column_text(st, 4),
+                      "retracted", sqlite3_column_text(st, 5)));
+    if (r != SQLITE_DONE)
+        rc = fail(s, "organisation registrations");
+out:
+    sqlite3_finalize(st);
+    if (rc)
+        json_decref(arr);
+    else
+        *out = arr;
+    return rc;
+}
+
 int ar_store_reg_by_source(struct ar_store *s, const char *org_name, const char *source_id,
                            char lars_out[9])
 {
@@ -990,6 +1066,8 @@ int ar_store_version_get(struct ar_store *s, const char *lars, int version, json
                      "version", sqlite3_column_int(st, 1), "versions", sqlite3_column_int(st, 2),
                      "author", T(3), "created", T(4), "note", T(5), "doc", T(6), "registered", T(7),
                      "organization", "slug", T(8), "name", T(9));
+    if (*out && T(10))
+        json_object_set_new(*out, "retracted", json_string(T(10)));
 #undef T
     sqlite3_reset(st);
     return *out ? 0 : AR_EIO;
@@ -1063,7 +1141,7 @@ int ar_store_each_latest(struct ar_store *s, int (*fn)(void *ctx, const char *do
     int rc = 0, r;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT v.doc FROM registrations r JOIN versions v ON v.reg_id = r.id"
-                           " AND v.version = r.version ORDER BY r.id",
+                           " AND v.version = r.version WHERE r.retracted IS NULL ORDER BY r.id",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = fail(s, "prepare");
         goto out;

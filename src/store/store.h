@@ -86,13 +86,24 @@ int ar_store_org_list(struct ar_store *s, json_t **out);
 int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w);
 int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int expected_version,
                         int *new_version);
+/* Retraction (the national register's "verbergen"): at, a time, hides registration lars
+ * from every public surface (search, pages, exports, counts); NULL makes it public again.
+ * Its versions stay. AR_ENOTFOUND for an unknown id, AR_ECONFLICT when it already is so.
+ * version_get names the time as "retracted". */
+int ar_store_reg_retract(struct ar_store *s, const char *lars, const char *at);
 /* 0 when a registration with this public id exists, AR_ENOTFOUND when not. */
 int ar_store_reg_exists(struct ar_store *s, const char *lars);
+/* Whether lars is retracted: at gets the time ("" when public), org its organisation's
+ * slug. AR_ENOTFOUND for an unknown id. One indexed lookup, for every public request. */
+int ar_store_reg_retracted(struct ar_store *s, const char *lars, char at[32], char org[101]);
+/* Every registration of organisation slug, retracted ones too, in id order: [{id, name,
+ * updated, source_id, author (of the latest version), retracted (when it is)}]. */
+int ar_store_org_registrations(struct ar_store *s, const char *slug, json_t **out);
 /* Lookup by public id of an existing registration, by the organisation's source id. */
 int ar_store_reg_by_source(struct ar_store *s, const char *org_name, const char *source_id,
                            char lars_out[9]);
 /* One version (0 = latest): {id, version, versions, author, created, note, doc (string),
- * registered (time of version 1), organization {slug, name}}. */
+ * registered (time of version 1), organization {slug, name}, retracted (when it is)}. */
 int ar_store_version_get(struct ar_store *s, const char *lars, int version, json_t **out);
 /* All versions of one registration, newest first: [{version, author, created, note}]. */
 int ar_store_versions(struct ar_store *s, const char *lars, json_t **out);
@@ -335,6 +346,7 @@ int ar_store_audit_list(struct ar_store *s, const char *actor, long long before,
  * state, decided_by, decided_at, reason, published_lars, published_version}. */
 struct ar_draft_write {
     const char *ref, *lars, *org, *author, *created;
+    const char *state; /* "concept" or "submitted" (NULL) */
     int base_version, withheld;
     const void *sealed;
     size_t sealed_len;
@@ -343,6 +355,13 @@ int ar_store_draft_add(struct ar_store *s, const struct ar_draft_write *d, long 
 int ar_store_draft_get(struct ar_store *s, long long id, json_t **out);
 /* Newest first (at most 500); org and state NULL for any. */
 int ar_store_draft_list(struct ar_store *s, const char *org, const char *state, json_t **out);
+/* Move draft id from state from to state to, recording who, when and why;
+ * AR_ECONFLICT when it is not in state from. */
+int ar_store_draft_move(struct ar_store *s, long long id, const char *from, const char *to,
+                        const char *by, const char *at, const char *reason);
+/* The newest open (concept or submitted) draft of registration lars; AR_ENOTFOUND when
+ * none. */
+int ar_store_draft_open(struct ar_store *s, const char *lars, json_t **out);
 /* Move a submitted draft to state; AR_ECONFLICT when it is no longer submitted. */
 int ar_store_draft_decide(struct ar_store *s, long long id, const char *state, const char *by,
                           const char *at, const char *reason, const char *lars, int version);

@@ -5,12 +5,14 @@
  * context (language, links). Templates do the markup; nothing here concatenates
  * user text into HTML. */
 #include "api/api.h"
+#include "approval/approval.h"
 #include "auth/auth.h"
 #include "base/assets.h"
 #include "base/cache.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "exception/exception.h"
+#include "json/json.h"
 #include "model/fields.h"
 #include "model/lars.h"
 #include "model/registry.h"
@@ -499,8 +501,13 @@ static void h_entry(struct ar_req *r)
             goto out;
         }
     }
+    char retracted[32];
     if (!ar_lars_valid(id)) {
         error_page(r, 404, "error_bad_id");
+        goto out;
+    }
+    if (ar_api_hidden(r, id, retracted)) {
+        error_page(r, 410, "error_retracted");
         goto out;
     }
     int rc = ar_registry_get(r->store, id, (int)version, &data);
@@ -567,6 +574,42 @@ out:
     json_decref(ctx);
 }
 
+/* GET /drafts/{draft}/preview: a draft of the visitor's organisation on the entry page,
+ * as the public would see it once published (the submission API's preview URL). */
+static void h_preview(struct ar_req *r)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    json_t *ctx = page_ctx(r, NULL), *d = NULL, *data = NULL;
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    struct ar_approval_ctx c = {r->app->seal, r->app->exception};
+    char *end;
+    long long id = strtoll(r->params[0], &end, 10);
+    if (*end || id < 1 || !p || !p->org[0] || ar_approval_get(r->store, &c, id, p->org, &d)) {
+        error_page(r, 404, "error_not_found");
+        goto out;
+    }
+    json_t *rec = json_object_get(d, "record");
+    int next = (int)json_integer_value(json_object_get(d, "latest_version")) + 1;
+    data =
+        json_pack("{s:O, s:i, s:i, s:{s:s, s:O?}, s:O}", "id", json_object_get(d, "registration"),
+                  "version", next, "versions", next, "organization", "slug", p->org, "name",
+                  json_object_get(rec, "organization"), "record", rec);
+    const char *name = ar_json_str(rec, "name");
+    json_t *en = json_object_get(rec, "en");
+    if (strcmp(lang, "en") == 0 && ar_json_str(en, "name"))
+        name = ar_json_str(en, "name");
+    json_object_set_new(ctx, "title", json_string(name ? name : ""));
+    json_object_set_new(ctx, "data", data);
+    json_object_set_new(ctx, "groups", entry_groups(rec, lang, r));
+    json_object_set_new(ctx, "is_latest", json_true());
+    json_object_set_new(ctx, "preview", json_true());
+    ar_req_header(r, "Cache-Control", "no-store");
+    render(r, 200, "entry", ctx);
+out:
+    json_decref(d);
+    json_decref(ctx);
+}
+
 /* A field value as plain text for the difference table: HTML without tags, lists
  * joined, links as "title (link)". */
 static void display_text(struct ar_buf *t, const json_t *v, int html, const char *lang,
@@ -603,8 +646,13 @@ static void h_history(struct ar_req *r)
     const char *id = r->params[0];
     json_t *versions = NULL, *head = NULL, *diff = NULL, *ctx = page_ctx(r, NULL);
     const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    char retracted[32];
     if (!ar_lars_valid(id)) {
         error_page(r, 404, "error_bad_id");
+        goto out;
+    }
+    if (ar_api_hidden(r, id, retracted)) {
+        error_page(r, 410, "error_retracted");
         goto out;
     }
     int rc = ar_registry_get(r->store, id, 0, &head);
@@ -803,6 +851,8 @@ static void h_static(struct ar_req *r)
 const struct ar_route ar_web_routes[] = {
     {"GET", "/", h_home, "Search the register", AR_ROLE_PUBLIC},
     {"GET", "/registrations/{id}", h_entry, "Entry page", AR_ROLE_PUBLIC},
+    {"GET", "/drafts/{draft}/preview", h_preview, "A draft as the public would see it",
+     AR_ROLE_ORG},
     {"GET", "/registrations/{id}/history", h_history, "Version history and differences",
      AR_ROLE_PUBLIC},
     {"GET", "/organisations", h_orgs, "Organisations", AR_ROLE_PUBLIC},

@@ -108,8 +108,13 @@ void ar_web_report(struct ar_req *r)
     const char *id = r->params[0];
     json_t *pr = json_array(), *ctx = NULL, *reg = NULL;
     uint8_t key[32];
+    char retracted[32];
     if (!ar_lars_valid(id) || ar_registry_get(r->store, id, 0, &reg)) {
         ar_web_error(r, 404, "error_not_found");
+        goto out;
+    }
+    if (ar_api_hidden(r, id, retracted)) {
+        ar_web_error(r, 410, "error_retracted");
         goto out;
     }
     if (ar_req_parse_form(r) || ar_api_report_key(r->app, key)) {
