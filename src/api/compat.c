@@ -161,6 +161,22 @@ static void invalid(struct ar_req *r, const json_t *problems)
     json_decref(v);
 }
 
+/* The request body as a JSON object, or NULL after the answer: 413, 400 or 415 as for
+ * the rest of the API, 422 in the national shape when it is not an object. */
+static json_t *body_object(struct ar_req *r)
+{
+    json_t *v = ar_api_body_json(r);
+    if (v && !json_is_object(v)) {
+        json_t *pr = json_array();
+        ar_problem_add(pr, "", "type", "the body must be a JSON object");
+        invalid(r, pr);
+        json_decref(pr);
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
 /* An error code of the approval and store layers as the national API answers it. */
 static void fail(struct ar_req *r, int rc, const json_t *problems)
 {
@@ -274,7 +290,7 @@ static json_t *entry_out(const json_t *rec, const char *id, const char *created,
 static json_t *entry_in(struct ar_req *r, const struct ar_principal *p, json_t *pr,
                         json_t **ignored)
 {
-    json_t *body = ar_api_body_object(r, "validation"), *org = NULL;
+    json_t *body = body_object(r), *org = NULL;
     *ignored = json_array();
     if (!body)
         return NULL;
@@ -597,7 +613,7 @@ static void archive(struct ar_req *r, int on)
     const struct ar_principal *p = member(r);
     const char *id = p ? algorithm_id(r) : NULL;
     json_t *b = NULL, *pr = json_array(), *row = NULL;
-    if (!id || !(b = ar_api_body_object(r, "validation")))
+    if (!id || !(b = body_object(r)))
         goto out;
     json_t *vid = json_object_get(b, "algorithm_version_id");
     if (!json_is_integer(vid) || json_integer_value(vid) < 1) {

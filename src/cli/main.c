@@ -482,8 +482,45 @@ static int from_intake(enum ar_intake_source src, json_t **rec, json_t *notes, j
     return rc;
 }
 
+/* A second record with the same identity as an earlier line of the same file — its
+ * public id, or its organisation and source id — is refused with that line named: one
+ * file says one thing about each entry (which of two versions is meant is not
+ * guessable). seen maps identities to their first line. */
+static int duplicate(json_t *seen, const json_t *rec, long line, json_t *problems)
+{
+    const char *lars = json_string_value(json_object_get(rec, "lars"));
+    const char *src = json_string_value(json_object_get(rec, "source_id"));
+    const char *org = json_string_value(json_object_get(rec, "organization"));
+    char *keys[2] = {NULL, NULL};
+    int dup = 0;
+    if (lars && asprintf(&keys[0], "lars\x1f%s", lars) < 0)
+        keys[0] = NULL;
+    if (src && org && asprintf(&keys[1], "source\x1f%s\x1f%s", org, src) < 0)
+        keys[1] = NULL;
+    for (int k = 0; k < 2; k++) {
+        json_t *at = keys[k] ? json_object_get(seen, keys[k]) : NULL;
+        if (at && !dup) {
+            if (k == 0)
+                ar_problem_add(problems, "lars", "duplicate",
+                               "id %s is also on line %lld of this file; one record per id",
+                               lars, (long long)json_integer_value(at));
+            else
+                ar_problem_add(problems, "source_id", "duplicate",
+                               "source id %s of %s is also on line %lld of this file; one"
+                               " record per id",
+                               src, org, (long long)json_integer_value(at));
+            dup = 1;
+        } else if (keys[k] && !at) {
+            json_object_set_new(seen, keys[k], json_integer(line));
+        }
+        free(keys[k]);
+    }
+    return dup;
+}
+
 /* Import one record per line of in. standard: the lines are entries of the national
- * register's publication standard, mapped to records first. */
+ * register's publication standard, mapped to records first. m NULL: the demonstration
+ * data, whose lines are a history (one id on several lines makes versions). */
 static int import_stream(struct ar_store *s, FILE *in, const char *author, int strict,
                          struct import_stats *st, int quiet, const struct import_mode *m)
 {
@@ -491,10 +528,12 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
     size_t cap = 0;
     ssize_t n;
     long lineno = 0;
+    json_t *seen = json_object();
     ar_store_bulk(s, 1);
     int rc = ar_store_begin(s);
     if (rc) {
         ar_store_bulk(s, 0);
+        json_decref(seen);
         return rc;
     }
     while ((n = getline(&line, &cap, in)) != -1) {
@@ -515,6 +554,8 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
             /* problems say why */
         } else if (m && m->intake && from_intake(m->src, &rec, notes, problems)) {
             /* problems say why */
+        } else if (m && duplicate(seen, rec, lineno, problems)) {
+            /* problems say which line had it first */
         } else if (ar_ledger_upsert(s, rec, author, "Imported", problems, lars, &outcome)) {
             if (!json_array_size(problems))
                 ar_problem_add(problems, "", "store", "could not be stored");
@@ -554,6 +595,7 @@ static int import_stream(struct ar_store *s, FILE *in, const char *author, int s
     }
     progress(m, lineno, 1);
     free(line);
+    json_decref(seen);
     if (ferror(in)) {
         ar_store_rollback(s);
         ar_store_bulk(s, 0);

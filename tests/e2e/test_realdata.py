@@ -134,5 +134,64 @@ class RealData(unittest.TestCase):
         self.assertIn("1530 created", text)
 
 
+GOOD = {"name": "Kentekenherkenning", "description_short": "Herkent kentekens.",
+        "organization": "Politie", "status": "In gebruik", "contact_email": "a@b.nl",
+        "publication_category": "Impactvolle algoritmes"}
+
+
+class BadInput(unittest.TestCase):
+    """Bad lines in a JSON-lines import: each is refused with its reason, the rest is
+    imported; with --strict nothing is."""
+
+    def lines(self):
+        big = dict(GOOD, name="Groot", goal="x" * (10 * 1024 * 1024))
+        return [
+            json.dumps(dict(GOOD, lars="10000016", source_id="A-1")).encode(),  # 1 good
+            json.dumps(dict(GOOD, name=12)).encode(),  # 2 wrong type
+            json.dumps(dict(GOOD, status="Misschien")).encode(),  # 3 unknown value
+            b'{"name": "Caf\xe9 \xff", "organization": "Politie"}',  # 4 not UTF-8
+            json.dumps(big).encode(),  # 5 a 10 MB string
+            json.dumps(dict(GOOD, lars="10000016", name="Tweede")).encode(),  # 6 same id
+            json.dumps(dict(GOOD, name="Derde", source_id="A-1")).encode(),  # 7 same source id
+            json.dumps(dict(GOOD, name="Vierde", source_id="A-2")).encode(),  # 8 good
+            json.dumps(dict(GOOD, name="Afgekapt"))[:40].encode(),  # 9 truncated last line
+        ]
+
+    def test_per_record_reasons_and_strict(self):
+        srv = Server(demo=False)
+        srv.stop()
+        path = os.path.join(srv.dir, "bad.jsonl")
+        with open(path, "wb") as f:
+            f.write(b"\n".join(self.lines()))  # no newline at the end: truncated
+        with open(path, "rb") as f:
+            self.assertIn(b"\xff", f.read())
+        r = run_cli("import", "--db", srv.db, "--strict", path)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("nothing imported", r.stderr.decode())
+        r = run_cli("export", "--db", srv.db)
+        self.assertEqual(r.stdout.strip(), b"", "strict: not one record was kept")
+        rep = os.path.join(srv.dir, "report.jsonl")
+        r = run_cli("import", "--db", srv.db, "--report", rep, path)
+        self.assertNotEqual(r.returncode, 0, "a rejected line makes the exit non-zero")
+        rows = report(rep)
+        self.assertEqual([x["line"] for x in rows], list(range(1, 10)))
+        outcome = {x["line"]: x for x in rows}
+        self.assertEqual([outcome[n]["outcome"] for n in (1, 8)], ["created", "created"])
+        why = {n: (outcome[n]["problems"][0]["field"], outcome[n]["problems"][0]["rule"])
+               for n in (2, 3, 4, 5, 6, 7, 9)}
+        self.assertEqual(why[2], ("name", "type"))
+        self.assertEqual(why[3], ("status", "permitted_values"))
+        self.assertEqual(why[4][1], "json")
+        self.assertIn("UTF-8", outcome[4]["problems"][0]["detail"])
+        self.assertEqual(why[5], ("", "max_length"))
+        self.assertEqual(why[6], ("lars", "duplicate"))
+        self.assertIn("line 1", outcome[6]["problems"][0]["detail"])
+        self.assertEqual(why[7], ("source_id", "duplicate"))
+        self.assertEqual(why[9][1], "json")
+        r = run_cli("export", "--db", srv.db)
+        names = sorted(json.loads(l)["name"] for l in r.stdout.decode().splitlines())
+        self.assertEqual(names, ["Kentekenherkenning", "Vierde"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -93,8 +93,10 @@ class Standard(unittest.TestCase):
             st, _, p = srv.json("GET", "/api/v1/registrations/%s/standard" % long["id"], token=False)
             self.assertEqual((st, p["errors"][0]["field"], p["errors"][0]["rule"]),
                              (422, "name", "max_length"))
-            st, _, p = srv.json("GET", "/api/v1/registrations/12345678/standard", token=False)
+            st, _, p = srv.json("GET", "/api/v1/registrations/12345670/standard", token=False)
             self.assertEqual(st, 404)
+            st, _, p = srv.json("GET", "/api/v1/registrations/12345678/standard", token=False)
+            self.assertEqual((st, p["rule"]), (400, "check_digit"))
             # the CLI: every registration the standard can express, as one array
             out_path = os.path.join(srv.dir, "standard.json")
             r = run_cli("export", "--db", srv.db, "--format", "standard-json", out_path)
