@@ -113,7 +113,7 @@ static void message(struct ar_req *r, int status, const char *detail)
         int status;
         const char *type, *title;
     } kinds[] = {{401, "unauthorized", "Authentication Error"},
-                 {403, "four-eyes", "Four eyes"},
+                 {403, "forbidden", "Forbidden"},
                  {404, "not-found", "Not Found Error"},
                  {409, "conflict", "Conflict Error"},
                  {503, "unavailable", "Service unavailable"}};

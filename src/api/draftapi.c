@@ -191,6 +191,33 @@ static void h_withdraw(struct ar_req *r)
     json_decref(pr);
 }
 
+/* POST /api/v1/registrations/{id}/retraction: an approver hides a published entry. */
+static void h_retract(struct ar_req *r)
+{
+    const struct ar_principal *p;
+    json_t *pr = json_array(), *v = NULL;
+    if (ar_api_check_id(r, r->params[0]) || !(p = org_member(r)))
+        goto out;
+    int rc = ar_approval_retract(r->store, r->params[0], p->org, pr);
+    if (rc == AR_EDENIED) {
+        ar_resp_problem(r, 403, "withheld", "Withheld under the law-enforcement exception", NULL,
+                        pr);
+        goto out;
+    } else if (rc) {
+        fail(r, rc, pr);
+        goto out;
+    }
+    if (ar_store_version_get(r->store, r->params[0], 0, &v) == 0) {
+        json_t *o = json_pack("{s:s, s:O}", "id", r->params[0], "retracted",
+                              json_object_get(v, "retracted"));
+        ar_resp_json(r, 200, o);
+        json_decref(o);
+    }
+out:
+    json_decref(v);
+    json_decref(pr);
+}
+
 const struct ar_route ar_draft_routes[] = {
     {"GET", "/api/v1/drafts", h_list, "An organisation's drafts (?state=submitted: waiting)",
      AR_ROLE_ORG},
@@ -200,5 +227,7 @@ const struct ar_route ar_draft_routes[] = {
     {"POST", "/api/v1/drafts/{draft}/reject", h_reject, "Reject a draft with a reason",
      AR_ROLE_APPROVER_BIT},
     {"DELETE", "/api/v1/drafts/{draft}", h_withdraw, "Withdraw one's own draft", AR_ROLE_ORG},
+    {"POST", "/api/v1/registrations/{id}/retraction", h_retract,
+     "Retract (hide) a published registration", AR_ROLE_APPROVER_BIT},
     {NULL, NULL, NULL, NULL, 0},
 };

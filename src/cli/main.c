@@ -502,8 +502,8 @@ static int duplicate(json_t *seen, const json_t *rec, long line, json_t *problem
         if (at && !dup) {
             if (k == 0)
                 ar_problem_add(problems, "lars", "duplicate",
-                               "id %s is also on line %lld of this file; one record per id",
-                               lars, (long long)json_integer_value(at));
+                               "id %s is also on line %lld of this file; one record per id", lars,
+                               (long long)json_integer_value(at));
             else
                 ar_problem_add(problems, "source_id", "duplicate",
                                "source id %s of %s is also on line %lld of this file; one"

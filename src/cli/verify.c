@@ -28,8 +28,9 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ctx)
     return ar_buf_ok(b) ? sz * n : 0;
 }
 
-/* GET base+path into out; 0 on HTTP 200. */
-static int fetch(const char *base, const char *path, struct ar_buf *out)
+/* GET base+path into out; 0 on HTTP 200. *status gets the HTTP status (when given: then
+ * another status is the caller's to explain, nothing is printed for it). */
+static int fetch_status(const char *base, const char *path, struct ar_buf *out, long *status_out)
 {
     char url[4096];
     snprintf(url, sizeof url, "%s%s", base, path);
@@ -51,11 +52,19 @@ static int fetch(const char *base, const char *path, struct ar_buf *out)
         fprintf(stderr, "algoreg: verify: %s: %s\n", url, curl_easy_strerror(rc));
         return AR_EUNAVAIL;
     }
+    if (status_out)
+        *status_out = status;
     if (status != 200) {
-        fprintf(stderr, "algoreg: verify: %s: HTTP %ld\n", url, status);
+        if (!status_out)
+            fprintf(stderr, "algoreg: verify: %s: HTTP %ld\n", url, status);
         return AR_ENOTFOUND;
     }
     return 0;
+}
+
+static int fetch(const char *base, const char *path, struct ar_buf *out)
+{
+    return fetch_status(base, path, out, NULL);
 }
 
 static json_t *fetch_json(const char *base, const char *path)
@@ -212,7 +221,22 @@ static void check_registration(struct verifier *v, const char *id)
 {
     char path[128];
     snprintf(path, sizeof path, "/api/v1/registrations/%s", id);
-    json_t *r = fetch_json(v->base, path);
+    struct ar_buf b;
+    long status = 0;
+    json_t *r = NULL;
+    ar_buf_init(&b, MAX_FETCH);
+    if (fetch_status(v->base, path, &b, &status) == 0)
+        r = json_loadb(b.ptr ? b.ptr : "", b.len, 0, NULL);
+    else if (status == 410) { /* retracted: its organisation hid it; the log keeps the fact */
+        json_t *p = json_loadb(b.ptr ? b.ptr : "", b.len, 0, NULL);
+        say(v, 1, "%s", json_string_value(json_object_get(p, "detail")) ?: "retracted");
+        json_decref(p);
+        ar_buf_free(&b);
+        return;
+    } else if (status) {
+        fprintf(stderr, "algoreg: verify: %s%s: HTTP %ld\n", v->base, path, status);
+    }
+    ar_buf_free(&b);
     json_t *wh = json_object_get(r, "withholding");
     if (!r) {
         say(v, 0, "registration %s could not be read", id);

@@ -449,11 +449,11 @@ int ar_store_links_of(struct ar_store *s, const char *lars, json_t **out)
 int ar_store_links_broken(struct ar_store *s, const char *org, json_t **out)
 {
     sqlite3_stmt *st;
-    int rc =
-        ar_sqlite_prep(s, "quality",
-                       LINK_COLS " WHERE l.failures >= 2 AND (?1 IS NULL OR o.slug = ?1) ORDER BY"
-                                 " r.lars, f.field LIMIT 5000",
-                       &st);
+    int rc = ar_sqlite_prep(s, "quality",
+                            LINK_COLS " WHERE l.failures >= 2 AND (?1 IS NULL OR o.slug = ?1) AND"
+                                      " r.retracted IS NULL ORDER BY"
+                                      " r.lars, f.field LIMIT 5000",
+                            &st);
     if (rc)
         return rc;
     ar_sqlite_bind_text(st, 1, org);

@@ -19,7 +19,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import SHARED, Server, add_account  # noqa: E402
+from harness import SHARED, Server, add_account, run_cli  # noqa: E402
 
 SCHEMA_DIR = os.path.join(SHARED, "data", "algoritmeregister", "schema")
 OPENAPI = os.path.join(SCHEMA_DIR, "aanleverapi-v1_0.openapi.json")
@@ -368,6 +368,43 @@ class Submission(unittest.TestCase):
         st, _, v = self.call("retract_one_published_algorithm", self.piet, algorithm_id=withheld)
         self.assertEqual(st, 403, v)
         self.assertIn("withheld", v["detail"])
+
+    def test_4b_retraction_through_algoreg_api_and_verify(self):
+        """The same retraction through algoreg's own API; verify explains it."""
+        st, _, v = self.call("create_one_algorithm", self.anna, self.mended(name="Via eigen API"))
+        lars = v["lars_code"]
+        self.call("release_one_algorithm", self.anna, algorithm_id=lars)
+        self.assertEqual(self.call("publish_one_algorithm", self.piet, algorithm_id=lars)[0], 200)
+        path = "/api/v1/registrations/%s/retraction" % lars
+        st, _, v = self.srv.json("POST", path, {}, token=False,
+                                 headers={"Authorization": "Bearer " + self.anna})
+        self.assertEqual(st, 403, v)  # registrants do not retract
+        st, _, v = self.srv.json("POST", path, {}, token=False,
+                                 headers={"Authorization": "Bearer " + self.piet})
+        self.assertEqual((st, v["id"]), (200, lars), v)
+        self.assertRegex(v["retracted"], r"^2026-11-23T")
+        st, _, v = self.srv.json("POST", path, {}, token=False,
+                                 headers={"Authorization": "Bearer " + self.piet})
+        self.assertEqual(st, 409, v)
+        st, _, p = self.srv.json("GET", "/api/v1/registrations/" + lars, token=False)
+        self.assertEqual((st, p["type"]), (410, "/problems/retracted"))
+        # an independent check of the log: the retraction is explained, not an error
+        st, _, log = self.srv.json("GET", "/api/v1/log", token=False)
+        r = run_cli("verify", "--url", self.srv.base, "--vkey", log["verifier_key"], "--id", lars)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertIn("retracted", r.stdout.decode() + r.stderr.decode())
+        # the organisation publishes it again, unchanged, through the four eyes
+        st, _, reg = self.srv.json("GET", "/api/v1/registrations/" + lars, token=False,
+                                   headers={"Authorization": "Bearer " + self.anna})
+        self.assertEqual(st, 200)
+        st, _, d = self.srv.json("PUT", "/api/v1/registrations/" + lars, reg["record"],
+                                 token=False, headers={"Authorization": "Bearer " + self.anna})
+        self.assertEqual(st, 202, d)
+        st, _, pub = self.srv.json("POST", "/api/v1/drafts/%d/approve" % d["id"], {}, token=False,
+                                   headers={"Authorization": "Bearer " + self.piet})
+        self.assertEqual(st, 200, pub)
+        self.assertEqual(self.srv.json("GET", "/api/v1/registrations/" + lars, token=False)[0],
+                         200)
 
     def test_5_every_operation_of_the_document_was_exercised(self):
         ops = {o["operationId"] for p in self.doc["paths"].values() for o in p.values()}
