@@ -1,7 +1,7 @@
 # algoreg — one GNU Makefile (see README.md). `make run` and `make test` are the two
 # entry points; both install missing Debian and npm packages first.
 
-PKGS      := libmicrohttpd jansson sqlite3 libsodium gumbo libcurl yaml-0.1 libsystemd xlsxwriter
+PKGS      := libmicrohttpd jansson sqlite3 libsodium gumbo libcurl yaml-0.1 libsystemd xlsxwriter cjose
 CC        ?= gcc
 CSTD      := -std=c17 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
@@ -11,7 +11,7 @@ OPT       ?= -O2 -g
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BUILD     := build
-SRC_DIRS  := base json store model quality log auth exception approval aiact sheet http api web cli
+SRC_DIRS  := base json store model quality log auth oidc exception approval aiact sheet http api web cli
 LIB_SRC   := $(filter-out src/cli/%,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 CLI_SRC   := $(wildcard src/cli/*.c)
 

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # clang-format, Python, Chromium, Go with x/mod (the independent log verifier), man-db,
 # clang with its libFuzzer runtime (the fuzz targets).
 PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-libgumbo-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev libxlsxwriter-dev"
+libgumbo-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev libxlsxwriter-dev libcjose-dev"
 if [ "${1:-}" = "--test" ]; then
     shift
     PKGS="$PKGS libcmocka-dev clang-format python3 curl chromium man-db golang-go
@@ -38,6 +38,8 @@ fi
 # npm: NL Design System CSS for the site, playwright-core and axe-core for tests.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "deps: npm ci"
-    npm ci --no-audit --no-fund --loglevel=error </dev/null
+    # a stalled download is retried rather than waited on for npm's default 5 minutes
+    npm ci --no-audit --no-fund --loglevel=error --fetch-timeout=30000 --fetch-retries=5 \
+        --fetch-retry-mintimeout=2000 </dev/null
     touch node_modules/.package-lock.json
 fi

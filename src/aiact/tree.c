@@ -2,13 +2,13 @@
 #include "aiact/tree.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "json/json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
-#include <yaml.h>
 
 #define MAX_LABELS 64
 #define MAX_DEPTH 256 /* questions on one path */
@@ -224,42 +224,6 @@ struct ar_tree {
     int nc;
 };
 
-/* YAML document → jansson, scalars as strings (ids stay opaque). budget caps the nodes
- * produced, so aliases cannot multiply a small file into a huge tree. */
-static json_t *to_json(yaml_document_t *d, yaml_node_t *n, int depth, long *budget)
-{
-    if (!n || depth > 64 || --*budget < 0)
-        return NULL;
-    switch (n->type) {
-    case YAML_SCALAR_NODE:
-        return json_stringn((const char *)n->data.scalar.value, n->data.scalar.length);
-    case YAML_SEQUENCE_NODE: {
-        json_t *a = json_array();
-        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
-             i++) {
-            json_t *v = to_json(d, yaml_document_get_node(d, *i), depth + 1, budget);
-            json_array_append_new(a, v ? v : json_null());
-        }
-        return a;
-    }
-    case YAML_MAPPING_NODE: {
-        json_t *o = json_object();
-        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-             p++) {
-            yaml_node_t *k = yaml_document_get_node(d, p->key);
-            if (k && k->type == YAML_SCALAR_NODE) {
-                char *key = ar_xstrndup((const char *)k->data.scalar.value, k->data.scalar.length);
-                json_t *v = to_json(d, yaml_document_get_node(d, p->value), depth + 1, budget);
-                json_object_set_new(o, key, v ? v : json_null());
-                free(key);
-            }
-        }
-        return o;
-    }
-    default: return json_null();
-    }
-}
-
 void ar_tree_free(struct ar_tree *t)
 {
     if (!t)
@@ -423,28 +387,14 @@ static int build(struct ar_tree *t, const json_t *root, char *why, size_t n)
 
 int ar_tree_load(struct ar_tree **out, const char *yaml, size_t len, char *why, size_t whylen)
 {
-    yaml_parser_t p;
-    yaml_document_t d;
+    json_t *root = NULL;
     int rc = AR_EINVAL;
     *out = NULL;
     why[0] = '\0';
-    if (!yaml_parser_initialize(&p))
-        return bad(why, whylen, "cannot start the YAML parser");
-    yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
-    if (!yaml_parser_load(&p, &d)) {
-        bad(why, whylen, "YAML error at line %zu: %s", p.problem_mark.line + 1,
-            p.problem ? p.problem : "?");
-        yaml_parser_delete(&p);
+    if (ar_json_from_yaml(yaml, len, 200000, &root, why, whylen))
         return AR_EINVAL;
-    }
-    long budget = 200000;
-    json_t *root = to_json(&d, yaml_document_get_root_node(&d), 0, &budget);
-    yaml_document_delete(&d);
-    yaml_parser_delete(&p);
     struct ar_tree *t = ar_xcalloc(1, sizeof *t);
-    if (budget < 0) {
-        bad(why, whylen, "the tree is too large (more than 200,000 YAML nodes)");
-    } else if (!json_is_object(root)) {
+    if (!json_is_object(root)) {
         bad(why, whylen, "the tree must be a YAML mapping");
     } else if ((rc = build(t, root, why, whylen)) == 0) {
         t->doc = json_incref(root);

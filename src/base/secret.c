@@ -34,20 +34,50 @@ int ar_secret_create(const char *path, size_t n)
     return close(fd) ? AR_EIO : rc;
 }
 
-int ar_secret_load(uint8_t *out, size_t n, const char *path, const char *what)
+/* path exists and only its owner may read it; the one-line message otherwise. */
+static int private_file(const char *path, const char *what, const char *hint)
 {
     struct stat sb;
-    char hex[2 * MAX_SECRET + 8] = {0};
-    size_t got = 0;
-    int rc = 0;
     if (stat(path, &sb)) {
-        ar_msg(AR_MSG_ERR, "%s %s is missing (algoreg init creates it)", what, path);
+        ar_msg(AR_MSG_ERR, "%s %s is missing%s", what, path, hint);
         return AR_ENOTFOUND;
     }
     if (sb.st_mode & 0077) {
         ar_msg(AR_MSG_ERR, "%s must not be readable by group or others (chmod 600)", path);
         return AR_EDENIED;
     }
+    return 0;
+}
+
+int ar_secret_read_text(const char *path, const char *what, char *out, size_t cap)
+{
+    int rc = private_file(path, what, "");
+    if (rc)
+        return rc;
+    FILE *f = fopen(path, "r");
+    int ok = f && fgets(out, (int)cap, f);
+    if (f)
+        fclose(f);
+    if (ok)
+        out[strcspn(out, "\r\n")] = '\0';
+    if (!ok || !out[0] || strlen(out) + 1 >= cap) {
+        sodium_memzero(out, cap);
+        ar_msg(AR_MSG_ERR,
+               "%s %s must hold the secret on its first line (at most %zu"
+               " characters)",
+               what, path, cap - 2);
+        return AR_EINVAL;
+    }
+    return 0;
+}
+
+int ar_secret_load(uint8_t *out, size_t n, const char *path, const char *what)
+{
+    char hex[2 * MAX_SECRET + 8] = {0};
+    size_t got = 0;
+    int rc = private_file(path, what, " (algoreg init creates it)");
+    if (rc)
+        return rc;
     FILE *f = fopen(path, "r");
     int ok = f && fgets(hex, sizeof hex, f);
     if (f)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 const struct ar_json_limits ar_json_default_limits = {
     .max_bytes = 1u << 20,
@@ -178,4 +179,70 @@ char *ar_json_canon_str(const json_t *v)
 const char *ar_json_str(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));
+}
+
+/* YAML document → jansson, scalars as strings (ids stay opaque). budget caps the nodes
+ * produced, so aliases cannot multiply a small file into a huge tree. */
+static json_t *yaml_node(yaml_document_t *d, yaml_node_t *n, int depth, long *budget)
+{
+    if (!n || depth > 64 || --*budget < 0)
+        return NULL;
+    switch (n->type) {
+    case YAML_SCALAR_NODE:
+        return json_stringn((const char *)n->data.scalar.value, n->data.scalar.length);
+    case YAML_SEQUENCE_NODE: {
+        json_t *a = json_array();
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+             i++) {
+            json_t *v = yaml_node(d, yaml_document_get_node(d, *i), depth + 1, budget);
+            json_array_append_new(a, v ? v : json_null());
+        }
+        return a;
+    }
+    case YAML_MAPPING_NODE: {
+        json_t *o = json_object();
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+             p++) {
+            yaml_node_t *k = yaml_document_get_node(d, p->key);
+            if (k && k->type == YAML_SCALAR_NODE) {
+                char *key = ar_xstrndup((const char *)k->data.scalar.value, k->data.scalar.length);
+                json_t *v = yaml_node(d, yaml_document_get_node(d, p->value), depth + 1, budget);
+                json_object_set_new(o, key, v ? v : json_null());
+                free(key);
+            }
+        }
+        return o;
+    }
+    default: return json_null();
+    }
+}
+
+int ar_json_from_yaml(const char *text, size_t len, long max_nodes, json_t **out, char *why,
+                      size_t whylen)
+{
+    yaml_parser_t p;
+    yaml_document_t d;
+    *out = NULL;
+    if (!yaml_parser_initialize(&p)) {
+        snprintf(why, whylen, "cannot start the YAML parser");
+        return AR_EIO;
+    }
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&p, &d)) {
+        snprintf(why, whylen, "YAML error at line %zu: %s", p.problem_mark.line + 1,
+                 p.problem ? p.problem : "?");
+        yaml_parser_delete(&p);
+        return AR_EINVAL;
+    }
+    long budget = max_nodes;
+    json_t *root = yaml_node(&d, yaml_document_get_root_node(&d), 0, &budget);
+    yaml_document_delete(&d);
+    yaml_parser_delete(&p);
+    if (budget < 0) {
+        snprintf(why, whylen, "too large (more than %ld YAML nodes)", max_nodes);
+        json_decref(root);
+        return AR_EINVAL;
+    }
+    *out = root ? root : json_null();
+    return 0;
 }

@@ -38,4 +38,10 @@ char *ar_json_canon_str(const json_t *v);
 /* Convenience: the string member key of obj, or NULL when absent/not a string. */
 const char *ar_json_str(const json_t *obj, const char *key);
 
+/* A YAML document as JSON, every scalar a string (ids stay opaque), at most max_nodes
+ * nodes (aliases cannot multiply a small file into a huge tree) and 64 levels deep.
+ * AR_EINVAL with why (the line of a syntax error) otherwise. */
+int ar_json_from_yaml(const char *text, size_t len, long max_nodes, json_t **out, char *why,
+                      size_t whylen);
+
 #endif
