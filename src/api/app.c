@@ -126,21 +126,6 @@ static struct ar_principal *bearer(struct ar_req *r, const char *tok)
     return find_token(r->app, tok, p) == 0 ? p : NULL;
 }
 
-/* The value of cookie name in a Cookie header, copied into the arena. */
-static const char *cookie_value(struct ar_req *r, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *c = r->cookie; c && *c;) {
-        while (*c == ' ' || *c == ';')
-            c++;
-        size_t len = strcspn(c, ";");
-        if (len > n && strncmp(c, name, n) == 0 && c[n] == '=')
-            return ar_arena_strndup(r->arena, c + n + 1, len - n - 1);
-        c += len;
-    }
-    return NULL;
-}
-
 const struct ar_principal *ar_app_principal(struct ar_req *r)
 {
     if (r->principal_done)
@@ -152,7 +137,7 @@ const struct ar_principal *ar_app_principal(struct ar_req *r)
             r->principal = bearer(r, r->authorization + 7);
         return r->principal;
     }
-    const char *sid = cookie_value(r, AR_SESSION_COOKIE);
+    const char *sid = ar_req_cookie(r, AR_SESSION_COOKIE);
     if (sid && r->store) {
         struct ar_principal *p = ar_arena_alloc(r->arena, sizeof *p);
         if (ar_auth_session(r->store, sid, p) == 0)

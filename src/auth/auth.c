@@ -526,3 +526,127 @@ int ar_auth_logout(struct ar_store *s, const struct ar_principal *p, const char 
         ar_auth_audit(s, p, "logout", NULL, 200, address);
     return rc;
 }
+
+/* A free account name from a provider's hint: a-z, 0-9, '.', '-', '_', starting with a
+ * letter, "-2", "-3", … added while taken. */
+static int external_name(struct ar_store *s, const char *hint, const char *provider, char name[65])
+{
+    char base[49];
+    size_t n = 0;
+    for (const char *c = hint ? hint : ""; *c && *c != '@' && n < sizeof base - 1; c++) {
+        char ch = (char)tolower((unsigned char)*c);
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' ||
+            ch == '_')
+            base[n++] = ch;
+    }
+    base[n] = '\0';
+    if (n < 2 || base[0] < 'a' || base[0] > 'z')
+        snprintf(base, sizeof base, "%s-user", provider);
+    for (int i = 1; i < 1000; i++) {
+        json_t *a = NULL;
+        if (i == 1)
+            snprintf(name, 65, "%s", base);
+        else
+            snprintf(name, 65, "%s-%d", base, i);
+        int rc = ar_store_acct_get(s, name, &a);
+        json_decref(a);
+        if (rc == AR_ENOTFOUND)
+            return 0;
+        if (rc)
+            return rc;
+    }
+    return AR_ECONFLICT;
+}
+
+int ar_auth_external_login(struct ar_store *s, const struct ar_external *x, const char *address,
+                           char cookie[AR_AUTH_SECRET_LEN + 1], struct ar_principal *p, char *why,
+                           size_t whylen)
+{
+    char name[65], now_s[32], hash[65], csrf[AR_AUTH_SECRET_LEN + 1];
+    json_t *row = NULL, *o = NULL;
+    time_t now = ar_clock_now();
+    const char *org = x->org && *x->org ? x->org : NULL;
+    long long expires =
+        x->expires < (long long)now + AR_AUTH_MAX ? x->expires : (long long)now + AR_AUTH_MAX;
+    int rc;
+    now_str(now_s);
+    memset(p, 0, sizeof *p);
+    if (org && ar_store_org_get(s, org, &o)) {
+        snprintf(why, whylen, "the organisation %s of this sign-in is not in the register", org);
+        return AR_EDENIED;
+    }
+    json_decref(o);
+    if ((rc = ar_store_begin(s)))
+        return rc;
+    rc = ar_store_oidc_link_get(s, x->provider, x->sub, name);
+    if (rc == AR_ENOTFOUND) { /* the first sign-in: a new account, linked */
+        long long id = 0;
+        char target[200];
+        if (!(rc = external_name(s, x->name_hint, x->provider, name)) &&
+            !(rc = ar_store_acct_add(s, name, x->role, org, NULL, now_s, &id)) &&
+            !(rc = log_account(s, id, "add", x->role, org)))
+            rc = ar_store_oidc_link_add(s, x->provider, x->sub, id);
+        snprintf(target, sizeof target, "%s (%s%s%s, via %s)", name, x->role, org ? ", " : "",
+                 org ? org : "", x->provider);
+        if (!rc)
+            audit_as(s, name, "account.add.sso", target);
+    }
+    if (!rc)
+        rc = ar_store_acct_get(s, name, &row);
+    if (!rc && json_integer_value(json_object_get(row, "disabled"))) {
+        snprintf(why, whylen, "the account %s is disabled in algoreg", name);
+        rc = AR_EDENIED;
+    }
+    if (!rc && (strcmp(ar_json_str(row, "role"), x->role) ||
+                strcmp(ar_json_str(row, "org") ? ar_json_str(row, "org") : "", org ? org : ""))) {
+        /* the provider's claims say who the person is now */
+        if (!(rc = ar_store_acct_set_role(s, name, x->role, org, now_s)))
+            rc = log_account(s, json_integer_value(json_object_get(row, "id")), "role", x->role,
+                             org);
+        if (!rc)
+            audit_as(s, name, "account.role.sso", x->role);
+        json_decref(row);
+        row = NULL;
+        if (!rc)
+            rc = ar_store_acct_get(s, name, &row);
+    }
+    if (!rc && (rc = fill(p, row)))
+        snprintf(why, whylen, "the account %s may not sign in", name);
+    if (!rc) {
+        new_secret(cookie);
+        new_secret(csrf);
+        secret_hash(cookie, hash);
+        if (!(rc = ar_store_sess_end(s, NULL, 0, now)) &&
+            !(rc = ar_store_sess_add(s, hash, p->account, csrf, now_s, now, expires)))
+            rc = ar_store_oidc_sess_add(s, hash, x->provider, x->sub, x->sid);
+    }
+    if (rc == AR_EDENIED) {
+        struct ar_principal who;
+        memset(&who, 0, sizeof who);
+        snprintf(who.name, sizeof who.name, "%s", name);
+        ar_auth_audit(s, &who, "login.sso.denied", x->provider, 403, address);
+        int c = ar_store_commit(s); /* the audit row stays; nothing else was written */
+        memset(p, 0, sizeof *p);
+        json_decref(row);
+        return c ? c : AR_EDENIED;
+    }
+    json_decref(row);
+    if (rc) {
+        ar_store_rollback(s);
+        memset(p, 0, sizeof *p);
+        return rc;
+    }
+    snprintf(p->csrf, sizeof p->csrf, "%s", csrf);
+    snprintf(p->session, sizeof p->session, "%s", hash);
+    ar_auth_audit(s, p, "login.sso", x->provider, 200, address);
+    return ar_store_commit(s);
+}
+
+int ar_auth_external_logout(struct ar_store *s, const char *provider, const char *sub,
+                            const char *sid, int *ended)
+{
+    int rc = ar_store_oidc_sess_end(s, provider, sub, sid, ended);
+    if (!rc)
+        audit_as(s, provider, "logout.backchannel", sub ? sub : sid);
+    return rc;
+}

@@ -117,4 +117,26 @@ int ar_auth_logout(struct ar_store *s, const struct ar_principal *p, const char 
 void ar_auth_audit(struct ar_store *s, const struct ar_principal *p, const char *action,
                    const char *target, int outcome, const char *address);
 
+/* ---- single sign-on (the protocol is src/oidc's; these are the account rules) ------ */
+
+/* A person an identity provider vouched for, with what its claims map to. */
+struct ar_external {
+    const char *provider, *sub, *sid; /* sid may be NULL */
+    const char *name_hint;            /* preferred_username or e-mail, for a new account */
+    const char *role, *org;           /* org "" for roles without one */
+    long long expires;                /* the session ends then at the latest (POSIX s) */
+};
+
+/* Sign x in: the account linked to (provider, sub) — made at the first sign-in, named
+ * after name_hint, without a password — takes the role and organisation the claims map
+ * to now (a change is logged like any account change), and gets a session ending at
+ * x->expires at the latest (never later than a password session would). AR_EDENIED for
+ * a disabled account or an organisation that does not exist (why says which). */
+int ar_auth_external_login(struct ar_store *s, const struct ar_external *x, const char *address,
+                           char cookie[AR_AUTH_SECRET_LEN + 1], struct ar_principal *p, char *why,
+                           size_t whylen);
+/* The provider's back-channel logout: end its sessions of sub and/or sid. */
+int ar_auth_external_logout(struct ar_store *s, const char *provider, const char *sub,
+                            const char *sid, int *ended);
+
 #endif

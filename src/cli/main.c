@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 #include "exception/exception.h"
 #include "log/log.h"
+#include "oidc/oidc.h"
 #include "sheet/sheet.h"
 #include "store/store.h"
 #include "web/tmpl.h"
@@ -117,6 +118,8 @@ static const char *usage_serve =
     "  --tree FILE             decision tree for the questionnaire (beslishulp format;\n"
     "                          default: algoreg's own tree)\n"
     "  --witnesses FILE        witnesses to push checkpoints to: \"URL VKEY\" per line\n"
+    "  --oidc FILE             single sign-on: OpenID Connect providers and how their claims\n"
+    "                          map to roles (YAML; see doc/algoreg.conf)\n"
     "  --witness-quorum N      cosignatures that make an entry witnessed (default: all)\n"
     "  --access-log FILE|-|journal  one JSON line per request (time, client, method,\n"
     "                          route, path, status, ms, bytes, who) to FILE or stderr (-),\n"
@@ -204,12 +207,14 @@ static const struct option common_opts[] = {
     {"trusted-proxy", required_argument, NULL, 'x'},
     {"format", required_argument, NULL, 'f'},
     {"report", required_argument, NULL, 'r'},
+    {"oidc", required_argument, NULL, 'I'},
     {NULL, 0, NULL, 0},
 };
 
 struct opts {
     const char *db, *listen, *tokens, *author, *origin, *enc_key, *log_key, *aiact_cfg, *tree;
     const char *witnesses, *name;
+    const char *oidc;     /* --oidc FILE: single sign-on providers */
     const char *logs[32]; /* --log, repeatable */
     int nlogs;
     int demo, threads, strict, version, json, help, max_withhold, max_extension, quorum;
@@ -270,6 +275,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'A': o->aiact_cfg = optarg; break;
         case 'w': o->witnesses = optarg; break;
         case 'N': o->name = optarg; break;
+        case 'I': o->oidc = optarg; break;
         case 'G':
             if (o->nlogs >= 32) {
                 opt_err("at most 32 --log keys");
@@ -859,7 +865,7 @@ out:
 }
 
 /* The options serve takes (letters of common_opts); also the keys of its configuration. */
-#define SERVE_OPTS "dhltnoWXELATwqKRPYFx"
+#define SERVE_OPTS "dhltnoWXELATwqKRPYFxI"
 
 /* The configuration file serve reads: --config FILE, ALGOREG_CONFIG, or the default
  * when it exists; NULL for none. */
@@ -1006,6 +1012,7 @@ static int serve_reload(struct ar_app *app)
         {"aiact-config", !same(o.aiact_cfg, g_serving.aiact_cfg)},
         {"tree", !same(o.tree, g_serving.tree)},
         {"witnesses", !same(o.witnesses, g_serving.witnesses)},
+        {"oidc", !same(o.oidc, g_serving.oidc)},
         {"witness-quorum", o.quorum != g_serving.quorum},
         {"max-withhold-days", o.max_withhold != g_serving.max_withhold},
         {"max-extension-days", o.max_extension != g_serving.max_extension},
@@ -1117,6 +1124,10 @@ static int serve_run(int argc, char **argv)
         goto out;
     }
     app.witnesses = &wcfg;
+    if (o.oidc && ar_oidc_load(&app.oidc, o.oidc, why, sizeof why)) {
+        die("serve: %s: %s", o.oidc, why);
+        goto out;
+    }
     app.link_minutes = o.check_links;
     app.rate_limit = o.rate_limit < 0 ? AR_RATE_LIMIT_DEFAULT : o.rate_limit;
     app.service_publish = o.service_publish;
@@ -1140,6 +1151,7 @@ out:
     ar_tree_free(tree);
     ar_tmpl_free(app.tmpl);
     ar_app_free_tokens(&app);
+    ar_oidc_free(app.oidc);
     sodium_memzero(&signer, sizeof signer);
     sodium_memzero(&seal, sizeof seal);
     return rc;
@@ -1218,6 +1230,15 @@ static int cmd_config(int argc, char **argv)
             problems += check_file(path, "aiact-config", o.aiact_cfg, 0);
         if (o.tree)
             problems += check_file(path, "tree", o.tree, 0);
+        if (o.oidc) {
+            struct ar_oidc *sso = NULL;
+            char why[512];
+            if (ar_oidc_load(&sso, o.oidc, why, sizeof why)) {
+                fprintf(stderr, "%s: oidc: %s: %s\n", path, o.oidc, why);
+                problems++;
+            }
+            ar_oidc_free(sso);
+        }
         const char *colon = strrchr(o.listen, ':');
         char host[64];
         struct in_addr ia;

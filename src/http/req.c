@@ -155,3 +155,18 @@ const char *ar_req_base_url(struct ar_req *r)
         r->forwarded_proto && !strcmp(r->forwarded_proto, "https") ? "https" : "http";
     return ar_arena_printf(r->arena, "%s://%s", scheme, ok ? h : "localhost");
 }
+
+/* The value of cookie name in a Cookie header, copied into the arena. */
+const char *ar_req_cookie(struct ar_req *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *c = r->cookie; c && *c;) {
+        while (*c == ' ' || *c == ';')
+            c++;
+        size_t len = strcspn(c, ";");
+        if (len > n && strncmp(c, name, n) == 0 && c[n] == '=')
+            return ar_arena_strndup(r->arena, c + n + 1, len - n - 1);
+        c += len;
+    }
+    return NULL;
+}

@@ -97,4 +97,7 @@ struct ar_route {
  * port is not used ("localhost" then). In r's arena. */
 const char *ar_req_base_url(struct ar_req *r);
 
+/* The value of cookie name in the Cookie header (in r's arena), or NULL. */
+const char *ar_req_cookie(struct ar_req *r, const char *name);
+
 #endif

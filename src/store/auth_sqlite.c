@@ -335,3 +335,182 @@ int ar_store_audit_list(struct ar_store *s, const char *actor, long long before,
     sqlite3_bind_int(st, 3, limit);
     return all_rows(st, out);
 }
+
+int ar_store_acct_set_role(struct ar_store *s, const char *name, const char *role, const char *org,
+                           const char *now)
+{
+    sqlite3_stmt *st;
+    int rc = ar_sqlite_prep(s, "accounts",
+                            "UPDATE accounts SET role = ?2, org_slug = ?3, changed = ?4"
+                            " WHERE name = ?1",
+                            &st);
+    if (rc)
+        return rc;
+    ar_sqlite_bind_text(st, 1, name);
+    ar_sqlite_bind_text(st, 2, role);
+    ar_sqlite_bind_text(st, 3, org && *org ? org : NULL);
+    ar_sqlite_bind_text(st, 4, now);
+    int n;
+    rc = ar_sqlite_finish(s, "accounts", st, &n);
+    return rc ? rc : n ? 0 : AR_ENOTFOUND;
+}
+
+/* ---- single sign-on ---------------------------------------------------------------------- */
+
+int ar_store_oidc_pending_add(struct ar_store *s, const char *state, const char *provider,
+                              const char *nonce, const char *verifier, const char *return_to,
+                              long long created)
+{
+    sqlite3_stmt *st;
+    int rc = ar_sqlite_prep(s, "sso",
+                            "INSERT INTO oidc_pending(state, provider, nonce, verifier, return_to,"
+                            " created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            &st);
+    if (rc)
+        return rc;
+    ar_sqlite_bind_text(st, 1, state);
+    ar_sqlite_bind_text(st, 2, provider);
+    ar_sqlite_bind_text(st, 3, nonce);
+    ar_sqlite_bind_text(st, 4, verifier);
+    ar_sqlite_bind_text(st, 5, return_to);
+    sqlite3_bind_int64(st, 6, created);
+    return ar_sqlite_finish(s, "sso", st, NULL);
+}
+
+int ar_store_oidc_pending_take(struct ar_store *s, const char *state, long long expired_before,
+                               json_t **out)
+{
+    sqlite3_stmt *st;
+    *out = NULL;
+    int rc = ar_store_begin(s);
+    if (rc)
+        return rc;
+    if ((rc = ar_sqlite_prep(s, "sso",
+                             "SELECT provider, nonce, verifier, return_to, created FROM"
+                             " oidc_pending WHERE state = ?1",
+                             &st)))
+        goto out;
+    ar_sqlite_bind_text(st, 1, state);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *out = json_pack("{s:s, s:s, s:s, s:s?, s:I}", "provider", sqlite3_column_text(st, 0),
+                         "nonce", sqlite3_column_text(st, 1), "verifier",
+                         sqlite3_column_text(st, 2), "return_to", sqlite3_column_text(st, 3),
+                         "created", (json_int_t)sqlite3_column_int64(st, 4));
+    else
+        rc = r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
+    sqlite3_finalize(st);
+    if ((rc == 0 || rc == AR_ENOTFOUND) &&
+        !ar_sqlite_prep(s, "sso", "DELETE FROM oidc_pending WHERE state = ?1 OR created < ?2",
+                        &st)) {
+        ar_sqlite_bind_text(st, 1, state);
+        sqlite3_bind_int64(st, 2, expired_before);
+        int d = ar_sqlite_finish(s, "sso", st, NULL);
+        if (d)
+            rc = d;
+    }
+out:
+    if (rc == 0 || rc == AR_ENOTFOUND) {
+        int c = ar_store_commit(s);
+        if (c)
+            rc = c;
+    } else {
+        ar_store_rollback(s);
+    }
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int ar_store_oidc_link_get(struct ar_store *s, const char *provider, const char *sub, char name[65])
+{
+    sqlite3_stmt *st;
+    int rc = ar_sqlite_prep(s, "sso",
+                            "SELECT a.name FROM oidc_links l JOIN accounts a ON a.id ="
+                            " l.account_id WHERE l.provider = ?1 AND l.sub = ?2",
+                            &st);
+    if (rc)
+        return rc;
+    ar_sqlite_bind_text(st, 1, provider);
+    ar_sqlite_bind_text(st, 2, sub);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        snprintf(name, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
+}
+
+int ar_store_oidc_link_add(struct ar_store *s, const char *provider, const char *sub,
+                           long long account)
+{
+    sqlite3_stmt *st;
+    int rc = ar_sqlite_prep(
+        s, "sso", "INSERT INTO oidc_links(provider, sub, account_id) VALUES (?1, ?2, ?3)", &st);
+    if (rc)
+        return rc;
+    ar_sqlite_bind_text(st, 1, provider);
+    ar_sqlite_bind_text(st, 2, sub);
+    sqlite3_bind_int64(st, 3, account);
+    return ar_sqlite_finish(s, "sso", st, NULL);
+}
+
+int ar_store_oidc_sess_add(struct ar_store *s, const char *session, const char *provider,
+                           const char *sub, const char *sid)
+{
+    sqlite3_stmt *st;
+    int rc = ar_sqlite_prep(s, "sso",
+                            "INSERT INTO oidc_sessions(session, provider, sub, sid) VALUES"
+                            " (?1, ?2, ?3, ?4)",
+                            &st);
+    if (rc)
+        return rc;
+    ar_sqlite_bind_text(st, 1, session);
+    ar_sqlite_bind_text(st, 2, provider);
+    ar_sqlite_bind_text(st, 3, sub);
+    ar_sqlite_bind_text(st, 4, sid);
+    return ar_sqlite_finish(s, "sso", st, NULL);
+}
+
+int ar_store_oidc_sess_provider(struct ar_store *s, const char *session, char provider[33])
+{
+    sqlite3_stmt *st;
+    int rc = ar_sqlite_prep(s, "sso", "SELECT provider FROM oidc_sessions WHERE session = ?1", &st);
+    if (rc)
+        return rc;
+    ar_sqlite_bind_text(st, 1, session);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        snprintf(provider, 33, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
+}
+
+int ar_store_oidc_sess_end(struct ar_store *s, const char *provider, const char *sub,
+                           const char *sid, int *n)
+{
+    static const char *const sql[] = {
+        "DELETE FROM sessions WHERE hash IN (SELECT session FROM oidc_sessions WHERE"
+        " provider = ?1 AND (?2 IS NULL OR sub = ?2) AND (?3 IS NULL OR sid = ?3))",
+        "DELETE FROM oidc_sessions WHERE provider = ?1 AND (?2 IS NULL OR sub = ?2) AND"
+        " (?3 IS NULL OR sid = ?3)"};
+    *n = 0;
+    if (!sub && !sid)
+        return AR_EINVAL;
+    int rc = ar_store_begin(s);
+    for (size_t i = 0; !rc && i < 2; i++) {
+        sqlite3_stmt *st;
+        if ((rc = ar_sqlite_prep(s, "sso", sql[i], &st)))
+            break;
+        ar_sqlite_bind_text(st, 1, provider);
+        ar_sqlite_bind_text(st, 2, sub);
+        ar_sqlite_bind_text(st, 3, sid);
+        rc = ar_sqlite_finish(s, "sso", st, i == 0 ? n : NULL);
+    }
+    if (!rc)
+        rc = ar_store_commit(s);
+    else
+        ar_store_rollback(s);
+    return rc;
+}

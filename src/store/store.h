@@ -332,6 +332,33 @@ int ar_store_sess_end(struct ar_store *s, const char *hash, long long account, l
 int ar_store_fail_get(struct ar_store *s, const char *key, long long v[3]);
 int ar_store_fail_put(struct ar_store *s, const char *key, const long long v[3]);
 
+/* Role and organisation of an account (sign-in through a provider sets them from its
+ * claims each time). AR_ENOTFOUND for an unknown name. */
+int ar_store_acct_set_role(struct ar_store *s, const char *name, const char *role, const char *org,
+                           const char *now);
+
+/* Single sign-on (auth.c holds the rules). pending: a sign-in in progress under the hash
+ * of its state; take returns and deletes it (AR_ENOTFOUND when unknown or used), and
+ * drops every row created before expired_before. link: the account (its name) of
+ * (provider, sub).
+ * osess: a session's provider and subject; osess_end ends every session of provider
+ * whose sub and/or sid match (NULL matches any, not both NULL), *n how many. */
+int ar_store_oidc_pending_add(struct ar_store *s, const char *state, const char *provider,
+                              const char *nonce, const char *verifier, const char *return_to,
+                              long long created);
+int ar_store_oidc_pending_take(struct ar_store *s, const char *state, long long expired_before,
+                               json_t **out);
+int ar_store_oidc_link_get(struct ar_store *s, const char *provider, const char *sub,
+                           char name[65]);
+int ar_store_oidc_link_add(struct ar_store *s, const char *provider, const char *sub,
+                           long long account);
+int ar_store_oidc_sess_add(struct ar_store *s, const char *session, const char *provider,
+                           const char *sub, const char *sid);
+/* The provider a session came from into provider (AR_ENOTFOUND: a password session). */
+int ar_store_oidc_sess_provider(struct ar_store *s, const char *session, char provider[33]);
+int ar_store_oidc_sess_end(struct ar_store *s, const char *provider, const char *sub,
+                           const char *sid, int *n);
+
 struct ar_audit {
     const char *at, *actor, *role, *action, *target, *address;
     int outcome;

@@ -48,7 +48,8 @@ def add_account(db, name, role, org=None, password=None):
 
 
 class Server:
-    def __init__(self, demo=True, env=None, db=None, serve_args=(), service_publish=True):
+    def __init__(self, demo=True, env=None, db=None, serve_args=(), service_publish=True,
+                 port=None):
         """A server on a new database, or on db (an existing one) when given; args are
         extra options for algoreg serve (serve_args)."""
         self.dir = tempfile.mkdtemp(prefix="algoreg-e2e-")
@@ -58,7 +59,7 @@ class Server:
             r = run_cli(*args)
             if r.returncode != 0:
                 raise RuntimeError("init failed: " + r.stderr.decode())
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         e = dict(os.environ)
         e["ALGOREG_API_TOKENS"] = "tester:" + TOKEN
