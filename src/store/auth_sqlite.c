@@ -362,10 +362,17 @@ int ar_store_oidc_pending_add(struct ar_store *s, const char *state, const char 
                               long long created)
 {
     sqlite3_stmt *st;
-    int rc = ar_sqlite_prep(s, "sso",
-                            "INSERT INTO oidc_pending(state, provider, nonce, verifier, return_to,"
-                            " created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                            &st);
+    /* sign-ins nobody finished go as new ones begin: the table stays small */
+    int rc = ar_sqlite_prep(s, "sso", "DELETE FROM oidc_pending WHERE created < ?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, created - 600);
+    if ((rc = ar_sqlite_finish(s, "sso", st, NULL)))
+        return rc;
+    rc = ar_sqlite_prep(s, "sso",
+                        "INSERT INTO oidc_pending(state, provider, nonce, verifier, return_to,"
+                        " created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        &st);
     if (rc)
         return rc;
     ar_sqlite_bind_text(st, 1, state);
@@ -460,10 +467,16 @@ int ar_store_oidc_sess_add(struct ar_store *s, const char *session, const char *
                            const char *sub, const char *sid)
 {
     sqlite3_stmt *st;
-    int rc = ar_sqlite_prep(s, "sso",
-                            "INSERT INTO oidc_sessions(session, provider, sub, sid) VALUES"
-                            " (?1, ?2, ?3, ?4)",
-                            &st);
+    /* rows of sessions that ended (logout, expiry) go as new ones come */
+    int rc = ar_sqlite_prep(
+        s, "sso", "DELETE FROM oidc_sessions WHERE session NOT IN (SELECT hash FROM sessions)",
+        &st);
+    if (rc || (rc = ar_sqlite_finish(s, "sso", st, NULL)))
+        return rc;
+    rc = ar_sqlite_prep(s, "sso",
+                        "INSERT INTO oidc_sessions(session, provider, sub, sid) VALUES"
+                        " (?1, ?2, ?3, ?4)",
+                        &st);
     if (rc)
         return rc;
     ar_sqlite_bind_text(st, 1, session);

@@ -340,7 +340,8 @@ int ar_store_acct_set_role(struct ar_store *s, const char *name, const char *rol
 /* Single sign-on (auth.c holds the rules). pending: a sign-in in progress under the hash
  * of its state; take returns and deletes it (AR_ENOTFOUND when unknown or used), and
  * drops every row created before expired_before. link: the account (its name) of
- * (provider, sub).
+ * (provider, sub). pending_add also drops sign-ins older than ten minutes, osess_add the
+ * rows of sessions that ended.
  * osess: a session's provider and subject; osess_end ends every session of provider
  * whose sub and/or sid match (NULL matches any, not both NULL), *n how many. */
 int ar_store_oidc_pending_add(struct ar_store *s, const char *state, const char *provider,
