@@ -72,6 +72,7 @@ extern const struct ar_route ar_ops_routes[];         /* /healthz, /readyz, /met
 extern const struct ar_route ar_export_routes[];      /* spreadsheets; the publication standard */
 extern const struct ar_route ar_feed_routes[];        /* changes: JSON with a cursor, Atom */
 extern const struct ar_route ar_compat_routes[];      /* the national submission API */
+extern const struct ar_route ar_work_routes[];        /* the editors' and approvers' pages */
 extern const struct ar_route ar_account_api_routes[]; /* me, tokens, accounts, audit */
 extern const struct ar_route ar_account_web_routes[]; /* sign-in, account, administration */
 

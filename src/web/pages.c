@@ -73,10 +73,11 @@ static json_t *page_ctx(struct ar_req *r, const char *title)
     const struct ar_principal *me = ar_app_principal(r);
     if (me) {
         json_object_set_new(ctx, "me",
-                            json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", me->name, "role",
+                            json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "name", me->name, "role",
                                       me->role, "org", me->org, "admin",
                                       (me->bit & AR_ROLE_ADMIN_BIT) != 0, "session",
-                                      me->session[0] != 0));
+                                      me->session[0] != 0, "workspace",
+                                      me->account && me->org[0] && (me->bit & AR_ROLE_ORG)));
         json_object_set_new(ctx, "csrf", json_string(me->csrf));
         ar_req_header(r, "Cache-Control", "private, no-store");
     }
@@ -641,6 +642,30 @@ static void display_text(struct ar_buf *t, const json_t *v, int html, const char
     }
 }
 
+void ar_web_changes_text(struct ar_req *r, json_t *changes, const char *lang)
+{
+    int en = strcmp(lang, "en") == 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach (changes, i, c) {
+        json_object_set(c, "label", json_object_get(c, en ? "label_en" : "label_nl"));
+        /* Render values as text: lists and objects as compact JSON. */
+        static const char *const sides[] = {"before", "after"};
+        for (int s = 0; s < 2; s++) {
+            json_t *v = json_object_get(c, sides[s]);
+            char key[16];
+            snprintf(key, sizeof key, "%s_text", sides[s]);
+            if (!v || json_is_null(v))
+                continue;
+            struct ar_buf t;
+            ar_buf_init(&t, 1 << 20);
+            display_text(&t, v, json_is_true(json_object_get(c, "html")), lang, r);
+            json_object_set_new(c, key, json_string(ar_buf_cstr(&t)));
+            ar_buf_free(&t);
+        }
+    }
+}
+
 static void h_history(struct ar_req *r)
 {
     const char *id = r->params[0];
@@ -685,26 +710,9 @@ static void h_history(struct ar_req *r)
         error_page(r, 503, "error_unavailable");
         goto out;
     }
-    int en = strcmp(lang, "en") == 0;
+    ar_web_changes_text(r, json_object_get(diff, "changes"), lang);
     size_t i;
     json_t *c;
-    json_array_foreach (json_object_get(diff, "changes"), i, c) {
-        json_object_set(c, "label", json_object_get(c, en ? "label_en" : "label_nl"));
-        /* Render values as text: lists and objects as compact JSON. */
-        static const char *const sides[] = {"before", "after"};
-        for (int s = 0; s < 2; s++) {
-            json_t *v = json_object_get(c, sides[s]);
-            char key[16];
-            snprintf(key, sizeof key, "%s_text", sides[s]);
-            if (!v || json_is_null(v))
-                continue;
-            struct ar_buf t;
-            ar_buf_init(&t, 1 << 20);
-            display_text(&t, v, json_is_true(json_object_get(c, "html")), lang, r);
-            json_object_set_new(c, key, json_string(ar_buf_cstr(&t)));
-            ar_buf_free(&t);
-        }
-    }
     json_array_foreach (versions, i, c) {
         long v = (long)json_integer_value(json_object_get(c, "version"));
         json_object_set_new(c, "from_selected", json_boolean(v == from));

@@ -244,6 +244,66 @@ try {
     assert(r.status() === 403, `sealed view refused: ${r.status()}`);
     await ctx4.close();
   });
+  await check('workspace: an editor writes, an approver publishes (four eyes), accessibly', async () => {
+    const login = async (pg, who) => {
+      await pg.goto(base + '/login');
+      await pg.fill('#login-name', who);
+      await pg.fill('#login-password', accounts[who].pw);
+      await pg.press('#login-password', 'Enter');
+      await pg.waitForURL(/\/account$/);
+    };
+    const c1 = await browser.newContext({ locale: 'nl-NL' });
+    const ed = await c1.newPage();
+    await login(ed, 'redacteur');
+    await ed.click('.site-nav >> text=Werkruimte');
+    await ed.waitForURL(/\/workspace$/);
+    await axe(ed, 'workspace (editor)');
+    await ed.click('text=Nieuwe registratie');
+    await ed.waitForURL(/\/workspace\/new$/);
+    await axe(ed, 'new registration form');
+    assert(await ed.inputValue('#f-organization') === 'Politie', 'organisation filled in');
+    /* a problem appears next to its field; what was typed stays */
+    await ed.fill('#f-description_short', 'Leest kentekens van geparkeerde auto\'s.');
+    await ed.selectOption('#f-status', 'In gebruik');
+    await ed.fill('#f-contact_email', 'algoritmes@politie.example');
+    await ed.selectOption('#f-publication_category', 'Overige algoritmes');
+    await ed.fill('#f-begin_date', '2024-13');
+    await ed.press('#f-begin_date', 'Enter');
+    await ed.waitForSelector('#error-summary');
+    assert((await ed.textContent('#f-name-error')).includes('vul dit veld in'), 'name message');
+    assert((await ed.textContent('#f-begin_date-error')).includes('vorm'), 'month message');
+    assert((await ed.inputValue('#f-description_short')).startsWith('Leest kentekens'), 'typed text kept');
+    assert(await ed.getAttribute('#f-name', 'aria-invalid') === 'true', 'field marked invalid');
+    await axe(ed, 'form with problems');
+    await ed.fill('#f-name', 'Browsertest kentekenlezer');
+    await ed.fill('#f-begin_date', '2024-03');
+    await ed.check('#f-category-9');
+    await ed.click('.work-form button[type=submit]');
+    await ed.waitForURL(/\/workspace\/drafts\/\d+$/);
+    await axe(ed, 'draft (author)');
+    assert((await ed.textContent('.draft-state')).includes('wacht op goedkeuring'), 'waiting');
+    assert((await ed.textContent('.diff-table')).includes('Browsertest kentekenlezer'), 'diff shows it');
+    assert(await ed.locator('form[action$="/approve"]').count() === 0, 'an editor does not approve');
+    const draftUrl = ed.url();
+    await ed.click('text=Voorbeeld: zo ziet het publiek deze versie');
+    await ed.waitForSelector('.preview-notice');
+    await axe(ed, 'preview');
+    await c1.close();
+    const c2 = await browser.newContext({ locale: 'nl-NL' });
+    const ap = await c2.newPage();
+    await login(ap, 'goedkeurder');
+    await ap.goto(base + '/workspace');
+    await ap.click('.work-queue >> text=Browsertest kentekenlezer');
+    await ap.waitForURL(draftUrl);
+    await axe(ap, 'draft (approver)');
+    await ap.click('form[action$="/reject"] button');  /* a rejection needs a reason */
+    await ap.waitForSelector('#draft-error');
+    await axe(ap, 'draft with a problem');
+    await ap.click('text=Goedkeuren en publiceren');
+    await ap.waitForURL(/\/registrations\/\d{8}$/);
+    assert((await ap.textContent('h1')).includes('Browsertest kentekenlezer'), 'published');
+    await c2.close();
+  });
   await check('everything works with JavaScript off', async () => {
     const ctx2 = await browser.newContext({ javaScriptEnabled: false, locale: 'nl-NL' });
     const p2 = await ctx2.newPage();
