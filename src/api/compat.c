@@ -391,8 +391,8 @@ static void save(struct ar_req *r, const struct ar_principal *p, const char *id,
         invalid(r, pr);
         goto out;
     }
-    int rc =
-        ar_approval_concept(r->store, &c, p->name, p->org, id, is_new, rec, pr, &draft, &changed);
+    int rc = ar_approval_concept(r->store, &c, p->name, p->org, id, is_new, rec, 1, pr, &draft,
+                                 &changed);
     if (rc) {
         fail(r, rc, pr);
         goto out;
@@ -533,7 +533,8 @@ static void h_release(struct ar_req *r)
     json_t *d = id ? draft_in_state(r, p, id, "concept", "there is no concept to release") : NULL,
            *pr = json_array();
     if (d) {
-        int rc = ar_approval_release(r->store, json_integer_value(json_object_get(d, "id")),
+        struct ar_approval_ctx c = ctx_of(r);
+        int rc = ar_approval_release(r->store, &c, json_integer_value(json_object_get(d, "id")),
                                      p->name, p->org, pr);
         if (rc) {
             fail(r, rc, pr);

@@ -53,7 +53,7 @@ static int log_decision(struct ar_store *s, long long id, const char *org, const
 static int put_draft(struct ar_store *s, const struct ar_approval_ctx *c, const char *author,
                      const char *org, const char *lars, int is_new, const json_t *record,
                      const json_t *withhold, const char *note, int base_version, const char *state,
-                     json_t *problems, long long *draft, int *changed)
+                     int strict, json_t *problems, long long *draft, int *changed)
 {
     json_t *clean = NULL, *cur = NULL, *sealed_in = NULL, *reg = NULL, *old = NULL;
     uint8_t *sealed = NULL;
@@ -71,8 +71,14 @@ static int put_draft(struct ar_store *s, const struct ar_approval_ctx *c, const 
                        " /withholding for an existing one");
         return AR_EINVAL;
     }
-    if ((rc = ar_record_validate(&clean, record, problems)))
+    if (!json_is_object(record)) {
+        ar_problem_add(problems, "", "type", "a record is a JSON object");
+        return AR_EINVAL;
+    }
+    if (strict && (rc = ar_record_validate(&clean, record, problems)))
         return rc;
+    if (!clean) /* a concept kept as it is, checked when it is released */
+        clean = json_deep_copy(record);
     if (withhold && (rc = ar_exception_create(s, c->key, c->cfg, record, withhold, author, note,
                                               problems, NULL)))
         goto out;
@@ -130,7 +136,9 @@ static int put_draft(struct ar_store *s, const struct ar_approval_ctx *c, const 
                                sealed_len};
     if ((rc = ar_store_begin(s)))
         goto out;
-    if (!(rc = ar_store_draft_add(s, &d, draft)) && old) {
+    /* one's own open draft of it is replaced; someone else's stays for the approvers */
+    if (!(rc = ar_store_draft_add(s, &d, draft)) && old &&
+        !strcmp(ar_json_str(old, "author"), author)) {
         char why[64];
         long long oid = json_integer_value(json_object_get(old, "id"));
         snprintf(why, sizeof why, "replaced by draft %lld", *draft);
@@ -160,18 +168,18 @@ int ar_approval_submit(struct ar_store *s, const struct ar_approval_ctx *c, cons
                        long long *draft, int *changed)
 {
     return put_draft(s, c, author, org, lars, 0, record, withhold, note, base_version, "submitted",
-                     problems, draft, changed);
+                     1, problems, draft, changed);
 }
 
 int ar_approval_concept(struct ar_store *s, const struct ar_approval_ctx *c, const char *author,
                         const char *org, const char *lars, int is_new, const json_t *record,
-                        json_t *problems, long long *draft, int *changed)
+                        int strict, json_t *problems, long long *draft, int *changed)
 {
     json_t *rec = json_deep_copy(record);
-    if (is_new)
+    if (is_new && json_is_object(rec))
         json_object_set_new(rec, "lars", json_string(lars));
-    int rc = put_draft(s, c, author, org, lars, is_new, rec, NULL, NULL, 0, "concept", problems,
-                       draft, changed);
+    int rc = put_draft(s, c, author, org, lars, is_new, rec, NULL, NULL, 0, "concept", strict,
+                       problems, draft, changed);
     json_decref(rec);
     return rc;
 }
@@ -395,16 +403,25 @@ static int move(struct ar_store *s, long long id, const char *org, const char *f
     return rc;
 }
 
-int ar_approval_release(struct ar_store *s, long long id, const char *who, const char *org,
-                        json_t *problems)
+int ar_approval_release(struct ar_store *s, const struct ar_approval_ctx *c, long long id,
+                        const char *who, const char *org, json_t *problems)
 {
-    json_t *row = NULL;
+    json_t *row = NULL, *in = NULL, *clean = NULL;
     int rc = org_draft(s, id, org, &row, problems);
     if (!rc && strcmp(ar_json_str(row, "state"), "concept") != 0) {
         ar_problem_add(problems, "draft", "state", "draft %lld is %s: only a concept is released",
                        id, ar_json_str(row, "state"));
         rc = AR_ECONFLICT;
     }
+    /* a concept may have been saved unfinished: it keeps the rules before it waits */
+    if (!rc && !(in = open_draft(c, row))) {
+        ar_problem_add(problems, "draft", "sealed", "the draft cannot be opened with this key");
+        rc = AR_EIO;
+    }
+    if (!rc)
+        rc = ar_record_validate(&clean, json_object_get(in, "record"), problems);
+    json_decref(in);
+    json_decref(clean);
     if (!rc && (rc = move(s, id, org, "concept", "submitted", who)) == AR_ECONFLICT)
         ar_problem_add(problems, "draft", "state", "draft %lld changed meanwhile", id);
     json_decref(row);

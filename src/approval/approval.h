@@ -66,11 +66,13 @@ int ar_approval_withdraw(struct ar_store *s, long long id, const char *author, c
  * unless the registration is retracted (then saving it is the way to publish it again). */
 int ar_approval_concept(struct ar_store *s, const struct ar_approval_ctx *c, const char *author,
                         const char *org, const char *lars, int is_new, const json_t *record,
-                        json_t *problems, long long *draft, int *changed);
-/* Release concept id for approval (concept → submitted). AR_ECONFLICT when it is no
- * concept. */
-int ar_approval_release(struct ar_store *s, long long id, const char *who, const char *org,
-                        json_t *problems);
+                        int strict, json_t *problems, long long *draft, int *changed);
+/* Release concept id for approval (concept → submitted): the record must keep every rule
+ * now (strict 0 let an unfinished one be saved: the workspace keeps work that is not
+ * done; the submission API, like the national register, checks at once). AR_EINVAL with
+ * the problems, AR_ECONFLICT when it is no concept. */
+int ar_approval_release(struct ar_store *s, const struct ar_approval_ctx *c, long long id,
+                        const char *who, const char *org, json_t *problems);
 /* Archive an open draft (archive 1: concept or submitted → archived) or bring an archived
  * one back as a concept (0; AR_ECONFLICT while the registration has another open one). */
 int ar_approval_archive(struct ar_store *s, long long id, const char *who, const char *org,

@@ -352,9 +352,11 @@ static const struct ar_principal *member(struct ar_req *r)
     return NULL;
 }
 
-/* The form page: new (id NULL) or a new version of id based on base_version. */
+/* The form page: new (id NULL) or a new version of id based on base_version; draft is
+ * the concept it continues (0: none). */
 static void form_page(struct ar_req *r, int status, const char *id, int base_version,
-                      const json_t *rec, const json_t *problems, const char *notice_key)
+                      long long draft, const json_t *rec, const json_t *problems,
+                      const char *notice_key)
 {
     json_t *ctx = ar_web_ctx(r, NULL), *summary = json_array();
     json_object_set_new(ctx, "title", json_string(msg(r, ctx, id ? "work_edit" : "work_new")));
@@ -365,6 +367,8 @@ static void form_page(struct ar_req *r, int status, const char *id, int base_ver
         json_object_set_new(ctx, "id", json_string(id));
         json_object_set_new(ctx, "base_version", json_integer(base_version));
     }
+    if (draft)
+        json_object_set_new(ctx, "draft", json_integer(draft));
     if (notice_key)
         json_object_set_new(ctx, "notice", json_string(msg(r, ctx, notice_key)));
     ar_req_header(r, "Cache-Control", "no-store");
@@ -421,7 +425,7 @@ static void h_new(struct ar_req *r)
     if (p && ar_store_org_get(r->store, p->org, &org) == 0)
         json_object_set(rec, "organization", json_object_get(org, "name"));
     if (p)
-        form_page(r, 200, NULL, 0, rec, NULL, NULL);
+        form_page(r, 200, NULL, 0, 0, rec, NULL, NULL);
     json_decref(org);
     json_decref(rec);
 }
@@ -446,16 +450,79 @@ static void h_edit(struct ar_req *r)
     json_t *v = p ? own_registration(r, p, r->params[0]) : NULL;
     if (!v)
         return;
-    form_page(r, 200, r->params[0], (int)json_integer_value(json_object_get(v, "version")),
+    form_page(r, 200, r->params[0], (int)json_integer_value(json_object_get(v, "version")), 0,
               json_object_get(v, "record"), NULL, NULL);
     json_decref(v);
 }
 
-/* POST /workspace/drafts: the form sent; a draft when the record keeps the rules. */
+static long long draft_id(const char *s)
+{
+    char *end;
+    long long id = s ? strtoll(s, &end, 10) : 0;
+    return !s || *end || id < 1 ? 0 : id;
+}
+
+/* One's own concept draft id (with its record), or NULL. */
+static json_t *own_concept(struct ar_req *r, const struct ar_principal *p, long long id)
+{
+    json_t *d = NULL;
+    struct ar_approval_ctx c = approval_ctx(r);
+    if (id && ar_approval_get(r->store, &c, id, p->org, &d) == 0 &&
+        !strcmp(ar_json_str(d, "state"), "concept") && !strcmp(ar_json_str(d, "author"), p->name))
+        return d;
+    json_decref(d);
+    return NULL;
+}
+
+/* A double submit: one's own draft of the same registration with the same record,
+ * still waiting; its number, or 0. */
+static long long already_submitted(struct ar_req *r, const struct ar_principal *p, const char *id,
+                                   const json_t *rec)
+{
+    json_t *list = NULL, *d;
+    struct ar_approval_ctx c = approval_ctx(r);
+    size_t i;
+    long long found = 0;
+    if (ar_approval_list(r->store, &c, p->org, "submitted", &list))
+        return 0;
+    json_array_foreach (list, i, d) {
+        const char *reg = ar_json_str(d, "registration");
+        json_t *full = NULL;
+        if (found || strcmp(ar_json_str(d, "author") ?: "", p->name) ||
+            (id ? !reg || strcmp(reg, id) : reg != NULL))
+            continue;
+        long long n = json_integer_value(json_object_get(d, "id"));
+        if (ar_approval_get(r->store, &c, n, p->org, &full) == 0 &&
+            json_equal(json_object_get(full, "record"), rec))
+            found = n;
+        json_decref(full);
+    }
+    json_decref(list);
+    return found;
+}
+
+/* A free id for a new registration's concept. */
+static int reserve_id(struct ar_req *r, char id[9])
+{
+    json_t *d = NULL;
+    for (int tries = 0; tries < 20; tries++) {
+        ar_lars_generate(id);
+        if (ar_store_reg_exists(r->store, id) == AR_ENOTFOUND &&
+            ar_store_draft_open(r->store, id, &d) == AR_ENOTFOUND)
+            return 0;
+        json_decref(d);
+        d = NULL;
+    }
+    return AR_ECONFLICT;
+}
+
+/* POST /workspace/drafts: the form sent. "Save as concept" keeps it as it is (unfinished
+ * work survives a closed tab); "Submit" needs every rule kept and hands it to the four
+ * eyes. A stale form (published meanwhile) and a double submit are explained. */
 static void h_submit(struct ar_req *r)
 {
     const struct ar_principal *p = member(r);
-    json_t *base = NULL, *rec = NULL, *pr = json_array(), *clean = NULL;
+    json_t *base = NULL, *rec = NULL, *pr = json_array(), *clean = NULL, *concept = NULL;
     struct ar_approval_ctx c = approval_ctx(r);
     if (!p)
         goto out;
@@ -463,18 +530,24 @@ static void h_submit(struct ar_req *r)
         ar_web_error(r, 400, "error_bad_form");
         goto out;
     }
-    const char *id = ar_req_arg(r, "id");
+    const char *id = ar_req_arg(r, "id"), *action = ar_req_arg(r, "action");
     const char *bv = ar_req_arg(r, "base_version");
-    int base_version = bv ? atoi(bv) : 0;
+    int base_version = bv ? atoi(bv) : 0, as_concept = action && !strcmp(action, "concept");
+    long long cont = draft_id(ar_req_arg(r, "draft"));
     if (id && *id) {
         if (!(base = own_registration(r, p, id)))
             goto out;
     } else {
         id = NULL;
     }
-    rec = form_record(r, base ? json_object_get(base, "record") : NULL);
-    long long draft = 0;
-    int changed = 0;
+    if (cont && !(concept = own_concept(r, p, cont))) {
+        /* sent twice, or withdrawn or submitted in another tab meanwhile */
+        see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", cont));
+        goto out;
+    }
+    rec = form_record(r, concept ? json_object_get(concept, "record")
+                         : base  ? json_object_get(base, "record")
+                                 : NULL);
     json_t *org = NULL;
     const char *oname = ar_json_str(rec, "organization");
     if (oname && ar_store_org_get(r->store, p->org, &org) == 0 &&
@@ -482,14 +555,38 @@ static void h_submit(struct ar_req *r)
         ar_problem_add(pr, "organization", "organisation", "organization must be %s",
                        ar_json_str(org, "name"));
     json_decref(org);
-    int rc = ar_record_validate(&clean, rec, pr);
-    if (!rc && json_array_size(pr))
-        rc = AR_EINVAL;
-    if (!rc)
+    long long draft = 0;
+    int changed = 0, rc = 0;
+    if (!as_concept) {
+        rc = ar_record_validate(&clean, rec, pr);
+        if (!rc && json_array_size(pr))
+            rc = AR_EINVAL;
+    }
+    char lars[9] = "";
+    if (!rc && (as_concept || cont)) {
+        /* the concept of a published registration, or of a new one under a reserved id */
+        const char *reserved = concept ? ar_json_str(concept, "registration") : NULL;
+        if (id)
+            snprintf(lars, sizeof lars, "%s", id);
+        else if (reserved)
+            snprintf(lars, sizeof lars, "%s", reserved);
+        else if ((rc = reserve_id(r, lars)))
+            goto out;
+        rc = ar_approval_concept(r->store, &c, p->name, p->org, lars, id == NULL, rec, 0, pr,
+                                 &draft, &changed);
+        if (!rc && !as_concept && changed)
+            rc = ar_approval_release(r->store, &c, draft, p->name, p->org, pr);
+    } else if (!rc) {
+        long long twice = already_submitted(r, p, id, rec);
+        if (twice) {
+            see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld?twice=1", twice));
+            goto out;
+        }
         rc = ar_approval_submit(r->store, &c, p->name, p->org, id, rec, NULL, ar_req_arg(r, "note"),
                                 base_version, pr, &draft, &changed);
+    }
     if (rc == AR_EINVAL) {
-        form_page(r, 422, id, base_version, rec, pr, NULL);
+        form_page(r, 422, id, base_version, draft ? draft : cont, rec, pr, NULL);
     } else if (rc == AR_ECONFLICT) {
         /* someone published meanwhile: the typed record is shown against the newer base */
         json_t *now = NULL;
@@ -497,26 +594,38 @@ static void h_submit(struct ar_req *r)
         if (id && ar_registry_get(r->store, id, 0, &now) == 0)
             latest = (int)json_integer_value(json_object_get(now, "version"));
         json_decref(now);
-        form_page(r, 409, id, latest, rec, NULL, "work_stale");
+        form_page(r, 409, id, latest, cont, rec, NULL, "work_stale");
     } else if (rc) {
         ar_web_error(r, 503, "error_unavailable");
     } else if (!changed) {
-        form_page(r, 200, id, base_version, rec, NULL, "work_unchanged");
+        form_page(r, 200, id, base_version, cont, rec, NULL, "work_unchanged");
     } else {
         see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", draft));
     }
 out:
+    json_decref(concept);
     json_decref(clean);
     json_decref(base);
     json_decref(rec);
     json_decref(pr);
 }
 
-static long long draft_id(const char *s)
+/* GET /workspace/drafts/{draft}/edit: go on with one's own concept. */
+static void h_edit_concept(struct ar_req *r)
 {
-    char *end;
-    long long id = strtoll(s, &end, 10);
-    return *end || id < 1 ? 0 : id;
+    const struct ar_principal *p = member(r);
+    long long n = draft_id(r->params[0]);
+    json_t *d = p ? own_concept(r, p, n) : NULL;
+    if (!p)
+        return;
+    if (!d) {
+        ar_web_error(r, 404, "error_not_found");
+        return;
+    }
+    int base = (int)json_integer_value(json_object_get(d, "base_version"));
+    form_page(r, 200, base ? ar_json_str(d, "registration") : NULL, base, n,
+              json_object_get(d, "record"), NULL, NULL);
+    json_decref(d);
 }
 
 /* GET /workspace/drafts/{draft}: a draft with its differences and what can be done. */
@@ -550,6 +659,10 @@ static void draft_page(struct ar_req *r, int status, long long id, const char *e
                         json_boolean(waiting && own && (p->bit & AR_ROLE_APPROVER_BIT)));
     json_object_set_new(ctx, "can_withdraw",
                         json_boolean(own && (waiting || !strcmp(st, "concept"))));
+    json_object_set_new(ctx, "is_concept", json_boolean(own && !strcmp(st, "concept")));
+    const char *twice = ar_req_arg(r, "twice");
+    if (twice && !strcmp(twice, "1"))
+        json_object_set_new(ctx, "notice", json_string(msg(r, ctx, "work_twice")));
     if (error)
         json_object_set_new(ctx, "error", json_string(error));
     ar_req_header(r, "Cache-Control", "no-store");
@@ -601,6 +714,34 @@ out:
     json_decref(pr);
 }
 
+/* POST /workspace/drafts/{draft}/release: one's concept to the four eyes, when it keeps
+ * every rule; otherwise the form with the problems next to their fields. */
+static void h_release(struct ar_req *r)
+{
+    const struct ar_principal *p = member(r);
+    long long n = draft_id(r->params[0]);
+    json_t *d = p ? own_concept(r, p, n) : NULL, *pr = json_array();
+    struct ar_approval_ctx c = approval_ctx(r);
+    if (!p)
+        goto out;
+    if (!d) { /* released, withdrawn or sent twice meanwhile: show where it is now */
+        see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", n));
+        goto out;
+    }
+    int rc = ar_approval_release(r->store, &c, n, p->name, p->org, pr);
+    int base = (int)json_integer_value(json_object_get(d, "base_version"));
+    if (rc == AR_EINVAL)
+        form_page(r, 422, base ? ar_json_str(d, "registration") : NULL, base, n,
+                  json_object_get(d, "record"), pr, NULL);
+    else if (rc && rc != AR_ECONFLICT)
+        ar_web_error(r, 503, "error_unavailable");
+    else
+        see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", n));
+out:
+    json_decref(d);
+    json_decref(pr);
+}
+
 static void h_approve(struct ar_req *r)
 {
     decide(r, "approve");
@@ -624,6 +765,10 @@ const struct ar_route ar_work_routes[] = {
     {"POST", "/workspace/drafts", h_submit, "Submit a registration for approval", AR_ROLE_ORG},
     {"GET", "/workspace/drafts/{draft}", h_draft, "A draft, its differences and decisions",
      AR_ROLE_ORG},
+    {"GET", "/workspace/drafts/{draft}/edit", h_edit_concept, "Go on with one's own concept",
+     AR_ROLE_ORG},
+    {"POST", "/workspace/drafts/{draft}/release", h_release,
+     "Submit one's own concept for approval", AR_ROLE_ORG},
     {"POST", "/workspace/drafts/{draft}/approve", h_approve, "Publish a draft (four eyes)",
      AR_ROLE_APPROVER_BIT},
     {"POST", "/workspace/drafts/{draft}/reject", h_reject, "Reject a draft with a reason",

@@ -86,8 +86,8 @@ static void concept_release_publish(void **state)
     long long d1, d2;
     int changed, version;
     ar_lars_generate(id);
-    assert_int_equal(ar_approval_concept(s, &ctx, "anna", "politie", id, 1, rec, pr, &d1, &changed),
-                     0);
+    assert_int_equal(
+        ar_approval_concept(s, &ctx, "anna", "politie", id, 1, rec, 1, pr, &d1, &changed), 0);
     assert_int_equal(changed, 1);
     assert_string_equal(state_of(s, d1), "concept");
     assert_int_equal(ar_store_reg_exists(s, id), AR_ENOTFOUND); /* nothing public yet */
@@ -97,14 +97,14 @@ static void concept_release_publish(void **state)
         AR_ECONFLICT);
     /* a newer concept replaces it */
     assert_int_equal(
-        ar_approval_concept(s, &ctx, "anna", "politie", id, 1, rec2, pr, &d2, &changed), 0);
+        ar_approval_concept(s, &ctx, "anna", "politie", id, 1, rec2, 1, pr, &d2, &changed), 0);
     assert_string_equal(state_of(s, d1), "withdrawn");
     assert_string_equal(state_of(s, d2), "concept");
     /* another organisation releases nothing of it */
     json_array_clear(pr);
-    assert_int_equal(ar_approval_release(s, d2, "omar", "om", pr), AR_ENOTFOUND);
-    assert_int_equal(ar_approval_release(s, d2, "anna", "politie", pr), 0);
-    assert_int_equal(ar_approval_release(s, d2, "anna", "politie", pr), AR_ECONFLICT);
+    assert_int_equal(ar_approval_release(s, &ctx, d2, "omar", "om", pr), AR_ENOTFOUND);
+    assert_int_equal(ar_approval_release(s, &ctx, d2, "anna", "politie", pr), 0);
+    assert_int_equal(ar_approval_release(s, &ctx, d2, "anna", "politie", pr), AR_ECONFLICT);
     /* four eyes: the author does not publish */
     json_array_clear(pr);
     assert_int_equal(
@@ -132,14 +132,14 @@ static void archive_and_unarchive(void **state)
     long long d1, d2;
     int changed;
     ar_lars_generate(id);
-    assert_int_equal(ar_approval_concept(s, &ctx, "anna", "politie", id, 1, rec, pr, &d1, &changed),
-                     0);
+    assert_int_equal(
+        ar_approval_concept(s, &ctx, "anna", "politie", id, 1, rec, 1, pr, &d1, &changed), 0);
     assert_int_equal(ar_approval_archive(s, d1, "anna", "politie", 1, pr), 0);
     assert_string_equal(state_of(s, d1), "archived");
     assert_int_equal(ar_approval_archive(s, d1, "anna", "politie", 1, pr), AR_ECONFLICT);
     /* a new concept meanwhile: the archived one cannot come back beside it */
     assert_int_equal(
-        ar_approval_concept(s, &ctx, "anna", "politie", id, 1, rec2, pr, &d2, &changed), 0);
+        ar_approval_concept(s, &ctx, "anna", "politie", id, 1, rec2, 1, pr, &d2, &changed), 0);
     json_array_clear(pr);
     assert_int_equal(ar_approval_archive(s, d1, "anna", "politie", 0, pr), AR_ECONFLICT);
     assert_string_equal(ar_json_str(json_array_get(pr, 0), "rule"), "open_draft");
