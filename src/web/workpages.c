@@ -9,6 +9,7 @@
 #include "approval/approval.h"
 #include "auth/auth.h"
 #include "base/err.h"
+#include "exception/exception.h"
 #include "json/json.h"
 #include "model/fields.h"
 #include "model/lars.h"
@@ -405,6 +406,13 @@ static void h_inbox(struct ar_req *r)
             json_array_append(queue, d);
         if (own && json_array_size(mine) < 50)
             json_array_append(mine, d);
+    }
+    json_t *reg, *w;
+    json_array_foreach (regs, i, reg) { /* a withheld one links to its withholding page */
+        w = NULL;
+        if (ar_exception_public(r->store, ar_json_str(reg, "id"), &w) == 0)
+            json_object_set_new(reg, "withheld_state", json_string(ar_json_str(w, "state")));
+        json_decref(w);
     }
     json_object_set_new(ctx, "queue", queue);
     json_object_set_new(ctx, "is_approver", json_boolean(approver));
