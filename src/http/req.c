@@ -71,8 +71,8 @@ int ar_req_parse_form(struct ar_req *r)
     if (!r->content_type ||
         strncasecmp(r->content_type, "application/x-www-form-urlencoded", 33) != 0)
         return AR_EINVAL;
-    if (r->body_len > 65536)
-        return AR_ETOOBIG;
+    if (r->body_len > 262144) /* every field of a registration at its longest, encoded */
+        return r->form_rc = AR_ETOOBIG;
     char *copy = ar_arena_strndup(r->arena, r->body ? r->body : "", r->body_len);
     r->nquery = r->nargs;
     r->form = 1;
@@ -94,11 +94,15 @@ int ar_req_parse_form(struct ar_req *r)
         MHD_http_unescape(p);
         MHD_http_unescape(val);
         if (!ar_utf8_valid(p, strlen(p)) || !ar_utf8_valid(val, strlen(val)) ||
-            strlen(val) > 10000) {
+            strlen(val) > 32768) {
             r->nargs = r->nquery;
             return r->form_rc = AR_EINVAL;
         }
-        if (*p && r->nargs < AR_REQ_MAX_ARGS)
+        if (*p && r->nargs >= AR_REQ_MAX_ARGS) { /* never drop a field silently */
+            r->nargs = r->nquery;
+            return r->form_rc = AR_ETOOBIG;
+        }
+        if (*p)
             r->args[r->nargs++] = (struct ar_kv){p, val};
         if (!amp)
             break;

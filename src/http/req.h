@@ -18,7 +18,7 @@ struct ar_principal; /* who sent the request (auth/auth.h) */
 struct ar_route;
 struct ar_store; /* this worker's store connection */
 
-#define AR_REQ_MAX_ARGS 32
+#define AR_REQ_MAX_ARGS 160 /* the workspace form has ~60 fields and checkbox lists */
 #define AR_REQ_MAX_PARAMS 4
 #define AR_RESP_MAX_HEADERS 8
 
@@ -61,7 +61,8 @@ struct ar_req {
 
 /* Add the fields of an application/x-www-form-urlencoded body to args (form values win
  * over none: the query's come first, so ar_req_arg finds those first). AR_EINVAL for
- * another content type or invalid UTF-8, AR_ETOOBIG above 64 KiB. */
+ * another content type or invalid UTF-8 (or a value over 32 KiB), AR_ETOOBIG above 256 KiB
+ * or AR_REQ_MAX_ARGS fields: a field is never dropped silently. */
 int ar_req_parse_form(struct ar_req *r);
 
 /* First value of query argument key, or NULL. */

@@ -353,6 +353,38 @@ static const struct ar_principal *member(struct ar_req *r)
     return NULL;
 }
 
+/* The withholding part of a new registration's form: what was typed, the grounds, and
+ * the messages of its problems ("withhold.ground" → errors.ground). */
+static json_t *withhold_view(struct ar_req *r, const json_t *ctx, const json_t *problems)
+{
+    const char *on = ar_req_arg(r, "withhold"), *ground = ar_req_arg(r, "withhold.ground");
+    json_t *v = json_pack("{s:b, s:s, s:s, s:s}", "on", on && !strcmp(on, "1"), "justification",
+                          ar_req_arg(r, "withhold.justification") ?: "", "case_reference",
+                          ar_req_arg(r, "withhold.case_reference") ?: "", "until",
+                          ar_req_arg(r, "withhold.until") ?: "");
+    json_t *grounds = json_array(), *errors = json_object(), *p;
+    json_array_append_new(grounds, json_pack("{s:s, s:s, s:b}", "value", "", "label", "—",
+                                             "selected", !ground || !*ground));
+    for (const char *const *g = ar_grounds; *g; g++)
+        json_array_append_new(grounds,
+                              json_pack("{s:s, s:s, s:b}", "value", *g, "label",
+                                        msg(r, ctx, ar_arena_printf(r->arena, "ground_%s", *g)),
+                                        "selected", ground && !strcmp(ground, *g)));
+    size_t i;
+    json_array_foreach (problems, i, p) {
+        const char *f = ar_json_str(p, "field") ?: "";
+        if (strncmp(f, "withhold", 8))
+            continue;
+        const char *key = f[8] == '.' ? f + 9 : "on";
+        if (!json_object_get(errors, key))
+            json_object_set_new(errors, key,
+                                json_string(problem_text(r, ctx, p, msg(r, ctx, "wh_label"))));
+    }
+    json_object_set_new(v, "grounds", grounds);
+    json_object_set_new(v, "errors", errors);
+    return v;
+}
+
 /* The form page: new (id NULL) or a new version of id based on base_version; draft is
  * the concept it continues (0: none). */
 static void form_page(struct ar_req *r, int status, const char *id, int base_version,
@@ -370,6 +402,8 @@ static void form_page(struct ar_req *r, int status, const char *id, int base_ver
     }
     if (draft)
         json_object_set_new(ctx, "draft", json_integer(draft));
+    if (!id && !draft) /* withholding is asked for with a new registration */
+        json_object_set_new(ctx, "wh", withhold_view(r, ctx, problems));
     if (notice_key)
         json_object_set_new(ctx, "notice", json_string(msg(r, ctx, notice_key)));
     ar_req_header(r, "Cache-Control", "no-store");
@@ -531,6 +565,7 @@ static void h_submit(struct ar_req *r)
 {
     const struct ar_principal *p = member(r);
     json_t *base = NULL, *rec = NULL, *pr = json_array(), *clean = NULL, *concept = NULL;
+    json_t *withhold = NULL;
     struct ar_approval_ctx c = approval_ctx(r);
     if (!p)
         goto out;
@@ -563,8 +598,22 @@ static void h_submit(struct ar_req *r)
         ar_problem_add(pr, "organization", "organisation", "organization must be %s",
                        ar_json_str(org, "name"));
     json_decref(org);
+    const char *wh_on = ar_req_arg(r, "withhold");
+    if (wh_on && !strcmp(wh_on, "1")) {
+        if (id || cont || as_concept)
+            ar_problem_add(pr, "withhold", "new_only",
+                           "only a new registration, submitted at once, is withheld this way");
+        withhold = json_pack("{s:s, s:s, s:s}", "ground", ar_req_arg(r, "withhold.ground") ?: "",
+                             "justification", ar_req_arg(r, "withhold.justification") ?: "",
+                             "until", ar_req_arg(r, "withhold.until") ?: "");
+        const char *cr = ar_req_arg(r, "withhold.case_reference");
+        if (cr && *cr)
+            json_object_set_new(withhold, "case_reference", json_string(cr));
+    }
     long long draft = 0;
     int changed = 0, rc = 0;
+    if (as_concept && json_array_size(pr))
+        rc = AR_EINVAL;
     if (!as_concept) {
         rc = ar_record_validate(&clean, rec, pr);
         if (!rc && json_array_size(pr))
@@ -590,8 +639,8 @@ static void h_submit(struct ar_req *r)
             see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld?twice=1", twice));
             goto out;
         }
-        rc = ar_approval_submit(r->store, &c, p->name, p->org, id, rec, NULL, ar_req_arg(r, "note"),
-                                base_version, pr, &draft, &changed);
+        rc = ar_approval_submit(r->store, &c, p->name, p->org, id, rec, withhold,
+                                ar_req_arg(r, "note"), base_version, pr, &draft, &changed);
     }
     if (rc == AR_EINVAL) {
         form_page(r, 422, id, base_version, draft ? draft : cont, rec, pr, NULL);
@@ -611,6 +660,7 @@ static void h_submit(struct ar_req *r)
         see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", draft));
     }
 out:
+    json_decref(withhold);
     json_decref(concept);
     json_decref(clean);
     json_decref(base);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "base/err.h"
 #include "http/server.h"
 
 static struct ar_app app;
@@ -183,6 +184,35 @@ static void problem_lists_every_error(void **state)
     done(&r, v);
 }
 
+/* A form with more fields than a request holds is refused whole, never cut short. */
+static void form_fields_are_never_dropped(void **state)
+{
+    (void)state;
+    struct ar_req r;
+    struct ar_buf body;
+    memset(&r, 0, sizeof r);
+    r.arena = ar_arena_new();
+    ar_buf_init(&body, 0);
+    for (int i = 0; i < AR_REQ_MAX_ARGS; i++)
+        ar_buf_printf(&body, "%sf%d=%d", i ? "&" : "", i, i);
+    r.content_type = "application/x-www-form-urlencoded";
+    r.body = body.ptr;
+    r.body_len = body.len;
+    assert_int_equal(ar_req_parse_form(&r), 0);
+    assert_int_equal(r.nargs, AR_REQ_MAX_ARGS);
+    assert_string_equal(ar_req_arg(&r, "f159"), "159");
+    ar_buf_puts(&body, "&one=more");
+    memset(&r.args, 0, sizeof r.args);
+    r.nargs = 0;
+    r.form = 0;
+    r.body = body.ptr;
+    r.body_len = body.len;
+    assert_int_equal(ar_req_parse_form(&r), AR_ETOOBIG);
+    assert_int_equal(r.nargs, 0);
+    ar_buf_free(&body);
+    ar_arena_free(r.arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +224,7 @@ int main(void)
         cmocka_unit_test(writes_need_a_token),
         cmocka_unit_test(every_route_has_a_rule_the_router_enforces),
         cmocka_unit_test(problem_lists_every_error),
+        cmocka_unit_test(form_fields_are_never_dropped),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
