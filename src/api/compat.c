@@ -35,40 +35,13 @@
 
 #define BASE "/aanleverapi/v1_0"
 
-/* The fields of an entry of standard 1.0 as the submission API reads and writes them
- * (schema v1_0__Algorithm): what GET returns, nothing of algoreg's own. */
-static const char *const v1_fields[] = {
-    "name",
-    "description_short",
-    "organization",
-    "category",
-    "status",
-    "begin_date",
-    "end_date",
-    "contact_email",
-    "website",
-    "publication_category",
-    "url",
-    "goal",
-    "proportionality",
-    "human_intervention",
-    "risks",
-    "lawful_basis",
-    "lawful_basis_grouping",
-    "process_index_url",
-    "impacttoetsen_grouping",
-    "impacttoetsen",
-    "source_data",
-    "source_data_grouping",
-    "methods_and_models",
-    "provider",
-    "publiccode",
-    "lang",
-    "standard_version",
-    "source_id",
-    "tags",
-    NULL,
-};
+/* An entry of standard 1.0 as the submission API reads and writes it (v1_0__Algorithm)
+ * holds the record model's fields (whose names are the national register's), but not
+ * algoreg's own: the public id (the path's), the safeguards and the AI Act sections. */
+static int v1_field(const char *key)
+{
+    return strcmp(key, "lars") && strcmp(key, "safeguards") && strcmp(key, "aiact");
+}
 
 /* Members of the older standards (0.1 to 0.4) that 1.0 dropped. Tools written for the
  * national register still send some (its own test entry has dpia, uuid and language)
@@ -265,10 +238,10 @@ static json_t *entry_out(const json_t *rec, const char *id, const char *created,
                          const char *published_at)
 {
     json_t *out = json_object();
-    for (const char *const *f = v1_fields; *f; f++) {
-        json_t *v = json_object_get(rec, *f);
-        if (v)
-            json_object_set(out, *f, v);
+    for (const struct ar_field *f = ar_record_fields; f->key; f++) {
+        json_t *v = json_object_get(rec, f->key);
+        if (v && v1_field(f->key))
+            json_object_set(out, f->key, v);
     }
     if (!json_object_get(out, "lang"))
         json_object_set_new(out, "lang", json_string("nld"));

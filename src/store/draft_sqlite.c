@@ -75,13 +75,7 @@ int ar_store_draft_get(struct ar_store *s, long long id, json_t **out)
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        *out = draft_row(st);
-    else
-        rc = r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
-    sqlite3_finalize(st);
-    return rc;
+    return ar_sqlite_one(st, draft_row, out);
 }
 
 int ar_store_draft_list(struct ar_store *s, const char *org, const char *state, json_t **out)
@@ -167,11 +161,5 @@ int ar_store_draft_open(struct ar_store *s, const char *lars, json_t **out)
     if (rc)
         return rc;
     ar_sqlite_bind_text(st, 1, lars);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        *out = draft_row(st);
-    else
-        rc = r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
-    sqlite3_finalize(st);
-    return rc;
+    return ar_sqlite_one(st, draft_row, out);
 }

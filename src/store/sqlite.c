@@ -94,6 +94,17 @@ void ar_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+int ar_sqlite_one(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t **out)
+{
+    int r = sqlite3_step(st), rc = 0;
+    if (r == SQLITE_ROW)
+        *out = row(st);
+    else
+        rc = r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int ar_sqlite_finish(struct ar_store *s, const char *what, sqlite3_stmt *st, int *changed)
 {
     int r = sqlite3_step(st);

@@ -2,6 +2,7 @@
 #ifndef AR_STORE_SQLITE_INT_H
 #define AR_STORE_SQLITE_INT_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "store/store.h"
@@ -18,6 +19,10 @@ sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql);
 int ar_sqlite_prep(struct ar_store *s, const char *what, const char *sql, sqlite3_stmt **st);
 void ar_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
 int ar_sqlite_finish(struct ar_store *s, const char *what, sqlite3_stmt *st, int *changed);
+
+/* Step a query of at most one row and finalise it: *out gets row(st) of that row. 0,
+ * AR_ENOTFOUND when there is none, AR_EIO on an error. */
+int ar_sqlite_one(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t **out);
 
 /* The open transaction changed what pages show: bump meta.changes at its commit. */
 void ar_sqlite_mark_dirty(struct ar_store *s);

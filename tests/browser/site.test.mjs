@@ -190,6 +190,14 @@ try {
   });
   const accounts = Object.fromEntries(readFileSync(db + '.accounts', 'utf8').split('\n')
     .filter((l) => l && !l.startsWith('#')).map((l) => { const [n, r, pw, tok] = l.split('\t'); return [n, { r, pw, tok }]; }));
+  /* sign pg in as one of the demonstration accounts, through the form */
+  const login = async (pg, who) => {
+    await pg.goto(base + '/login');
+    await pg.fill('#login-name', who);
+    await pg.fill('#login-password', accounts[who].pw);
+    await pg.press('#login-password', 'Enter');
+    await pg.waitForURL(/\/account$/);
+  };
   await check('signing in with the keyboard only, the account page, signing out', async () => {
     const ctx3 = await browser.newContext({ locale: 'nl-NL' });
     const p3 = await ctx3.newPage();
@@ -245,13 +253,6 @@ try {
     await ctx4.close();
   });
   await check('workspace: an editor writes, an approver publishes (four eyes), accessibly', async () => {
-    const login = async (pg, who) => {
-      await pg.goto(base + '/login');
-      await pg.fill('#login-name', who);
-      await pg.fill('#login-password', accounts[who].pw);
-      await pg.press('#login-password', 'Enter');
-      await pg.waitForURL(/\/account$/);
-    };
     const c1 = await browser.newContext({ locale: 'nl-NL' });
     const ed = await c1.newPage();
     await login(ed, 'redacteur');
@@ -306,13 +307,6 @@ try {
   });
   await check('withhold → extension → supervisor decision → published when the clock passes the end date', async () => {
     const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
-    const login = async (pg, who) => {
-      await pg.goto(base + '/login');
-      await pg.fill('#login-name', who);
-      await pg.fill('#login-password', accounts[who].pw);
-      await pg.press('#login-password', 'Enter');
-      await pg.waitForURL(/\/account$/);
-    };
     const c1 = await browser.newContext({ locale: 'nl-NL' });
     const ed = await c1.newPage();
     await login(ed, 'redacteur');

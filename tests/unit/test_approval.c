@@ -19,35 +19,20 @@
 #include "model/lars.h"
 #include "model/registry.h"
 #include "store/store.h"
+#include "unit/storefx.h"
 
-static char dbpath[64];
 static struct ar_seal_key key;
 static struct ar_approval_ctx ctx = {&key, &ar_exception_defaults};
 
 static int setup(void **state)
 {
-    snprintf(dbpath, sizeof dbpath, "/tmp/algoreg-appr-%d.db", (int)getpid());
-    unlink(dbpath);
-    struct ar_store *s = NULL;
-    if (ar_store_open(&s, dbpath, 1))
-        return -1;
     randombytes_buf(key.k, sizeof key.k);
-    setenv("ALGOREG_NOW", "2026-11-23T12:00:00Z", 1);
-    *state = s;
-    return 0;
+    return storefx_open(state, "appr", "2026-11-23T12:00:00Z");
 }
 
 static int teardown(void **state)
 {
-    ar_store_close(*state);
-    char p[96];
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
-    unsetenv("ALGOREG_NOW");
-    return 0;
+    return storefx_close(state);
 }
 
 static json_t *record(const char *descr)

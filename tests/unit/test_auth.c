@@ -15,37 +15,21 @@
 #include "auth/auth.h"
 #include "base/err.h"
 #include "store/store.h"
+#include "unit/storefx.h"
 
 #define PW "Kettle-Orbit-Lantern-58"
 
-static char dbpath[64];
-
 static int setup(void **state)
 {
-    snprintf(dbpath, sizeof dbpath, "/tmp/algoreg-auth-%d.db", (int)getpid());
-    unlink(dbpath);
-    struct ar_store *s = NULL;
-    if (ar_store_open(&s, dbpath, 1))
+    if (storefx_open(state, "auth", "2026-11-23T09:00:00Z"))
         return -1;
     struct ar_org o = {"politie", "Politie", "police", NULL};
-    if (ar_store_org_put(s, &o))
-        return -1;
-    setenv("ALGOREG_NOW", "2026-11-23T09:00:00Z", 1);
-    *state = s;
-    return 0;
+    return ar_store_org_put(*state, &o) ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
-    ar_store_close(*state);
-    unlink(dbpath);
-    char p[80];
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
-    unsetenv("ALGOREG_NOW");
-    return 0;
+    return storefx_close(state);
 }
 
 static void at(const char *now)
