@@ -74,6 +74,7 @@ extern const struct ar_route ar_feed_routes[];        /* changes: JSON with a cu
 extern const struct ar_route ar_compat_routes[];      /* the national submission API */
 extern const struct ar_route ar_work_routes[];        /* the editors' and approvers' pages */
 extern const struct ar_route ar_exc_web_routes[];     /* withholding and supervision pages */
+extern const struct ar_route ar_rbi_web_routes[];     /* the authority's and police's RBI pages */
 extern const struct ar_route ar_account_api_routes[]; /* me, tokens, accounts, audit */
 extern const struct ar_route ar_account_web_routes[]; /* sign-in, account, administration */
 

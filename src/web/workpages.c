@@ -442,12 +442,31 @@ static void h_inbox(struct ar_req *r)
             json_array_append(mine, d);
     }
     json_t *reg, *w;
+    size_t j;
     json_array_foreach (regs, i, reg) { /* a withheld one links to its withholding page */
         w = NULL;
         if (ar_exception_public(r->store, ar_json_str(reg, "id"), &w) == 0)
             json_object_set_new(reg, "withheld_state", json_string(ar_json_str(w, "state")));
         json_decref(w);
     }
+    /* biometric-identification cases on the organisation's registrations */
+    json_t *cases = NULL, *cs = json_array();
+    if (ar_store_case_list(r->store, NULL, NULL, &cases) == 0)
+        json_array_foreach (cases, i, d) {
+            const char *lars = ar_json_str(d, "registration"), *st = ar_json_str(d, "state");
+            int ours = 0;
+            json_array_foreach (regs, j, w)
+                ours |= lars && !strcmp(ar_json_str(w, "id"), lars);
+            if (ours && strcmp(ar_json_str(d, "kind") ?: "", "review"))
+                json_array_append_new(
+                    cs,
+                    json_pack("{s:O, s:O, s:O, s:b}", "id", json_object_get(d, "id"), "kind",
+                              json_object_get(d, "kind"), "state", json_object_get(d, "state"),
+                              "must_delete",
+                              st && (!strcmp(st, "STOPPING") || !strcmp(st, "STOPPED_BREACH"))));
+        }
+    json_decref(cases);
+    json_object_set_new(ctx, "cases", cs);
     json_object_set_new(ctx, "queue", queue);
     json_object_set_new(ctx, "is_approver", json_boolean(approver));
     json_object_set_new(ctx, "mine", mine);

@@ -372,6 +372,54 @@ try {
     await axe(pub, 'published after withholding');
     await c4.close();
   });
+  await check('biometric identification: use before authorisation → request → refusal → deletion confirmed', async () => {
+    /* the police side through the API: a post-event use started under urgency (48-hour
+       clock) and its request */
+    const api = async (method, p, body) => {
+      const res = await fetch(base + p, { method, headers: { Authorization: `Bearer ${accounts.redacteur.tok.trim()}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const j = await res.json();
+      assert(res.ok, `${p}: ${JSON.stringify(j)}`);
+      return j;
+    };
+    const c = await api('POST', '/api/v1/cases', { kind: 'post', registration: '10000087', authority: 'rechter-commissaris' });
+    await api('POST', `/api/v1/cases/${c.id}/events`, { event: 'link_case', data: { link: 'offence', reference: 'ON-2026-7', target: 'one suspect on a camera still' } });
+    await api('POST', `/api/v1/cases/${c.id}/events`, { event: 'start_unauthorised' });
+    await api('POST', `/api/v1/cases/${c.id}/events`, { event: 'submit_request', data: { reasons: 'the suspect may leave the country' } });
+    const c1 = await browser.newContext({ locale: 'nl-NL' });
+    const au = await c1.newPage();
+    await login(au, 'rechter-commissaris');
+    await au.click('.site-nav >> text=Machtigingen');
+    await au.waitForURL(/\/authority$/);
+    assert((await au.textContent('.auth-queue')).includes('In gebruik'), 'the clock of a use that runs');
+    await axe(au, 'authority queue');
+    await au.click(`a[href="/authority/cases/${c.id}"]`);
+    await au.waitForSelector('.auth-decide');
+    assert((await au.textContent('.case-request')).includes('one suspect'), 'the request is read');
+    await axe(au, 'authority case');
+    await au.check('#dec-reject');
+    await au.click('.auth-decide button[type=submit]');  /* no reasons: refused in place */
+    await au.waitForSelector('#dec-reasons-error');
+    await au.check('#dec-reject');
+    await au.fill('#dec-reasons', 'Niet noodzakelijk: andere middelen volstaan.');
+    await au.click('.auth-decide button[type=submit]');
+    await au.waitForFunction(() => !document.querySelector('.auth-decide'));
+    assert((await au.textContent('.case-state')) === 'STOPPING', 'use stops');
+    await c1.close();
+    const c2 = await browser.newContext({ locale: 'nl-NL' });
+    const po = await c2.newPage();
+    await login(po, 'redacteur');
+    await po.goto(base + '/workspace');
+    await po.click(`a[href="/workspace/cases/${c.id}"]`);
+    await po.waitForSelector('.police-delete');
+    await axe(po, 'police case');
+    await po.fill('#del-classes', 'camerabeelden, vergelijkingsresultaten');
+    await po.fill('#del-items', '42');
+    await po.fill('#del-executor', 'functioneel beheer CATCH');
+    await po.click('.police-delete button[type=submit]');
+    await po.waitForFunction(() => !document.querySelector('.police-delete'));
+    assert((await po.textContent('.case-state')) === 'DELETED', 'deletion confirmed');
+    await c2.close();
+  });
   await check('everything works with JavaScript off', async () => {
     const ctx2 = await browser.newContext({ javaScriptEnabled: false, locale: 'nl-NL' });
     const p2 = await ctx2.newPage();
