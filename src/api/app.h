@@ -75,6 +75,7 @@ extern const struct ar_route ar_compat_routes[];      /* the national submission
 extern const struct ar_route ar_work_routes[];        /* the editors' and approvers' pages */
 extern const struct ar_route ar_exc_web_routes[];     /* withholding and supervision pages */
 extern const struct ar_route ar_rbi_web_routes[];     /* the authority's and police's RBI pages */
+extern const struct ar_route ar_review_web_routes[];  /* the facial-recognition review track */
 extern const struct ar_route ar_account_api_routes[]; /* me, tokens, accounts, audit */
 extern const struct ar_route ar_account_web_routes[]; /* sign-in, account, administration */
 

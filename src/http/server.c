@@ -150,7 +150,8 @@ const struct ar_route *const *ar_server_tables(const struct ar_app *app, int *n)
         ar_api_routes,         ar_log_routes,  ar_exception_routes,   ar_aiact_routes,
         ar_quality_routes,     ar_web_routes,  ar_account_api_routes, ar_draft_routes,
         ar_account_web_routes, ar_ops_routes,  ar_export_routes,      ar_feed_routes,
-        ar_compat_routes,      ar_work_routes, ar_exc_web_routes,     ar_rbi_web_routes};
+        ar_compat_routes,      ar_work_routes, ar_exc_web_routes,     ar_rbi_web_routes,
+        ar_review_web_routes};
     if (app && app->tables) {
         *n = app->ntables;
         return app->tables;

@@ -72,14 +72,16 @@ static json_t *page_ctx(struct ar_req *r, const char *title)
     /* Signed in: the header shows who, and forms carry the session's CSRF token. */
     const struct ar_principal *me = ar_app_principal(r);
     if (me) {
-        json_object_set_new(ctx, "me",
-                            json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "name", me->name,
-                                      "role", me->role, "org", me->org, "admin",
-                                      (me->bit & AR_ROLE_ADMIN_BIT) != 0, "session",
-                                      me->session[0] != 0, "workspace",
-                                      me->account && me->org[0] && (me->bit & AR_ROLE_ORG),
-                                      "supervisor", (me->bit & AR_ROLE_SUPERVISOR_BIT) != 0,
-                                      "authority", (me->bit & AR_ROLE_AUTHORITY_BIT) != 0));
+        json_object_set_new(
+            ctx, "me",
+            json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b}", "name", me->name, "role",
+                      me->role, "org", me->org, "admin", (me->bit & AR_ROLE_ADMIN_BIT) != 0,
+                      "session", me->session[0] != 0, "workspace",
+                      me->account && me->org[0] && (me->bit & AR_ROLE_ORG), "supervisor",
+                      (me->bit & AR_ROLE_SUPERVISOR_BIT) != 0, "authority",
+                      (me->bit & AR_ROLE_AUTHORITY_BIT) != 0, "reviewer",
+                      (me->bit & (AR_ROLE_REVIEW_BIT | AR_ROLE_CHIEF_BIT | AR_ROLE_PROSECUTOR_BIT |
+                                  AR_ROLE_MAYOR_BIT)) != 0));
         json_object_set_new(ctx, "csrf", json_string(me->csrf));
         ar_req_header(r, "Cache-Control", "private, no-store");
     }

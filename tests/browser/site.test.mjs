@@ -420,6 +420,18 @@ try {
     assert((await po.textContent('.case-state')) === 'DELETED', 'deletion confirmed');
     await c2.close();
   });
+  await check('the review committee\'s pages are accessible', async () => {
+    const c = await browser.newContext({ locale: 'nl-NL' });
+    const rv = await c.newPage();
+    await login(rv, 'toetsingscommissie');
+    await rv.click('.site-nav >> text=Toetsing');
+    await rv.waitForURL(/\/review$/);
+    await axe(rv, 'review list');
+    await rv.click('.rev-mine a');
+    await rv.waitForSelector('.rev-step');
+    await axe(rv, 'review case');
+    await c.close();
+  });
   await check('everything works with JavaScript off', async () => {
     const ctx2 = await browser.newContext({ javaScriptEnabled: false, locale: 'nl-NL' });
     const p2 = await ctx2.newPage();
