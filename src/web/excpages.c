@@ -33,8 +33,7 @@ static void see_other(struct ar_req *r, const char *where)
     ar_req_header(r, "Cache-Control", "no-store");
 }
 
-/* Whole days from today (UTC, the settable clock) to date YYYY-MM-DD; negative when past. */
-static int days_left(const char *date)
+int ar_web_days_left(const char *date)
 {
     struct tm tm = {0};
     if (!date || !strptime(date, "%Y-%m-%d", &tm))
@@ -49,9 +48,11 @@ static void decorate(struct ar_req *r, const json_t *ctx, json_t *w)
     char gk[64];
     snprintf(gk, sizeof gk, "ground_%s", ar_json_str(w, "ground") ?: "");
     json_object_set_new(w, "ground_label", json_string(msg(r, ctx, gk)));
-    json_object_set_new(w, "days_left", json_integer(days_left(ar_json_str(w, "until"))));
-    json_object_set_new(w, "is_withheld",
-                        json_boolean(!strcmp(ar_json_str(w, "state") ?: "", "withheld")));
+    json_object_set_new(w, "days_left", json_integer(ar_web_days_left(ar_json_str(w, "until"))));
+    int withheld = !strcmp(ar_json_str(w, "state") ?: "", "withheld");
+    json_object_set_new(w, "is_withheld", json_boolean(withheld));
+    json_object_set_new(w, "due_soon",
+                        json_boolean(withheld && ar_web_days_left(ar_json_str(w, "until")) <= 30));
 }
 
 /* Each problem's message by the field it names, in the visitor's language. */

@@ -11,6 +11,9 @@
 json_t *ar_web_ctx(struct ar_req *r, const char *title);
 void ar_web_render(struct ar_req *r, int status, const char *tmpl, json_t *data);
 void ar_web_error(struct ar_req *r, int status, const char *msg_key);
+/* Whole days from today (UTC, the settable clock) to date YYYY-MM-DD; negative when
+ * past (excpages.c). */
+int ar_web_days_left(const char *date);
 /* Field differences (ar_record_diff) made ready for templates/difftable.html: a label in
  * lang and the values as text (before_text, after_text). */
 void ar_web_changes_text(struct ar_req *r, json_t *changes, const char *lang);

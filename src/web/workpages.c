@@ -441,12 +441,19 @@ static void h_inbox(struct ar_req *r)
         if (own && json_array_size(mine) < 50)
             json_array_append(mine, d);
     }
-    json_t *reg, *w;
+    json_t *reg, *w, *due = json_array();
     size_t j;
     json_array_foreach (regs, i, reg) { /* a withheld one links to its withholding page */
         w = NULL;
-        if (ar_exception_public(r->store, ar_json_str(reg, "id"), &w) == 0)
+        if (ar_exception_public(r->store, ar_json_str(reg, "id"), &w) == 0) {
             json_object_set_new(reg, "withheld_state", json_string(ar_json_str(w, "state")));
+            int days = ar_web_days_left(ar_json_str(w, "until"));
+            if (!strcmp(ar_json_str(w, "state") ?: "", "withheld") && days <= 30)
+                json_array_append_new(due, json_pack("{s:O, s:O, s:s?, s:i}", "id",
+                                                     json_object_get(reg, "id"), "name",
+                                                     json_object_get(reg, "name"), "until",
+                                                     ar_json_str(w, "until"), "days", days));
+        }
         json_decref(w);
     }
     /* biometric-identification cases on the organisation's registrations */
@@ -467,6 +474,7 @@ static void h_inbox(struct ar_req *r)
         }
     json_decref(cases);
     json_object_set_new(ctx, "cases", cs);
+    json_object_set_new(ctx, "due", due);
     json_object_set_new(ctx, "queue", queue);
     json_object_set_new(ctx, "is_approver", json_boolean(approver));
     json_object_set_new(ctx, "mine", mine);

@@ -157,5 +157,30 @@ class Workspace(unittest.TestCase):
         self.assertEqual(st, 403)
 
 
+
+class DueSoon(unittest.TestCase):
+    def test_end_dates_within_thirty_days_are_shown(self):
+        """The demonstration withholds one entry for 180 days: 160 days on, the editor's
+        workspace and the supervisor's overview say it ends soon."""
+        import datetime
+        later = (datetime.datetime.now(datetime.timezone.utc) +
+                 datetime.timedelta(days=160)).strftime("%Y-%m-%dT12:00:00Z")
+        srv = Server(demo=True, env={"ALGOREG_NOW": later})
+        try:
+            with open(srv.db + ".accounts") as f:
+                acc = {l.split("\t")[0]: l.split("\t")[2]
+                       for l in f if l.strip() and not l.startswith("#")}
+            for who, path, mark in (("redacteur", "/workspace", b'class="utrecht-alert'
+                                     b' utrecht-alert--warning due-soon"'),
+                                    ("toezicht", "/supervision", b'class="due-soon"')):
+                b = Browser()
+                b.request("POST", srv.base + "/login", {"name": who, "password": acc[who]})
+                st, _, body, _ = b.request("GET", srv.base + path)
+                self.assertEqual(st, 200)
+                self.assertIn(mark, body, who)
+        finally:
+            srv.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
