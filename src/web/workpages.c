@@ -134,6 +134,12 @@ static json_t *field_view(struct ar_req *r, const struct ar_field *f, const char
                                         : f->type == AR_FT_URL ? "url"
                                                                : "text"));
         json_object_set_new(o, "value", json_string(plain(v)));
+        /* for the live check (web/static/workspace.js) */
+        json_object_set_new(o, "kind",
+                            json_string(f->type == AR_FT_EMAIL   ? "email"
+                                        : f->type == AR_FT_URL   ? "url"
+                                        : f->type == AR_FT_MONTH ? "month"
+                                                                 : "date"));
         if (f->type == AR_FT_MONTH)
             json_object_set_new(o, "hint_key", json_string("hint_month"));
         if (f->type == AR_FT_DATE)

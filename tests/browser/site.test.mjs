@@ -276,8 +276,15 @@ try {
     assert((await ed.inputValue('#f-description_short')).startsWith('Leest kentekens'), 'typed text kept');
     assert(await ed.getAttribute('#f-name', 'aria-invalid') === 'true', 'field marked invalid');
     await axe(ed, 'form with problems');
-    await ed.fill('#f-name', 'Browsertest kentekenlezer');
+    /* with JavaScript on, a problem shows while typing, before anything is sent */
+    await ed.fill('#f-begin_date', '2024-3');
+    await ed.press('#f-begin_date', 'Tab');
+    await ed.waitForSelector('#f-begin_date-live:not([hidden])');
+    assert((await ed.textContent('#f-begin_date-live')).includes('de vorm klopt niet'), 'live message, same words');
     await ed.fill('#f-begin_date', '2024-03');
+    await ed.press('#f-begin_date', 'Tab');
+    await ed.waitForSelector('#f-begin_date-live[hidden]', { state: 'attached' });
+    await ed.fill('#f-name', 'Browsertest kentekenlezer');
     await ed.check('#f-category-9');
     await ed.click('.work-form button[type=submit]');
     await ed.waitForURL(/\/workspace\/drafts\/\d+$/);
@@ -391,6 +398,7 @@ try {
     await au.click('.site-nav >> text=Machtigingen');
     await au.waitForURL(/\/authority$/);
     assert((await au.textContent('.auth-queue')).includes('In gebruik'), 'the clock of a use that runs');
+    assert(/\d+ h \d\d min/.test(await au.textContent('.auth-queue')), 'the clock runs with JavaScript');
     await axe(au, 'authority queue');
     await au.click(`a[href="/authority/cases/${c.id}"]`);
     await au.waitForSelector('.auth-decide');
