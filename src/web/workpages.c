@@ -386,6 +386,22 @@ static json_t *withhold_view(struct ar_req *r, const json_t *ctx, const json_t *
             json_object_set_new(errors, key,
                                 json_string(problem_text(r, ctx, p, msg(r, ctx, "wh_label"))));
     }
+    /* which fields (none chosen: the whole registration); organisation, publication
+     * category and the ids are always public */
+    json_t *fl = json_array();
+    const char *lang = json_string_value(json_object_get(ctx, "lang"));
+    for (const struct ar_field *f = ar_record_fields; f->key; f++) {
+        if (!on_form(f) || !strcmp(f->key, "organization") ||
+            !strcmp(f->key, "publication_category"))
+            continue;
+        int chosen = 0;
+        for (int k = 0; k < r->nargs; k++)
+            chosen |=
+                !strcmp(r->args[k].key, "withhold.fields") && !strcmp(r->args[k].value, f->key);
+        json_array_append_new(fl, json_pack("{s:s, s:s, s:b}", "key", f->key, "label",
+                                            ar_field_label(f, lang), "checked", chosen));
+    }
+    json_object_set_new(v, "fields", fl);
     json_object_set_new(v, "grounds", grounds);
     json_object_set_new(v, "errors", errors);
     return v;
@@ -642,6 +658,14 @@ static void h_submit(struct ar_req *r)
         const char *cr = ar_req_arg(r, "withhold.case_reference");
         if (cr && *cr)
             json_object_set_new(withhold, "case_reference", json_string(cr));
+        json_t *chosen = json_array();
+        for (int k = 0; k < r->nargs; k++)
+            if (!strcmp(r->args[k].key, "withhold.fields"))
+                json_array_append_new(chosen, json_string(r->args[k].value));
+        if (json_array_size(chosen))
+            json_object_set_new(withhold, "fields", chosen);
+        else
+            json_decref(chosen);
     }
     long long draft = 0;
     int changed = 0, rc = 0;

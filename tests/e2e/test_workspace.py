@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Server, add_account  # noqa: E402
@@ -156,6 +157,51 @@ class Workspace(unittest.TestCase):
         st, _, _, _ = b.request("POST", self.base + draft + "/approve", {"csrf": csrf})
         self.assertEqual(st, 403)
 
+
+
+class WithholdFields(unittest.TestCase):
+    def test_withholding_chosen_fields_from_the_form(self):
+        srv = Server(demo=True)
+        try:
+            with open(srv.db + ".accounts") as f:
+                acc = {l.split("\t")[0]: l.split("\t")[2]
+                       for l in f if l.strip() and not l.startswith("#")}
+
+            def login(who):
+                b = Browser()
+                b.request("POST", srv.base + "/login", {"name": who, "password": acc[who]})
+                return b
+            ed = login("redacteur")
+            st, _, body, _ = ed.request("GET", srv.base + "/workspace/new")
+            self.assertIn(b'id="wh-field-goal"', body)
+            self.assertNotIn(b'id="wh-field-organization"', body)  # always public
+            form = [("csrf", csrf_of(body)), ("name", "Deels achtergehouden"),
+                    ("description_short", "Openbaar deel"), ("organization", "Politie"),
+                    ("status", "In gebruik"), ("contact_email", "a@politie.example"),
+                    ("publication_category", "Impactvolle algoritmes"),
+                    ("goal", "CANARY-GOAL-3319"), ("withhold", "1"),
+                    ("withhold.ground", "investigation"), ("withhold.until", "2027-01-10"),
+                    ("withhold.justification", "lopend onderzoek")]
+            hdr = {"Content-Type": "application/x-www-form-urlencoded"}
+            # a chosen field that is empty: refused next to the choice, the choice kept
+            st, _, body, _ = ed.request("POST", srv.base + "/workspace/drafts", urllib.parse.urlencode(
+                form + [("withhold.fields", "goal"), ("withhold.fields", "provider")]), hdr)
+            self.assertEqual(st, 422)
+            self.assertIn(b'id="wh-fields-error"', body)
+            self.assertRegex(body, rb'id="wh-field-provider"[^>]*checked')
+            st, hd, _, _ = ed.request("POST", srv.base + "/workspace/drafts", urllib.parse.urlencode(
+                form + [("withhold.fields", "goal")]), hdr)
+            self.assertEqual(st, 303)
+            ap = login("goedkeurder")
+            st, _, body, _ = ap.request("GET", srv.base + hd["location"])
+            st, hd, _, _ = ap.request("POST", srv.base + hd["location"] + "/approve",
+                                      {"csrf": csrf_of(body)})
+            self.assertEqual(st, 303)
+            st, body = Browser().request("GET", srv.base + hd["location"])[0:3:2]
+            self.assertIn(b"Deels achtergehouden", body)  # the name stays public
+            self.assertNotIn(b"CANARY-GOAL-3319", body)
+        finally:
+            srv.stop()
 
 
 class DueSoon(unittest.TestCase):
