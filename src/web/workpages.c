@@ -208,6 +208,18 @@ static json_t *field_view(struct ar_req *r, const struct ar_field *f, const char
     const char *hk = ar_json_str(o, "hint_key");
     if (hk)
         json_object_set_new(o, "hint", json_string(ar_tmpl_msg(r->app->tmpl, lang, hk)));
+    /* the field's help text, written for this register (i18n help_NAME) */
+    const char *key = ar_arena_printf(r->arena, "help_%s", name);
+    const char *help = ar_tmpl_msg(r->app->tmpl, lang, key);
+    if (strcmp(help, key))
+        json_object_set_new(o, "help", json_string(help));
+    /* what a screen reader reads with the field: its help, format hint and problem */
+    const char *id = ar_json_str(o, "id");
+    const char *by = ar_arena_printf(r->arena, "%s%s%s%s%s%s", strcmp(help, key) ? id : "",
+                                     strcmp(help, key) ? "-help " : "", hk ? id : "",
+                                     hk ? "-hint " : "", err ? id : "", err ? "-error" : "");
+    if (*by)
+        json_object_set_new(o, "describedby", json_string(by));
     return o;
 }
 
