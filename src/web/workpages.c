@@ -509,6 +509,9 @@ static void h_inbox(struct ar_req *r)
     json_decref(cases);
     json_object_set_new(ctx, "cases", cs);
     json_object_set_new(ctx, "due", due);
+    const char *done = ar_req_arg(r, "done");
+    if (done && !strcmp(done, "retracted"))
+        json_object_set_new(ctx, "notice", json_string(msg(r, ctx, "work_retracted_done")));
     json_object_set_new(ctx, "queue", queue);
     json_object_set_new(ctx, "is_approver", json_boolean(approver));
     json_object_set_new(ctx, "mine", mine);
@@ -869,6 +872,32 @@ out:
     json_decref(pr);
 }
 
+/* POST /workspace/registrations/{id}/retract: an approver hides a published registration
+ * (the same rule as the API: never one that is withheld). */
+static void h_retract(struct ar_req *r)
+{
+    const struct ar_principal *p = member(r);
+    json_t *v = p ? own_registration(r, p, r->params[0]) : NULL, *pr = json_array();
+    if (!v)
+        goto out;
+    int rc = ar_approval_retract(r->store, r->params[0], p->org, pr);
+    if (rc == 0) {
+        see_other(r, "/workspace?done=retracted");
+    } else {
+        json_t *ctx = ar_web_ctx(r, NULL);
+        const json_t *first = json_array_get(pr, 0);
+        json_object_set_new(ctx, "title", json_string(msg(r, ctx, "error_title")));
+        json_object_set_new(ctx, "message", json_string(msg(r, ctx, "work_retract_refused")));
+        if (first)
+            json_object_set(ctx, "detail", json_object_get(first, "detail"));
+        ar_web_render(r, rc == AR_EDENIED ? 403 : 409, "error", ctx);
+        json_decref(ctx);
+    }
+out:
+    json_decref(v);
+    json_decref(pr);
+}
+
 static void h_approve(struct ar_req *r)
 {
     decide(r, "approve");
@@ -896,6 +925,8 @@ const struct ar_route ar_work_routes[] = {
      AR_ROLE_ORG},
     {"POST", "/workspace/drafts/{draft}/release", h_release,
      "Submit one's own concept for approval", AR_ROLE_ORG},
+    {"POST", "/workspace/registrations/{id}/retract", h_retract,
+     "Retract (hide) a published registration", AR_ROLE_APPROVER_BIT},
     {"POST", "/workspace/drafts/{draft}/approve", h_approve, "Publish a draft (four eyes)",
      AR_ROLE_APPROVER_BIT},
     {"POST", "/workspace/drafts/{draft}/reject", h_reject, "Reject a draft with a reason",

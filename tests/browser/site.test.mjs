@@ -407,9 +407,14 @@ try {
     await au.check('#dec-reject');
     await au.click('.auth-decide button[type=submit]');  /* no reasons: refused in place */
     await au.waitForSelector('#dec-reasons-error');
-    await au.check('#dec-reject');
-    await au.fill('#dec-reasons', 'Niet noodzakelijk: andere middelen volstaan.');
-    await au.click('.auth-decide button[type=submit]');
+    /* keyboard only: choose, write the reasons, submit */
+    await au.focus('#dec-reject');
+    await au.keyboard.press('Space');
+    for (let i = 0; i < 3; i++) await au.keyboard.press('Tab');
+    assert(await au.evaluate(() => document.activeElement.id) === 'dec-reasons', 'tab order reaches the reasons');
+    await au.keyboard.type('Niet noodzakelijk: andere middelen volstaan.');
+    await au.keyboard.press('Tab');
+    await au.keyboard.press('Enter');
     await au.waitForFunction(() => !document.querySelector('.auth-decide'));
     assert((await au.textContent('.case-state')) === 'STOPPING', 'use stops');
     await c1.close();

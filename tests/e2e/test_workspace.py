@@ -158,6 +158,23 @@ class Workspace(unittest.TestCase):
         self.assertEqual(st, 403)
 
 
+    def test_z_an_approver_retracts_from_the_workspace(self):
+        b, csrf, _ = self.login("anna")
+        st, _, body, _ = b.request("GET", self.base + "/workspace")
+        self.assertNotIn(b"/retract", body)  # registrants do not retract
+        p, pcsrf, _ = self.login("piet")
+        st, _, body, _ = p.request("GET", self.base + "/workspace")
+        self.assertIn(b'action="/workspace/registrations/10000016/retract"', body)
+        st, hd, _, _ = p.request("POST", self.base + "/workspace/registrations/10000016/retract",
+                                 {"csrf": pcsrf})
+        self.assertEqual((st, hd["location"]), (303, "/workspace?done=retracted"))
+        st, _, body, _ = p.request("GET", self.base + hd["location"])
+        self.assertIn(b'id="work-notice"', body)
+        self.assertEqual(Browser().request("GET", self.base + "/registrations/10000016")[0], 410)
+        st, _, _, _ = p.request("POST", self.base + "/workspace/registrations/10000016/retract",
+                                {"csrf": pcsrf})
+        self.assertEqual(st, 409)
+
 
 class WithholdFields(unittest.TestCase):
     def test_withholding_chosen_fields_from_the_form(self):
