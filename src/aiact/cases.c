@@ -80,12 +80,12 @@ static const struct review_step review_steps[] = {
 };
 
 /* The five groups of hard preconditions of the Inzetkader (§6.3). */
-static const char *const precondition_groups[] = {"reporting_and_review",
-                                                  "system_conditions",
-                                                  "human_control",
-                                                  "privacy_and_data",
-                                                  "transparency_and_accountability",
-                                                  NULL};
+const char *const ar_review_precondition_groups[] = {"reporting_and_review",
+                                                     "system_conditions",
+                                                     "human_control",
+                                                     "privacy_and_data",
+                                                     "transparency_and_accountability",
+                                                     NULL};
 
 static int review_apply(json_t *machine, const char *event, const json_t *d, const char *role,
                         json_t *problems)
@@ -136,10 +136,10 @@ static int review_apply(json_t *machine, const char *event, const json_t *d, con
         json_array_foreach (f, i, v)
             ok += str(v, "assessment") &&
                   (str(v, "factor") || json_is_integer(json_object_get(v, "factor")));
-        if (!json_is_array(f) || json_array_size(f) != 10 || ok != 10)
+        if (!json_is_array(f) || json_array_size(f) != AR_REVIEW_FACTORS || ok != AR_REVIEW_FACTORS)
             ar_problem_add(problems, "factors", "all_factors",
                            "address all ten weighing factors, each {factor, assessment}");
-        for (const char *const *g = precondition_groups; *g; g++)
+        for (const char *const *g = ar_review_precondition_groups; *g; g++)
             if (!str(pc, *g))
                 ar_problem_add(problems, "preconditions", "all_groups",
                                "address all five groups of preconditions (preconditions.%s is"

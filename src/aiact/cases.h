@@ -27,6 +27,11 @@
 #define AR_ROLE_PROSECUTOR "prosecutor"
 #define AR_ROLE_MAYOR "mayor"
 
+/* The five groups of hard preconditions a review committee's opinion addresses (§6.3),
+ * NULL-terminated; and the number of weighing factors it addresses. */
+extern const char *const ar_review_precondition_groups[];
+#define AR_REVIEW_FACTORS 10
+
 /* Create a case: in = {kind: realtime|post|review, registration, authority?, ...request}.
  * The first state is DRAFT. */
 int ar_case_create(struct ar_store *s, const struct ar_aiact_cfg *cfg, const json_t *in,

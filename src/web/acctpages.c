@@ -16,11 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *msg(struct ar_req *r, const json_t *ctx, const char *key)
-{
-    return ar_tmpl_msg(r->app->tmpl, json_string_value(json_object_get(ctx, "lang")), key);
-}
-
 /* Behind a TLS-terminating proxy (X-Forwarded-Proto: https) the cookie is Secure. */
 static void set_cookie(struct ar_req *r, const char *value, int max_age)
 {
@@ -29,14 +24,6 @@ static void set_cookie(struct ar_req *r, const char *value, int max_age)
                   ar_arena_printf(r->arena,
                                   "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
                                   AR_SESSION_COOKIE, value, max_age, tls ? "; Secure" : ""));
-}
-
-static void see_other(struct ar_req *r, const char *where)
-{
-    r->status = 303;
-    r->ctype = "text/plain; charset=utf-8";
-    ar_req_header(r, "Location", where);
-    ar_req_header(r, "Cache-Control", "no-store");
 }
 
 /* Only a path on this site: never "//host" or a scheme, so the form cannot send a
@@ -51,7 +38,7 @@ static const char *local_next(const char *next)
 static void login_page(struct ar_req *r, int status, const char *error)
 {
     json_t *ctx = ar_web_ctx(r, NULL);
-    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "login_title")));
+    json_object_set_new(ctx, "title", json_string(ar_web_msg(r, ctx, "login_title")));
     const char *name = ar_req_arg(r, "name"), *next = ar_req_arg(r, "next");
     json_object_set_new(ctx, "name", json_string(name ? name : ""));
     json_object_set_new(ctx, "next", json_string(local_next(next)));
@@ -67,7 +54,7 @@ static void login_page(struct ar_req *r, int status, const char *error)
     json_object_set_new(ctx, "providers", providers);
     const char *changed = ar_req_arg(r, "changed");
     if (!error && changed && !strcmp(changed, "1"))
-        json_object_set_new(ctx, "notice", json_string(msg(r, ctx, "login_changed")));
+        json_object_set_new(ctx, "notice", json_string(ar_web_msg(r, ctx, "login_changed")));
     ar_req_header(r, "Cache-Control", "no-store");
     ar_web_render(r, status, "login", ctx);
     json_decref(ctx);
@@ -92,13 +79,13 @@ static void h_login(struct ar_req *r)
     if (rc == 0) {
         set_cookie(r, cookie, AR_AUTH_MAX);
         sodium_memzero(cookie, sizeof cookie);
-        see_other(r, local_next(ar_req_arg(r, "next")));
+        ar_web_see_other(r, local_next(ar_req_arg(r, "next")));
         return;
     }
     json_t *ctx = ar_web_ctx(r, NULL);
     char text[300];
     if (rc == AR_ELIMIT) {
-        const char *m = msg(r, ctx, "login_locked"), *at = strstr(m, "{minutes}");
+        const char *m = ar_web_msg(r, ctx, "login_locked"), *at = strstr(m, "{minutes}");
         if (at)
             snprintf(text, sizeof text, "%.*s%lld%s", (int)(at - m), m, (retry + 59) / 60, at + 9);
         else
@@ -106,7 +93,7 @@ static void h_login(struct ar_req *r)
         ar_req_header(r, "Retry-After", ar_arena_printf(r->arena, "%lld", retry));
     } else {
         snprintf(text, sizeof text, "%s",
-                 msg(r, ctx, rc == AR_EDENIED ? "login_wrong" : "error_internal"));
+                 ar_web_msg(r, ctx, rc == AR_EDENIED ? "login_wrong" : "error_internal"));
     }
     json_decref(ctx);
     login_page(r, rc == AR_ELIMIT ? 429 : rc == AR_EDENIED ? 401 : 500, text);
@@ -127,7 +114,7 @@ static void h_logout(struct ar_req *r)
     if (p && p->session[0])
         ar_auth_logout(r->store, p, r->client);
     set_cookie(r, "", 0);
-    see_other(r, away ? ar_arena_strdup(r->arena, away) : "/");
+    ar_web_see_other(r, away ? ar_arena_strdup(r->arena, away) : "/");
     free(away);
 }
 
@@ -140,8 +127,8 @@ static void h_logout(struct ar_req *r)
 static void sso_error(struct ar_req *r, int status, const char *key, const char *detail)
 {
     json_t *ctx = ar_web_ctx(r, NULL);
-    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "sso_failed_title")));
-    json_object_set_new(ctx, "message", json_string(msg(r, ctx, key)));
+    json_object_set_new(ctx, "title", json_string(ar_web_msg(r, ctx, "sso_failed_title")));
+    json_object_set_new(ctx, "message", json_string(ar_web_msg(r, ctx, key)));
     if (detail && *detail)
         json_object_set_new(ctx, "detail", json_string(detail));
     json_object_set_new(ctx, "status", json_integer(status));
@@ -214,7 +201,7 @@ static void h_sso_start(struct ar_req *r)
                   ar_arena_printf(r->arena,
                                   "%s=%s; Path=/login/oidc; HttpOnly; SameSite=Lax; Max-Age=%d%s",
                                   SSO_COOKIE, state, SSO_PENDING_SECONDS, tls ? "; Secure" : ""));
-    see_other(r, ar_arena_strdup(r->arena, url));
+    ar_web_see_other(r, ar_arena_strdup(r->arena, url));
     free(url);
 }
 
@@ -294,7 +281,7 @@ static void h_sso_callback(struct ar_req *r)
     ar_req_header(
         r, "Set-Cookie",
         ar_arena_printf(r->arena, "%s=; Path=/login/oidc; HttpOnly; Max-Age=0", SSO_COOKIE));
-    see_other(r, ar_arena_strdup(r->arena, local_next(ar_json_str(pending, "return_to"))));
+    ar_web_see_other(r, ar_arena_strdup(r->arena, local_next(ar_json_str(pending, "return_to"))));
     sodium_memzero(cookie, sizeof cookie);
 out:
     json_decref(claims);
@@ -333,7 +320,7 @@ static void account_page(struct ar_req *r, int status, const char *new_token, co
 {
     const struct ar_principal *p = ar_app_principal(r);
     json_t *ctx = ar_web_ctx(r, NULL), *tokens = NULL;
-    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "account_title")));
+    json_object_set_new(ctx, "title", json_string(ar_web_msg(r, ctx, "account_title")));
     json_object_set_new(ctx, "has_account", json_boolean(p->account != 0));
     if (p->account && ar_store_token_list(r->store, p->account, &tokens) == 0)
         json_object_set_new(ctx, "tokens", tokens);
@@ -363,11 +350,11 @@ static void h_token_new(struct ar_req *r)
     }
     const char *label = ar_req_arg(r, "label");
     json_t *ctx = ar_web_ctx(r, NULL);
-    const char *error = label && strlen(label) > 100 ? msg(r, ctx, "tok_label_long") : NULL;
+    const char *error = label && strlen(label) > 100 ? ar_web_msg(r, ctx, "tok_label_long") : NULL;
     char tok[AR_AUTH_SECRET_LEN + 1];
     long long id;
     if (!error && ar_auth_token_issue(r->store, p->name, label, p->name, tok, &id))
-        error = msg(r, ctx, "error_internal");
+        error = ar_web_msg(r, ctx, "error_internal");
     if (error)
         account_page(r, 422, NULL, "token", error);
     else
@@ -385,7 +372,7 @@ static void h_token_revoke(struct ar_req *r)
         ar_web_error(r, 404, "error_not_found");
         return;
     }
-    see_other(r, "/account#tokens");
+    ar_web_see_other(r, "/account#tokens");
 }
 
 static void h_password(struct ar_req *r)
@@ -401,7 +388,7 @@ static void h_password(struct ar_req *r)
     json_t *ctx = ar_web_ctx(r, NULL);
     int rc = AR_EINVAL;
     if (!pw || !again || strcmp(pw, again) != 0)
-        snprintf(why, sizeof why, "%s", msg(r, ctx, "password_mismatch"));
+        snprintf(why, sizeof why, "%s", ar_web_msg(r, ctx, "password_mismatch"));
     else
         rc = ar_auth_password_change(r->store, p, cur, pw, r->client, why, sizeof why);
     json_decref(ctx);
@@ -411,13 +398,13 @@ static void h_password(struct ar_req *r)
     }
     /* Every session ended with the old password, this one too: sign in again. */
     set_cookie(r, "", 0);
-    see_other(r, "/login?changed=1");
+    ar_web_see_other(r, "/login?changed=1");
 }
 
 static void admin_page(struct ar_req *r, int status, const char *error)
 {
     json_t *ctx = ar_web_ctx(r, NULL), *list = NULL, *audit = NULL;
-    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "admin_title")));
+    json_object_set_new(ctx, "title", json_string(ar_web_msg(r, ctx, "admin_title")));
     if (ar_store_acct_list(r->store, &list) == 0)
         json_object_set_new(ctx, "accounts", list);
     if (ar_store_audit_list(r->store, NULL, 0, 50, &audit) == 0)
@@ -461,7 +448,7 @@ static void h_admin_add(struct ar_req *r)
         admin_page(r, rc == AR_ECONFLICT ? 409 : 422, *why ? why : "the account was not added");
         return;
     }
-    see_other(r, "/admin#accounts");
+    ar_web_see_other(r, "/admin#accounts");
 }
 
 static void admin_set(struct ar_req *r, int disabled)
@@ -469,7 +456,7 @@ static void admin_set(struct ar_req *r, int disabled)
     const struct ar_principal *p = ar_app_principal(r);
     if (disabled && !strcmp(p->name, r->params[0])) {
         json_t *ctx = ar_web_ctx(r, NULL);
-        admin_page(r, 409, msg(r, ctx, "admin_not_self"));
+        admin_page(r, 409, ar_web_msg(r, ctx, "admin_not_self"));
         json_decref(ctx);
         return;
     }
@@ -477,7 +464,7 @@ static void admin_set(struct ar_req *r, int disabled)
         ar_web_error(r, 404, "error_not_found");
         return;
     }
-    see_other(r, "/admin#accounts");
+    ar_web_see_other(r, "/admin#accounts");
 }
 
 static void h_admin_disable(struct ar_req *r)

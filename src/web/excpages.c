@@ -20,19 +20,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char *msg(struct ar_req *r, const json_t *ctx, const char *key)
-{
-    return ar_tmpl_msg(r->app->tmpl, json_string_value(json_object_get(ctx, "lang")), key);
-}
-
-static void see_other(struct ar_req *r, const char *where)
-{
-    r->status = 303;
-    r->ctype = "text/plain; charset=utf-8";
-    ar_req_header(r, "Location", where);
-    ar_req_header(r, "Cache-Control", "no-store");
-}
-
 int ar_web_days_left(const char *date)
 {
     struct tm tm = {0};
@@ -47,7 +34,7 @@ static void decorate(struct ar_req *r, const json_t *ctx, json_t *w)
 {
     char gk[64];
     snprintf(gk, sizeof gk, "ground_%s", ar_json_str(w, "ground") ?: "");
-    json_object_set_new(w, "ground_label", json_string(msg(r, ctx, gk)));
+    json_object_set_new(w, "ground_label", json_string(ar_web_msg(r, ctx, gk)));
     json_object_set_new(w, "days_left", json_integer(ar_web_days_left(ar_json_str(w, "until"))));
     int withheld = !strcmp(ar_json_str(w, "state") ?: "", "withheld");
     json_object_set_new(w, "is_withheld", json_boolean(withheld));
@@ -64,7 +51,7 @@ static json_t *field_errors(struct ar_req *r, const json_t *ctx, const json_t *p
         char key[64];
         const char *field = ar_json_str(p, "field") ?: "";
         snprintf(key, sizeof key, "rule_%s", ar_json_str(p, "rule") ?: "");
-        const char *m = msg(r, ctx, key);
+        const char *m = ar_web_msg(r, ctx, key);
         if (!strcmp(m, key))
             m = ar_json_str(p, "detail") ?: "";
         if (!json_object_get(o, field))
@@ -117,7 +104,7 @@ static void withholding_page(struct ar_req *r, int status, const json_t *problem
     decorate(r, ctx, w);
     json_object_set_new(
         ctx, "title",
-        json_string(ar_arena_printf(r->arena, "%s: %s", msg(r, ctx, "exc_title"),
+        json_string(ar_arena_printf(r->arena, "%s: %s", ar_web_msg(r, ctx, "exc_title"),
                                     ar_json_str(json_object_get(reg, "record"), "name") ?: id)));
     json_object_set_new(ctx, "id", json_string(id));
     json_object_set_new(ctx, "w", w);
@@ -126,7 +113,7 @@ static void withholding_page(struct ar_req *r, int status, const json_t *problem
     json_object_set_new(ctx, "until_typed", json_string(problems && until ? until : ""));
     json_object_set_new(ctx, "reason_typed", json_string(problems && reason ? reason : ""));
     if (notice_key)
-        json_object_set_new(ctx, "notice", json_string(msg(r, ctx, notice_key)));
+        json_object_set_new(ctx, "notice", json_string(ar_web_msg(r, ctx, notice_key)));
     ar_req_header(r, "Cache-Control", "no-store");
     ar_web_render(r, status, "withholding", ctx);
     json_decref(ctx);
@@ -152,9 +139,9 @@ static void h_close(struct ar_req *r)
         goto out;
     int rc = ar_exception_close(r->store, r->app->seal, r->params[0], p->name, pr);
     if (rc == 0)
-        see_other(r,
-                  ar_arena_printf(r->arena, "/workspace/registrations/%s/withholding?done=closed",
-                                  r->params[0]));
+        ar_web_see_other(r, ar_arena_printf(r->arena,
+                                            "/workspace/registrations/%s/withholding?done=closed",
+                                            r->params[0]));
     else
         withholding_page(r, rc == AR_ENOTFOUND ? 404 : 409, pr, NULL);
 out:
@@ -179,9 +166,9 @@ static void h_extend(struct ar_req *r)
     int rc = ar_exception_extend(r->store, r->app->seal, r->app->exception, r->params[0], body,
                                  p->name, pr, &ext);
     if (rc == 0)
-        see_other(r, ar_arena_printf(r->arena,
-                                     "/workspace/registrations/%s/withholding?done=requested",
-                                     r->params[0]));
+        ar_web_see_other(
+            r, ar_arena_printf(r->arena, "/workspace/registrations/%s/withholding?done=requested",
+                               r->params[0]));
     else
         withholding_page(r, rc == AR_EINVAL ? 422 : 409, pr, NULL);
 out:
@@ -228,7 +215,7 @@ static void h_overview(struct ar_req *r)
         json_object_set_new(w, "pending", json_integer(pending));
         json_array_append(json_is_true(json_object_get(w, "is_withheld")) ? open : ended, w);
     }
-    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "sup_title")));
+    json_object_set_new(ctx, "title", json_string(ar_web_msg(r, ctx, "sup_title")));
     json_object_set_new(ctx, "open", open);
     json_object_set_new(ctx, "ended", ended);
     ar_req_header(r, "Cache-Control", "no-store");
@@ -274,9 +261,9 @@ static void case_page(struct ar_req *r, int status, const json_t *problems, long
         free(txt);
     }
     json_object_set_new(ctx, "content", rows);
-    json_object_set_new(
-        ctx, "title",
-        json_string(ar_arena_printf(r->arena, "%s: %s", msg(r, ctx, "sup_case"), r->params[0])));
+    json_object_set_new(ctx, "title",
+                        json_string(ar_arena_printf(r->arena, "%s: %s",
+                                                    ar_web_msg(r, ctx, "sup_case"), r->params[0])));
     json_object_set_new(ctx, "id", json_string(r->params[0]));
     json_object_set_new(ctx, "v", v);
     json_decref(errors);
@@ -310,7 +297,7 @@ static void h_decide(struct ar_req *r)
     int rc = ar_exception_decide(r->store, r->app->seal, r->app->exception, r->params[0], ext, body,
                                  p->name, pr);
     if (rc == 0)
-        see_other(r, ar_arena_printf(r->arena, "/supervision/%s", r->params[0]));
+        ar_web_see_other(r, ar_arena_printf(r->arena, "/supervision/%s", r->params[0]));
     else
         case_page(r, rc == AR_EINVAL ? 422 : rc == AR_ENOTFOUND ? 404 : 409, pr, ext);
 out:

@@ -131,6 +131,26 @@ void ar_web_error(struct ar_req *r, int status, const char *msg_key)
     error_page(r, status, msg_key);
 }
 
+const char *ar_web_msg(struct ar_req *r, const json_t *ctx, const char *key)
+{
+    return ar_tmpl_msg(r->app->tmpl, json_string_value(json_object_get(ctx, "lang")), key);
+}
+
+void ar_web_see_other(struct ar_req *r, const char *where)
+{
+    r->status = 303;
+    r->ctype = "text/plain; charset=utf-8";
+    ar_req_header(r, "Location", where);
+    ar_req_header(r, "Cache-Control", "no-store");
+}
+
+long long ar_web_number(const char *s)
+{
+    char *end;
+    long long n = s && *s ? strtoll(s, &end, 10) : 0;
+    return n > 0 && n < 1000000000000LL && !*end ? n : 0;
+}
+
 void ar_web_not_found(struct ar_req *r)
 {
     error_page(r, 404, "error_not_found");

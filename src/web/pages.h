@@ -11,6 +11,13 @@
 json_t *ar_web_ctx(struct ar_req *r, const char *title);
 void ar_web_render(struct ar_req *r, int status, const char *tmpl, json_t *data);
 void ar_web_error(struct ar_req *r, int status, const char *msg_key);
+/* Message key in the language of page context ctx. */
+const char *ar_web_msg(struct ar_req *r, const json_t *ctx, const char *key);
+/* 303 to where, not cached (after a form). */
+void ar_web_see_other(struct ar_req *r, const char *where);
+/* A positive whole number from a path segment or form value (a draft, a case); 0 when
+ * it is none. */
+long long ar_web_number(const char *s);
 /* Whole days from today (UTC, the settable clock) to date YYYY-MM-DD; negative when
  * past (excpages.c). */
 int ar_web_days_left(const char *date);

@@ -18,19 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *msg(struct ar_req *r, const json_t *ctx, const char *key)
-{
-    return ar_tmpl_msg(r->app->tmpl, json_string_value(json_object_get(ctx, "lang")), key);
-}
-
-static void see_other(struct ar_req *r, const char *where)
-{
-    r->status = 303;
-    r->ctype = "text/plain; charset=utf-8";
-    ar_req_header(r, "Location", where);
-    ar_req_header(r, "Cache-Control", "no-store");
-}
-
 static int is(const char *a, const char *b)
 {
     return a && b && !strcmp(a, b);
@@ -125,19 +112,12 @@ static void h_queue(struct ar_req *r)
         json_array_append_new(queue, items[i]);
     free(items);
     ctx = ar_web_ctx(r, NULL);
-    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "auth_title")));
+    json_object_set_new(ctx, "title", json_string(ar_web_msg(r, ctx, "auth_title")));
     json_object_set_new(ctx, "queue", queue);
     ar_req_header(r, "Cache-Control", "no-store");
     ar_web_render(r, 200, "authority", ctx);
     json_decref(ctx);
     json_decref(list);
-}
-
-static long long case_no(const char *s)
-{
-    char *end;
-    long long id = strtoll(s, &end, 10);
-    return *end || id < 1 ? 0 : id;
 }
 
 /* Whether case c is the visitor's: the authority it names, or the organisation of the
@@ -159,7 +139,7 @@ static int own_case(struct ar_req *r, const json_t *c)
 static void case_page(struct ar_req *r, int status, const char *tmpl, const json_t *problems)
 {
     const struct ar_principal *p = ar_app_principal(r);
-    long long id = case_no(r->params[0]);
+    long long id = ar_web_number(r->params[0]);
     json_t *c = NULL, *ctx;
     int authority = (p->bit & AR_ROLE_AUTHORITY_BIT) != 0;
     if (!id || ar_case_get(r->store, id, &c)) {
@@ -176,7 +156,7 @@ static void case_page(struct ar_req *r, int status, const char *tmpl, const json
     ctx = ar_web_ctx(r, NULL);
     json_object_set_new(
         ctx, "title",
-        json_string(ar_arena_printf(r->arena, "%s %lld", msg(r, ctx, "auth_case"), id)));
+        json_string(ar_arena_printf(r->arena, "%s %lld", ar_web_msg(r, ctx, "auth_case"), id)));
     json_object_set_new(ctx, "elements", elements(c));
     json_object_set_new(ctx, "can_decide", json_boolean(authority && waiting(st)));
     json_object_set_new(
@@ -206,7 +186,7 @@ static void apply(struct ar_req *r, const char *event, json_t *data, const char 
                   const char *tmpl, const char *back)
 {
     const struct ar_principal *p = ar_app_principal(r);
-    long long id = case_no(r->params[0]);
+    long long id = ar_web_number(r->params[0]);
     json_t *pr = json_array(), *c = NULL;
     int visible = id && ar_case_get(r->store, id, &c) == 0 && own_case(r, c);
     json_decref(c);
@@ -215,7 +195,7 @@ static void apply(struct ar_req *r, const char *event, json_t *data, const char 
     } else {
         int rc = ar_case_event(r->store, r->app->aiact, id, event, data, p->name, role, pr, NULL);
         if (rc == 0)
-            see_other(r, ar_arena_printf(r->arena, "%s/%lld", back, id));
+            ar_web_see_other(r, ar_arena_printf(r->arena, "%s/%lld", back, id));
         else
             case_page(r, rc == AR_EINVAL ? 422 : 503, tmpl, pr);
     }

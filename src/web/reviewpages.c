@@ -18,19 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FACTORS 10
-static const char *const precondition_groups[] = {"reporting_and_review",
-                                                  "system_conditions",
-                                                  "human_control",
-                                                  "privacy_and_data",
-                                                  "transparency_and_accountability",
-                                                  NULL};
-
-static const char *msg(struct ar_req *r, const json_t *ctx, const char *key)
-{
-    return ar_tmpl_msg(r->app->tmpl, json_string_value(json_object_get(ctx, "lang")), key);
-}
-
 static int is(const char *a, const char *b)
 {
     return a && b && !strcmp(a, b);
@@ -69,7 +56,7 @@ static void h_list(struct ar_req *r)
         json_array_append(*step ? mine : others, c);
     }
     ctx = ar_web_ctx(r, NULL);
-    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "rev_title")));
+    json_object_set_new(ctx, "title", json_string(ar_web_msg(r, ctx, "rev_title")));
     json_object_set_new(ctx, "mine", mine);
     json_object_set_new(ctx, "others", others);
     ar_req_header(r, "Cache-Control", "no-store");
@@ -78,17 +65,10 @@ static void h_list(struct ar_req *r)
     json_decref(list);
 }
 
-static long long case_no(const char *s)
-{
-    char *end;
-    long long id = strtoll(s, &end, 10);
-    return *end || id < 1 ? 0 : id;
-}
-
 static void case_page(struct ar_req *r, int status, const json_t *problems)
 {
     const struct ar_principal *p = ar_app_principal(r);
-    long long id = case_no(r->params[0]);
+    long long id = ar_web_number(r->params[0]);
     json_t *c = NULL, *ctx, *pr;
     if (!id || ar_case_get(r->store, id, &c) || !is(ar_json_str(c, "kind"), "review")) {
         json_decref(c);
@@ -99,19 +79,19 @@ static void case_page(struct ar_req *r, int status, const json_t *problems)
     const char *step = step_of(p, ar_json_str(c, "state"));
     json_object_set_new(
         ctx, "title",
-        json_string(ar_arena_printf(r->arena, "%s %lld", msg(r, ctx, "rev_case"), id)));
+        json_string(ar_arena_printf(r->arena, "%s %lld", ar_web_msg(r, ctx, "rev_case"), id)));
     if (*step)
         json_object_set_new(ctx, ar_arena_printf(r->arena, "step_%s", step), json_true());
     json_t *factors = json_array(), *groups = json_array();
-    for (int i = 1; i <= FACTORS; i++)
+    for (int i = 1; i <= AR_REVIEW_FACTORS; i++)
         json_array_append_new(
             factors, json_pack("{s:i, s:s}", "n", i, "value",
                                ar_req_arg(r, ar_arena_printf(r->arena, "factor_%d", i)) ?: ""));
-    for (const char *const *g = precondition_groups; *g; g++)
-        json_array_append_new(groups,
-                              json_pack("{s:s, s:s, s:s}", "key", *g, "label",
-                                        msg(r, ctx, ar_arena_printf(r->arena, "rev_pc_%s", *g)),
-                                        "value", ar_req_arg(r, *g) ?: ""));
+    for (const char *const *g = ar_review_precondition_groups; *g; g++)
+        json_array_append_new(
+            groups, json_pack("{s:s, s:s, s:s}", "key", *g, "label",
+                              ar_web_msg(r, ctx, ar_arena_printf(r->arena, "rev_pc_%s", *g)),
+                              "value", ar_req_arg(r, *g) ?: ""));
     json_object_set_new(ctx, "factors", factors);
     json_object_set_new(ctx, "groups", groups);
     json_t *errors = json_array();
@@ -134,7 +114,7 @@ static void h_case(struct ar_req *r)
 static void h_step(struct ar_req *r)
 {
     const struct ar_principal *p = ar_app_principal(r);
-    long long id = case_no(r->params[0]);
+    long long id = ar_web_number(r->params[0]);
     json_t *c = NULL, *data = NULL, *pr = json_array();
     if (ar_req_parse_form(r)) {
         ar_web_error(r, 400, "error_bad_form");
@@ -163,12 +143,12 @@ static void h_step(struct ar_req *r)
                          comp);
     } else if (is(event, "oordeel")) {
         json_t *f = json_array(), *pc = json_object();
-        for (int i = 1; i <= FACTORS; i++) {
+        for (int i = 1; i <= AR_REVIEW_FACTORS; i++) {
             const char *a = ar_req_arg(r, ar_arena_printf(r->arena, "factor_%d", i));
             if (a && *a)
                 json_array_append_new(f, json_pack("{s:i, s:s}", "factor", i, "assessment", a));
         }
-        for (const char *const *g = precondition_groups; *g; g++) {
+        for (const char *const *g = ar_review_precondition_groups; *g; g++) {
             const char *a = ar_req_arg(r, *g);
             if (a && *a)
                 json_object_set_new(pc, *g, json_string(a));

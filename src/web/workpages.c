@@ -29,22 +29,9 @@ static const char *lang_of(const json_t *ctx)
     return json_string_value(json_object_get(ctx, "lang"));
 }
 
-static const char *msg(struct ar_req *r, const json_t *ctx, const char *key)
-{
-    return ar_tmpl_msg(r->app->tmpl, lang_of(ctx), key);
-}
-
 static struct ar_approval_ctx approval_ctx(const struct ar_req *r)
 {
     return (struct ar_approval_ctx){r->app->seal, r->app->exception};
-}
-
-static void see_other(struct ar_req *r, const char *where)
-{
-    r->status = 303;
-    r->ctype = "text/plain; charset=utf-8";
-    ar_req_header(r, "Location", where);
-    ar_req_header(r, "Cache-Control", "no-store");
 }
 
 /* Fields the form offers: the record model's, but not the ids and versions it sets
@@ -71,7 +58,7 @@ static char *problem_text(struct ar_req *r, const json_t *ctx, const json_t *p, 
 {
     char key[64];
     snprintf(key, sizeof key, "rule_%s", ar_json_str(p, "rule") ?: "");
-    const char *m = msg(r, ctx, key);
+    const char *m = ar_web_msg(r, ctx, key);
     if (!strcmp(m, key)) /* no message for this rule */
         m = ar_json_str(p, "detail") ?: "";
     return ar_arena_printf(r->arena, "%s: %s", label, m);
@@ -384,10 +371,10 @@ static json_t *withhold_view(struct ar_req *r, const json_t *ctx, const json_t *
     json_array_append_new(grounds, json_pack("{s:s, s:s, s:b}", "value", "", "label", "—",
                                              "selected", !ground || !*ground));
     for (const char *const *g = ar_grounds; *g; g++)
-        json_array_append_new(grounds,
-                              json_pack("{s:s, s:s, s:b}", "value", *g, "label",
-                                        msg(r, ctx, ar_arena_printf(r->arena, "ground_%s", *g)),
-                                        "selected", ground && !strcmp(ground, *g)));
+        json_array_append_new(
+            grounds, json_pack("{s:s, s:s, s:b}", "value", *g, "label",
+                               ar_web_msg(r, ctx, ar_arena_printf(r->arena, "ground_%s", *g)),
+                               "selected", ground && !strcmp(ground, *g)));
     size_t i;
     json_array_foreach (problems, i, p) {
         const char *f = ar_json_str(p, "field") ?: "";
@@ -395,8 +382,8 @@ static json_t *withhold_view(struct ar_req *r, const json_t *ctx, const json_t *
             continue;
         const char *key = f[8] == '.' ? f + 9 : "on";
         if (!json_object_get(errors, key))
-            json_object_set_new(errors, key,
-                                json_string(problem_text(r, ctx, p, msg(r, ctx, "wh_label"))));
+            json_object_set_new(
+                errors, key, json_string(problem_text(r, ctx, p, ar_web_msg(r, ctx, "wh_label"))));
     }
     /* which fields (none chosen: the whole registration); organisation, publication
      * category and the ids are always public */
@@ -426,7 +413,8 @@ static void form_page(struct ar_req *r, int status, const char *id, int base_ver
                       const char *notice_key)
 {
     json_t *ctx = ar_web_ctx(r, NULL), *summary = json_array();
-    json_object_set_new(ctx, "title", json_string(msg(r, ctx, id ? "work_edit" : "work_new")));
+    json_object_set_new(ctx, "title",
+                        json_string(ar_web_msg(r, ctx, id ? "work_edit" : "work_new")));
     json_object_set_new(ctx, "groups", form_groups(r, ctx, rec, problems, summary));
     json_object_set_new(ctx, "summary", summary);
     json_object_set_new(ctx, "has_summary", json_boolean(json_array_size(summary)));
@@ -439,7 +427,7 @@ static void form_page(struct ar_req *r, int status, const char *id, int base_ver
     if (!id && !draft) /* withholding is asked for with a new registration */
         json_object_set_new(ctx, "wh", withhold_view(r, ctx, problems));
     if (notice_key)
-        json_object_set_new(ctx, "notice", json_string(msg(r, ctx, notice_key)));
+        json_object_set_new(ctx, "notice", json_string(ar_web_msg(r, ctx, notice_key)));
     ar_req_header(r, "Cache-Control", "no-store");
     ar_web_render(r, status, "workform", ctx);
     json_decref(ctx);
@@ -455,7 +443,7 @@ static void h_inbox(struct ar_req *r)
     if (!p)
         return;
     ctx = ar_web_ctx(r, NULL);
-    json_object_set_new(ctx, "title", json_string(msg(r, ctx, "work_title")));
+    json_object_set_new(ctx, "title", json_string(ar_web_msg(r, ctx, "work_title")));
     if (ar_approval_list(r->store, &c, p->org, NULL, &drafts) ||
         ar_store_org_registrations(r->store, p->org, &regs)) {
         json_decref(ctx);
@@ -468,8 +456,9 @@ static void h_inbox(struct ar_req *r)
     json_array_foreach (drafts, i, d) {
         const char *st = ar_json_str(d, "state"), *author = ar_json_str(d, "author");
         int own = author && !strcmp(author, p->name);
-        json_object_set_new(d, "state_label",
-                            json_string(msg(r, ctx, ar_arena_printf(r->arena, "draft_%s", st))));
+        json_object_set_new(
+            d, "state_label",
+            json_string(ar_web_msg(r, ctx, ar_arena_printf(r->arena, "draft_%s", st))));
         if (approver && !own && !strcmp(st, "submitted"))
             json_array_append(queue, d);
         if (own && json_array_size(mine) < 50)
@@ -511,7 +500,7 @@ static void h_inbox(struct ar_req *r)
     json_object_set_new(ctx, "due", due);
     const char *done = ar_req_arg(r, "done");
     if (done && !strcmp(done, "retracted"))
-        json_object_set_new(ctx, "notice", json_string(msg(r, ctx, "work_retracted_done")));
+        json_object_set_new(ctx, "notice", json_string(ar_web_msg(r, ctx, "work_retracted_done")));
     json_object_set_new(ctx, "queue", queue);
     json_object_set_new(ctx, "is_approver", json_boolean(approver));
     json_object_set_new(ctx, "mine", mine);
@@ -559,13 +548,6 @@ static void h_edit(struct ar_req *r)
     form_page(r, 200, r->params[0], (int)json_integer_value(json_object_get(v, "version")), 0,
               json_object_get(v, "record"), NULL, NULL);
     json_decref(v);
-}
-
-static long long draft_id(const char *s)
-{
-    char *end;
-    long long id = s ? strtoll(s, &end, 10) : 0;
-    return !s || *end || id < 1 ? 0 : id;
 }
 
 /* One's own concept draft id (with its record), or NULL. */
@@ -640,7 +622,7 @@ static void h_submit(struct ar_req *r)
     const char *id = ar_req_arg(r, "id"), *action = ar_req_arg(r, "action");
     const char *bv = ar_req_arg(r, "base_version");
     int base_version = bv ? atoi(bv) : 0, as_concept = action && !strcmp(action, "concept");
-    long long cont = draft_id(ar_req_arg(r, "draft"));
+    long long cont = ar_web_number(ar_req_arg(r, "draft"));
     if (id && *id) {
         if (!(base = own_registration(r, p, id)))
             goto out;
@@ -649,7 +631,7 @@ static void h_submit(struct ar_req *r)
     }
     if (cont && !(concept = own_concept(r, p, cont))) {
         /* sent twice, or withdrawn or submitted in another tab meanwhile */
-        see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", cont));
+        ar_web_see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", cont));
         goto out;
     }
     rec = form_record(r, concept ? json_object_get(concept, "record")
@@ -708,7 +690,7 @@ static void h_submit(struct ar_req *r)
     } else if (!rc) {
         long long twice = already_submitted(r, p, id, rec);
         if (twice) {
-            see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld?twice=1", twice));
+            ar_web_see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld?twice=1", twice));
             goto out;
         }
         rc = ar_approval_submit(r->store, &c, p->name, p->org, id, rec, withhold,
@@ -729,7 +711,7 @@ static void h_submit(struct ar_req *r)
     } else if (!changed) {
         form_page(r, 200, id, base_version, cont, rec, NULL, "work_unchanged");
     } else {
-        see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", draft));
+        ar_web_see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", draft));
     }
 out:
     json_decref(withhold);
@@ -744,7 +726,7 @@ out:
 static void h_edit_concept(struct ar_req *r)
 {
     const struct ar_principal *p = member(r);
-    long long n = draft_id(r->params[0]);
+    long long n = ar_web_number(r->params[0]);
     json_t *d = p ? own_concept(r, p, n) : NULL;
     if (!p)
         return;
@@ -776,10 +758,10 @@ static void draft_page(struct ar_req *r, int status, long long id, const char *e
     int own = author && !strcmp(author, p->name), waiting = !strcmp(st, "submitted");
     json_object_set_new(
         ctx, "title",
-        json_string(ar_arena_printf(r->arena, "%s %lld: %s", msg(r, ctx, "work_draft"), id,
+        json_string(ar_arena_printf(r->arena, "%s %lld: %s", ar_web_msg(r, ctx, "work_draft"), id,
                                     ar_json_str(json_object_get(d, "record"), "name") ?: "")));
     json_object_set_new(d, "state_label",
-                        json_string(msg(r, ctx, ar_arena_printf(r->arena, "draft_%s", st))));
+                        json_string(ar_web_msg(r, ctx, ar_arena_printf(r->arena, "draft_%s", st))));
     ar_web_changes_text(r, json_object_get(d, "changes"), lang_of(ctx));
     json_object_set_new(ctx, "diff", json_pack("{s:O}", "changes", json_object_get(d, "changes")));
     json_object_set_new(ctx, "draft", d);
@@ -792,7 +774,7 @@ static void draft_page(struct ar_req *r, int status, long long id, const char *e
     json_object_set_new(ctx, "is_concept", json_boolean(own && !strcmp(st, "concept")));
     const char *twice = ar_req_arg(r, "twice");
     if (twice && !strcmp(twice, "1"))
-        json_object_set_new(ctx, "notice", json_string(msg(r, ctx, "work_twice")));
+        json_object_set_new(ctx, "notice", json_string(ar_web_msg(r, ctx, "work_twice")));
     if (error)
         json_object_set_new(ctx, "error", json_string(error));
     ar_req_header(r, "Cache-Control", "no-store");
@@ -802,14 +784,14 @@ static void draft_page(struct ar_req *r, int status, long long id, const char *e
 
 static void h_draft(struct ar_req *r)
 {
-    draft_page(r, 200, draft_id(r->params[0]), NULL);
+    draft_page(r, 200, ar_web_number(r->params[0]), NULL);
 }
 
 /* POST /workspace/drafts/{draft}/approve|reject|withdraw */
 static void decide(struct ar_req *r, const char *what)
 {
     const struct ar_principal *p = member(r);
-    long long id = draft_id(r->params[0]);
+    long long id = ar_web_number(r->params[0]);
     json_t *pr = json_array();
     struct ar_approval_ctx c = approval_ctx(r);
     char lars[9];
@@ -828,15 +810,15 @@ static void decide(struct ar_req *r, const char *what)
         rc = ar_approval_decide(r->store, &c, id, p->name, p->org, !strcmp(what, "approve"),
                                 ar_req_arg(r, "reason"), pr, lars, &version);
     if (rc == 0 && !strcmp(what, "approve")) {
-        see_other(r, ar_arena_printf(r->arena, "/registrations/%s", lars));
+        ar_web_see_other(r, ar_arena_printf(r->arena, "/registrations/%s", lars));
     } else if (rc == 0) {
-        see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", id));
+        ar_web_see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", id));
     } else {
         json_t *ctx = ar_web_ctx(r, NULL);
         const json_t *first = json_array_get(pr, 0);
         const char *text =
-            first ? problem_text(r, ctx, first, msg(r, ctx, "work_decision"))
-                  : msg(r, ctx, rc == AR_EDENIED ? "error_forbidden" : "error_unavailable");
+            first ? problem_text(r, ctx, first, ar_web_msg(r, ctx, "work_decision"))
+                  : ar_web_msg(r, ctx, rc == AR_EDENIED ? "error_forbidden" : "error_unavailable");
         draft_page(r, rc == AR_EINVAL ? 422 : rc == AR_EDENIED ? 403 : 409, id, text);
         json_decref(ctx);
     }
@@ -849,13 +831,13 @@ out:
 static void h_release(struct ar_req *r)
 {
     const struct ar_principal *p = member(r);
-    long long n = draft_id(r->params[0]);
+    long long n = ar_web_number(r->params[0]);
     json_t *d = p ? own_concept(r, p, n) : NULL, *pr = json_array();
     struct ar_approval_ctx c = approval_ctx(r);
     if (!p)
         goto out;
     if (!d) { /* released, withdrawn or sent twice meanwhile: show where it is now */
-        see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", n));
+        ar_web_see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", n));
         goto out;
     }
     int rc = ar_approval_release(r->store, &c, n, p->name, p->org, pr);
@@ -866,7 +848,7 @@ static void h_release(struct ar_req *r)
     else if (rc && rc != AR_ECONFLICT)
         ar_web_error(r, 503, "error_unavailable");
     else
-        see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", n));
+        ar_web_see_other(r, ar_arena_printf(r->arena, "/workspace/drafts/%lld", n));
 out:
     json_decref(d);
     json_decref(pr);
@@ -882,12 +864,13 @@ static void h_retract(struct ar_req *r)
         goto out;
     int rc = ar_approval_retract(r->store, r->params[0], p->org, pr);
     if (rc == 0) {
-        see_other(r, "/workspace?done=retracted");
+        ar_web_see_other(r, "/workspace?done=retracted");
     } else {
         json_t *ctx = ar_web_ctx(r, NULL);
         const json_t *first = json_array_get(pr, 0);
-        json_object_set_new(ctx, "title", json_string(msg(r, ctx, "error_title")));
-        json_object_set_new(ctx, "message", json_string(msg(r, ctx, "work_retract_refused")));
+        json_object_set_new(ctx, "title", json_string(ar_web_msg(r, ctx, "error_title")));
+        json_object_set_new(ctx, "message",
+                            json_string(ar_web_msg(r, ctx, "work_retract_refused")));
         if (first)
             json_object_set(ctx, "detail", json_object_get(first, "detail"));
         ar_web_render(r, rc == AR_EDENIED ? 403 : 409, "error", ctx);
