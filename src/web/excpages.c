@@ -108,6 +108,12 @@ static void withholding_page(struct ar_req *r, int status, const json_t *problem
                                     ar_json_str(json_object_get(reg, "record"), "name") ?: id)));
     json_object_set_new(ctx, "id", json_string(id));
     json_object_set_new(ctx, "w", w);
+    json_t *groups = NULL, *hidden = NULL; /* side by side: what stays visible, what not */
+    if (ar_web_public_groups(r, id, json_string_value(json_object_get(ctx, "lang")), &groups,
+                             &hidden) == 0) {
+        json_object_set_new(ctx, "groups", groups);
+        json_object_set_new(ctx, "hidden", hidden);
+    }
     json_object_set_new(ctx, "errors", field_errors(r, ctx, problems));
     const char *until = ar_req_arg(r, "until"), *reason = ar_req_arg(r, "reason");
     json_object_set_new(ctx, "until_typed", json_string(problems && until ? until : ""));

@@ -501,6 +501,42 @@ static char *page_key(struct ar_req *r, const char *lang)
     return k;
 }
 
+/* The labels of the fields a withholding covers, in lang. */
+static json_t *withheld_labels(const json_t *wh, const char *lang)
+{
+    json_t *labels = json_array(), *fk;
+    size_t li;
+    json_array_foreach (json_object_get(wh, "fields"), li, fk) {
+        const struct ar_field *fd = ar_fields_find(ar_record_fields, json_string_value(fk));
+        json_array_append_new(labels,
+                              json_string(fd ? ar_field_label(fd, lang)
+                                             : (strcmp(lang, "en") == 0 ? "English versions"
+                                                                        : "Engelse vertalingen")));
+    }
+    return labels;
+}
+
+int ar_web_public_groups(struct ar_req *r, const char *id, const char *lang, json_t **groups,
+                         json_t **withheld)
+{
+    json_t *data = NULL, *wh = NULL;
+    int rc = ar_registry_get(r->store, id, 0, &data);
+    if (rc)
+        return rc;
+    *withheld = json_array();
+    if (ar_exception_public(r->store, id, &wh) == 0 &&
+        !strcmp(ar_json_str(wh, "state") ?: "", "withheld")) {
+        json_decref(*withheld);
+        *withheld = withheld_labels(wh, lang);
+        g_withheld = json_object_get(wh, "fields");
+    }
+    *groups = entry_groups(json_object_get(data, "record"), lang, r);
+    g_withheld = NULL;
+    json_decref(wh);
+    json_decref(data);
+    return 0;
+}
+
 static void h_entry(struct ar_req *r)
 {
     const char *id = r->params[0];
@@ -564,17 +600,7 @@ static void h_entry(struct ar_req *r)
         json_object_set_new(
             wh, "is_withheld",
             json_boolean(strcmp(json_string_value(json_object_get(wh, "state")), "withheld") == 0));
-        json_t *labels = json_array();
-        size_t li;
-        json_t *fk;
-        json_array_foreach (json_object_get(wh, "fields"), li, fk) {
-            const struct ar_field *fd = ar_fields_find(ar_record_fields, json_string_value(fk));
-            json_array_append_new(
-                labels, json_string(fd ? ar_field_label(fd, lang)
-                                       : (strcmp(lang, "en") == 0 ? "English versions"
-                                                                  : "Engelse vertalingen")));
-        }
-        json_object_set_new(wh, "field_labels", labels);
+        json_object_set_new(wh, "field_labels", withheld_labels(wh, lang));
         json_object_set_new(ctx, "withholding", wh);
         if (json_is_true(json_object_get(wh, "is_withheld")))
             g_withheld = json_object_get(wh, "fields");

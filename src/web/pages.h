@@ -18,6 +18,10 @@ void ar_web_see_other(struct ar_req *r, const char *where);
 /* A positive whole number from a path segment or form value (a draft, a case); 0 when
  * it is none. */
 long long ar_web_number(const char *s);
+/* Registration id as the public sees it now: the entry page's groups (withheld fields
+ * marked) and the labels of what is withheld, for the organisation's withholding page. */
+int ar_web_public_groups(struct ar_req *r, const char *id, const char *lang, json_t **groups,
+                         json_t **withheld);
 /* Whole days from today (UTC, the settable clock) to date YYYY-MM-DD; negative when
  * past (excpages.c). */
 int ar_web_days_left(const char *date);

@@ -217,6 +217,16 @@ class WithholdFields(unittest.TestCase):
             st, body = Browser().request("GET", srv.base + hd["location"])[0:3:2]
             self.assertIn(b"Deels achtergehouden", body)  # the name stays public
             self.assertNotIn(b"CANARY-GOAL-3319", body)
+            # the editor's withholding page puts what the public sees beside what it does not
+            lars = hd["location"].rsplit("/", 1)[1]
+            st, _, page, _ = ed.request("GET", srv.base + "/workspace/registrations/%s/withholding"
+                                        % lars)
+            self.assertEqual(st, 200)
+            public = page.split(b'class="side-public"')[1].split(b"</section>")[0]
+            hidden = page.split(b'class="side-hidden"')[1].split(b"</section>")[0]
+            self.assertIn(b"Deels achtergehouden", public)
+            self.assertNotIn(b"CANARY-GOAL-3319", page)
+            self.assertIn(b"Doel en impact", hidden)
         finally:
             srv.stop()
 
