@@ -681,8 +681,10 @@ static void h_submit(struct ar_req *r)
             snprintf(lars, sizeof lars, "%s", id);
         else if (reserved)
             snprintf(lars, sizeof lars, "%s", reserved);
-        else if ((rc = reserve_id(r, lars)))
+        else if ((rc = reserve_id(r, lars))) {
+            ar_web_error(r, 503, "error_unavailable");
             goto out;
+        }
         rc = ar_approval_concept(r->store, &c, p->name, p->org, lars, id == NULL, rec, 0, pr,
                                  &draft, &changed);
         if (!rc && !as_concept && changed)
