@@ -87,35 +87,53 @@ int ar_api_parse_query(const struct ar_req *r, struct ar_query *q, json_t *probl
     return json_array_size(problems) > before ? AR_EINVAL : 0;
 }
 
-int ar_api_hidden(struct ar_req *r, const char *id, char retracted[32])
+/* ar_api_hidden with the database's stamp when the caller has read it (-1: read it). */
+static int hidden_at(struct ar_req *r, const char *id, long long stamp, char retracted[32])
 {
     char org[101];
-    if (ar_store_reg_retracted(r->store, id, retracted, org) || !retracted[0])
+    if (ar_store_reg_retracted(r->store, stamp, id, retracted, org) || !retracted[0])
         return 0;
     const struct ar_principal *p = ar_app_principal(r);
     return !(p && p->org[0] && strcmp(p->org, org) == 0);
 }
 
-int ar_api_check_id(struct ar_req *r, const char *id)
+int ar_api_hidden(struct ar_req *r, const char *id, char retracted[32])
 {
-    char at[32];
-    if (ar_lars_valid(id)) {
-        if (!ar_api_hidden(r, id, at))
-            return 0;
-        ar_resp_problem(r, 410, "retracted", "Retracted",
-                        ar_arena_printf(r->arena,
-                                        "registration %s was retracted by its organisation on %s;"
-                                        " the transparency log keeps the record of it",
-                                        id, at),
-                        NULL);
-        return -1;
-    }
+    return hidden_at(r, id, -1, retracted);
+}
+
+static void gone(struct ar_req *r, const char *id, const char *at)
+{
+    ar_resp_problem(r, 410, "retracted", "Retracted",
+                    ar_arena_printf(r->arena,
+                                    "registration %s was retracted by its organisation on %s;"
+                                    " the transparency log keeps the record of it",
+                                    id, at),
+                    NULL);
+}
+
+/* The id's form only: 0, or -1 after a 400 problem. */
+static int check_format(struct ar_req *r, const char *id)
+{
+    if (ar_lars_valid(id))
+        return 0;
     json_t *pr = json_array();
     ar_problem_add(pr, "id", "check_digit",
                    "%s is not a registration number: eight digits ending in a check digit",
                    strlen(id) > 20 ? "the id" : id);
     ar_resp_problem(r, 400, "invalid-id", "Invalid registration number", NULL, pr);
     json_decref(pr);
+    return -1;
+}
+
+int ar_api_check_id(struct ar_req *r, const char *id)
+{
+    char at[32];
+    if (check_format(r, id))
+        return -1;
+    if (!ar_api_hidden(r, id, at))
+        return 0;
+    gone(r, id, at);
     return -1;
 }
 
@@ -501,8 +519,13 @@ static void get_version(struct ar_req *r, const char *id, int version)
     json_t *out = NULL;
     long long stamp;
     char *key = NULL;
+    char at[32];
     /* Responses are cached under the database's change stamp (see base/cache.h). */
     if (ar_store_stamp(r->store, &stamp) == 0) {
+        if (hidden_at(r, id, stamp, at)) { /* retracted: gone, unless it is one's own */
+            gone(r, id, at);
+            return;
+        }
         key = ar_arena_printf(r->arena, "api|%lld|%s|%d", stamp, id, version);
         size_t before = r->out.len;
         if (ar_cache_get(key, &r->out)) {
@@ -580,7 +603,7 @@ void ar_api_registration(struct ar_req *r, const char *id, int status, int chang
 
 static void h_get(struct ar_req *r)
 {
-    if (ar_api_check_id(r, r->params[0]))
+    if (check_format(r, r->params[0])) /* get_version says when it is retracted */
         return;
     long v = 0;
     const char *vs = ar_req_arg(r, "version");
@@ -597,7 +620,7 @@ static void h_get(struct ar_req *r)
 static void h_version(struct ar_req *r)
 {
     long v;
-    if (ar_api_check_id(r, r->params[0]))
+    if (check_format(r, r->params[0]))
         return;
     if (parse_int(r->params[1], 1, 1000000, &v)) {
         json_t *pr = json_array();

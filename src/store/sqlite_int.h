@@ -36,7 +36,6 @@ enum {
     SLOT_LOG_HASH_GET0,
     SLOT_LOG_HASH_GET,
     SLOT_REG_EXISTS,
-    SLOT_REG_RETRACTED,
 };
 
 #endif

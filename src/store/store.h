@@ -93,9 +93,12 @@ int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int ex
 int ar_store_reg_retract(struct ar_store *s, const char *lars, const char *at);
 /* 0 when a registration with this public id exists, AR_ENOTFOUND when not. */
 int ar_store_reg_exists(struct ar_store *s, const char *lars);
-/* Whether lars is retracted: at gets the time ("" when public), org its organisation's
- * slug. AR_ENOTFOUND for an unknown id. One indexed lookup, for every public request. */
-int ar_store_reg_retracted(struct ar_store *s, const char *lars, char at[32], char org[101]);
+/* Whether lars is retracted: at gets the time and org its organisation's slug, both ""
+ * when it is public (or unknown). Asked on every public request, so it reads from a
+ * process-wide list of the retracted ones, renewed when the database changes; stamp is
+ * the database's change stamp when the caller has it (ar_store_stamp), -1 to read it. */
+int ar_store_reg_retracted(struct ar_store *s, long long stamp, const char *lars, char at[32],
+                           char org[101]);
 /* Every registration of organisation slug, retracted ones too, in id order: [{id, name,
  * updated, source_id, author (of the latest version), retracted (when it is)}]. */
 int ar_store_org_registrations(struct ar_store *s, const char *slug, json_t **out);
