@@ -223,8 +223,11 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
         c->bad = 1;
         return MHD_NO;
     }
-    if (c->req.nargs < AR_REQ_MAX_ARGS)
-        c->req.args[c->req.nargs++] = (struct ar_kv){key, value};
+    if (c->req.nargs >= AR_REQ_MAX_ARGS) { /* refused whole, never cut short */
+        c->bad = 2;
+        return MHD_NO;
+    }
+    c->req.args[c->req.nargs++] = (struct ar_kv){key, value};
     return MHD_YES;
 }
 
@@ -442,8 +445,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (c->bad || !ar_utf8_valid(url, strlen(url))) {
         r->nargs = 0;
         ar_resp_problem(r, 400, "bad-query", "Bad request",
-                        "the URL or a query parameter is not valid UTF-8 or is longer than"
-                        " 1000 bytes",
+                        c->bad == 2 ? "more query parameters than a request may have (160)"
+                                    : "the URL or a query parameter is not valid UTF-8 or is"
+                                      " longer than 1000 bytes",
                         NULL);
         return send_req(conn, c);
     }

@@ -82,6 +82,15 @@ class Robustness(unittest.TestCase):
             self.assertLess(st, 500, p)
         self.assertEqual(self.srv.request("GET", "/api/v1")[0], 200)
 
+    def test_too_many_query_parameters_are_refused_not_cut(self):
+        many = "&".join("p%d=1" % i for i in range(160))
+        st, _, _ = self.srv.request("GET", "/api/v1/registrations?" + many, token=False)
+        self.assertNotEqual(st, 400)  # unknown parameters are another matter; none dropped
+        st, _, p = self.srv.json("GET", "/api/v1/registrations?" + many + "&one=more",
+                                 token=False)
+        self.assertEqual((st, p["type"]), (400, "/problems/bad-query"))
+        self.assertIn("query parameters", p["detail"])
+
     def test_huge_headers_and_uri(self):
         s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=10)
         s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100000 + b"\r\n\r\n")
