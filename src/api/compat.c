@@ -218,17 +218,7 @@ static json_t *published(struct ar_req *r, const char *id, const struct ar_princ
  * (any state) reserved the id. */
 static int reserved(struct ar_req *r, const char *id, const struct ar_principal *p)
 {
-    json_t *rows = NULL, *row;
-    size_t i;
-    int found = 0;
-    if (ar_store_draft_list(r->store, p->org, NULL, &rows) == 0)
-        json_array_foreach (rows, i, row)
-            if (!found && !json_integer_value(json_object_get(row, "base_version")) &&
-                json_is_string(json_object_get(row, "lars")) &&
-                strcmp(ar_json_str(row, "lars"), id) == 0)
-                found = 1;
-    json_decref(rows);
-    return found;
+    return ar_store_draft_holds(r->store, id, p->org) == 0;
 }
 
 /* An entry as the API returns it (v1_0__Algorithm): the standard's fields only, with
@@ -399,14 +389,9 @@ static void h_create(struct ar_req *r)
     char id[9];
     if (!p)
         return;
-    for (int tries = 0;; tries++) { /* an id neither published nor reserved */
-        ar_lars_generate(id);
-        if (ar_store_reg_exists(r->store, id) == AR_ENOTFOUND && !reserved(r, id, p))
-            break;
-        if (tries == 20) {
-            message(r, 500, "no free id found; nothing was changed");
-            return;
-        }
+    if (ar_approval_free_id(r->store, id)) {
+        message(r, 500, "no free id found; nothing was changed");
+        return;
     }
     save(r, p, id, 1, 1);
 }

@@ -4,6 +4,7 @@
 #include "base/err.h"
 #include "json/json.h"
 #include "log/log.h"
+#include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
 
@@ -169,6 +170,17 @@ int ar_approval_submit(struct ar_store *s, const struct ar_approval_ctx *c, cons
 {
     return put_draft(s, c, author, org, lars, 0, record, withhold, note, base_version, "submitted",
                      1, problems, draft, changed);
+}
+
+int ar_approval_free_id(struct ar_store *s, char out[9])
+{
+    for (int tries = 0; tries < 20; tries++) {
+        ar_lars_generate(out);
+        if (ar_store_reg_exists(s, out) == AR_ENOTFOUND &&
+            ar_store_draft_holds(s, out, NULL) == AR_ENOTFOUND)
+            return 0;
+    }
+    return AR_ECONFLICT;
 }
 
 int ar_approval_concept(struct ar_store *s, const struct ar_approval_ctx *c, const char *author,

@@ -67,6 +67,9 @@ int ar_approval_withdraw(struct ar_store *s, long long id, const char *author, c
 int ar_approval_concept(struct ar_store *s, const struct ar_approval_ctx *c, const char *author,
                         const char *org, const char *lars, int is_new, const json_t *record,
                         int strict, json_t *problems, long long *draft, int *changed);
+/* A fresh public id for a new registration's concept: neither published nor held by any
+ * draft (an archived concept may come back). AR_ECONFLICT when twenty tries found none. */
+int ar_approval_free_id(struct ar_store *s, char out[9]);
 /* Release concept id for approval (concept → submitted): the record must keep every rule
  * now (strict 0 let an unfinished one be saved: the workspace keeps work that is not
  * done; the submission API, like the national register, checks at once). AR_EINVAL with

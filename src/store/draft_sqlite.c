@@ -163,3 +163,19 @@ int ar_store_draft_open(struct ar_store *s, const char *lars, json_t **out)
     ar_sqlite_bind_text(st, 1, lars);
     return ar_sqlite_one(st, draft_row, out);
 }
+
+int ar_store_draft_holds(struct ar_store *s, const char *lars, const char *org)
+{
+    sqlite3_stmt *st;
+    int rc = ar_sqlite_prep(s, "drafts",
+                            "SELECT 1 FROM drafts WHERE lars = ?1 AND base_version = 0 AND"
+                            " (?2 IS NULL OR org_slug = ?2) LIMIT 1",
+                            &st);
+    if (rc)
+        return rc;
+    ar_sqlite_bind_text(st, 1, lars);
+    ar_sqlite_bind_text(st, 2, org);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
+}

@@ -390,6 +390,9 @@ int ar_store_draft_list(struct ar_store *s, const char *org, const char *state, 
  * AR_ECONFLICT when it is not in state from. */
 int ar_store_draft_move(struct ar_store *s, long long id, const char *from, const char *to,
                         const char *by, const char *at, const char *reason);
+/* 0 when a draft of a new registration (of organisation org; NULL: of any) holds lars as
+ * its reserved id, whatever its state; AR_ENOTFOUND when none does. */
+int ar_store_draft_holds(struct ar_store *s, const char *lars, const char *org);
 /* The newest open (concept or submitted) draft of registration lars; AR_ENOTFOUND when
  * none. */
 int ar_store_draft_open(struct ar_store *s, const char *lars, json_t **out);

@@ -589,21 +589,6 @@ static long long already_submitted(struct ar_req *r, const struct ar_principal *
     return found;
 }
 
-/* A free id for a new registration's concept. */
-static int reserve_id(struct ar_req *r, char id[9])
-{
-    json_t *d = NULL;
-    for (int tries = 0; tries < 20; tries++) {
-        ar_lars_generate(id);
-        if (ar_store_reg_exists(r->store, id) == AR_ENOTFOUND &&
-            ar_store_draft_open(r->store, id, &d) == AR_ENOTFOUND)
-            return 0;
-        json_decref(d);
-        d = NULL;
-    }
-    return AR_ECONFLICT;
-}
-
 /* POST /workspace/drafts: the form sent. "Save as concept" keeps it as it is (unfinished
  * work survives a closed tab); "Submit" needs every rule kept and hands it to the four
  * eyes. A stale form (published meanwhile) and a double submit are explained. */
@@ -681,7 +666,7 @@ static void h_submit(struct ar_req *r)
             snprintf(lars, sizeof lars, "%s", id);
         else if (reserved)
             snprintf(lars, sizeof lars, "%s", reserved);
-        else if ((rc = reserve_id(r, lars))) {
+        else if ((rc = ar_approval_free_id(r->store, lars))) {
             ar_web_error(r, 503, "error_unavailable");
             goto out;
         }

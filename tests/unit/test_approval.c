@@ -76,6 +76,13 @@ static void concept_release_publish(void **state)
     assert_int_equal(changed, 1);
     assert_string_equal(state_of(s, d1), "concept");
     assert_int_equal(ar_store_reg_exists(s, id), AR_ENOTFOUND); /* nothing public yet */
+    /* the id is held: by this organisation's draft, and for no fresh id */
+    assert_int_equal(ar_store_draft_holds(s, id, "politie"), 0);
+    assert_int_equal(ar_store_draft_holds(s, id, "om"), AR_ENOTFOUND);
+    char other[9];
+    assert_int_equal(ar_approval_free_id(s, other), 0);
+    assert_string_not_equal(other, id);
+    assert_int_equal(ar_store_draft_holds(s, other, NULL), AR_ENOTFOUND);
     /* a concept is not approved before it is released */
     assert_int_equal(
         ar_approval_decide(s, &ctx, d1, "piet", "politie", 1, NULL, pr, lars, &version),
