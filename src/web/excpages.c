@@ -48,14 +48,9 @@ static json_t *field_errors(struct ar_req *r, const json_t *ctx, const json_t *p
     json_t *o = json_object(), *p;
     size_t i;
     json_array_foreach (problems, i, p) {
-        char key[64];
         const char *field = ar_json_str(p, "field") ?: "";
-        snprintf(key, sizeof key, "rule_%s", ar_json_str(p, "rule") ?: "");
-        const char *m = ar_web_msg(r, ctx, key);
-        if (!strcmp(m, key))
-            m = ar_json_str(p, "detail") ?: "";
         if (!json_object_get(o, field))
-            json_object_set_new(o, field, json_string(m));
+            json_object_set_new(o, field, json_string(ar_web_rule_text(r, ctx, p)));
     }
     return o;
 }

@@ -136,6 +136,13 @@ const char *ar_web_msg(struct ar_req *r, const json_t *ctx, const char *key)
     return ar_tmpl_msg(r->app->tmpl, json_string_value(json_object_get(ctx, "lang")), key);
 }
 
+const char *ar_web_rule_text(struct ar_req *r, const json_t *ctx, const json_t *problem)
+{
+    const char *key = ar_arena_printf(r->arena, "rule_%s", ar_json_str(problem, "rule") ?: "");
+    const char *m = ar_web_msg(r, ctx, key);
+    return strcmp(m, key) ? m : ar_json_str(problem, "detail") ?: "";
+}
+
 void ar_web_see_other(struct ar_req *r, const char *where)
 {
     r->status = 303;

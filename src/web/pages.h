@@ -13,6 +13,9 @@ void ar_web_render(struct ar_req *r, int status, const char *tmpl, json_t *data)
 void ar_web_error(struct ar_req *r, int status, const char *msg_key);
 /* Message key in the language of page context ctx. */
 const char *ar_web_msg(struct ar_req *r, const json_t *ctx, const char *key);
+/* A problem ({field, rule, detail}) in the language of ctx: the message of its rule
+ * (i18n rule_RULE), or the model's own detail when the rule has none. */
+const char *ar_web_rule_text(struct ar_req *r, const json_t *ctx, const json_t *problem);
 /* 303 to where, not cached (after a form). */
 void ar_web_see_other(struct ar_req *r, const char *where);
 /* A positive whole number from a path segment or form value (a draft, a case); 0 when

@@ -56,12 +56,7 @@ static void field_of(const char *path, char *out, size_t cap)
  * model's own English detail when the rule has none). */
 static char *problem_text(struct ar_req *r, const json_t *ctx, const json_t *p, const char *label)
 {
-    char key[64];
-    snprintf(key, sizeof key, "rule_%s", ar_json_str(p, "rule") ?: "");
-    const char *m = ar_web_msg(r, ctx, key);
-    if (!strcmp(m, key)) /* no message for this rule */
-        m = ar_json_str(p, "detail") ?: "";
-    return ar_arena_printf(r->arena, "%s: %s", label, m);
+    return ar_arena_printf(r->arena, "%s: %s", label, ar_web_rule_text(r, ctx, p));
 }
 
 /* ---- the form ------------------------------------------------------------------------- */
