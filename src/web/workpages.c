@@ -459,9 +459,9 @@ static void h_inbox(struct ar_req *r)
         if (own && json_array_size(mine) < 50)
             json_array_append(mine, d);
     }
-    json_t *reg, *w, *due = json_array();
-    size_t j;
+    json_t *reg, *w, *due = json_array(), *ours = json_object(); /* the organisation's ids */
     json_array_foreach (regs, i, reg) { /* a withheld one links to its withholding page */
+        json_object_set_new(ours, ar_json_str(reg, "id"), json_true());
         w = NULL;
         if (ar_exception_public(r->store, ar_json_str(reg, "id"), &w) == 0) {
             json_object_set_new(reg, "withheld_state", json_string(ar_json_str(w, "state")));
@@ -479,10 +479,8 @@ static void h_inbox(struct ar_req *r)
     if (ar_store_case_list(r->store, NULL, NULL, &cases) == 0)
         json_array_foreach (cases, i, d) {
             const char *lars = ar_json_str(d, "registration"), *st = ar_json_str(d, "state");
-            int ours = 0;
-            json_array_foreach (regs, j, w)
-                ours |= lars && !strcmp(ar_json_str(w, "id"), lars);
-            if (ours && strcmp(ar_json_str(d, "kind") ?: "", "review"))
+            if (lars && json_object_get(ours, lars) &&
+                strcmp(ar_json_str(d, "kind") ?: "", "review"))
                 json_array_append_new(
                     cs,
                     json_pack("{s:O, s:O, s:O, s:b}", "id", json_object_get(d, "id"), "kind",
@@ -491,6 +489,7 @@ static void h_inbox(struct ar_req *r)
                               st && (!strcmp(st, "STOPPING") || !strcmp(st, "STOPPED_BREACH"))));
         }
     json_decref(cases);
+    json_decref(ours);
     json_object_set_new(ctx, "cases", cs);
     json_object_set_new(ctx, "due", due);
     const char *done = ar_req_arg(r, "done");
