@@ -11,7 +11,7 @@ OPT       ?= -O2 -g
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BUILD     := build
-SRC_DIRS  := base json store model quality log auth oidc exception approval aiact sheet http api web cli
+SRC_DIRS  := base json store model quality log auth oidc notice exception approval aiact sheet http api web cli
 LIB_SRC   := $(filter-out src/cli/%,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 CLI_SRC   := $(wildcard src/cli/*.c)
 

@@ -10,6 +10,7 @@
 #include "json/json.h"
 #include "log/log.h"
 #include "model/record.h"
+#include "notice/notice.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -527,6 +528,18 @@ int ar_case_event(struct ar_store *s, const struct ar_aiact_cfg *cfg, long long 
         if (!wrc)
             wrc = record(s, id, kind, ts, actor, role, event, from, refused ? from : to,
                          refused ? "refused" : "done", rules, data);
+        /* who must act next hears of it: the authority of a request, the police of a
+         * decision (real-time requests and post-use requests alike) */
+        if (!wrc && !refused && is(event, "submit_request") && !is(kind, "review")) {
+            time_t started = (time_t)json_integer_value(json_object_get(machine, "started"));
+            char st[32] = "";
+            if (started)
+                ar_clock_fmt(st, sizeof st, started);
+            wrc = ar_notice_rbi_requested(s, id, kind, ar_json_str(c, "organization"),
+                                          ar_json_str(c, "authority"), started != 0, st);
+        }
+        if (!wrc && !refused && (is(event, "grant") || is(event, "reject")) && !is(kind, "review"))
+            wrc = ar_notice_rbi_decided(s, id, ar_json_str(c, "created_by"), event);
         if (!wrc && !refused && is(kind, "realtime") &&
             (is(event, "start") || is(event, "start_urgent"))) {
             json_object_set(c, "data", merged);

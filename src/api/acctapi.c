@@ -26,12 +26,44 @@ static const struct ar_principal *account_of(struct ar_req *r)
 static void h_me(struct ar_req *r)
 {
     const struct ar_principal *p = ar_app_principal(r);
-    json_t *v = json_pack("{s:s, s:s, s:s?, s:I, s:s}", "name", p->name, "role", p->role, "org",
-                          p->org[0] ? p->org : NULL, "account", (json_int_t)p->account, "via",
-                          p->session[0] ? "session" : "token");
+    json_t *a = NULL;
+    if (p->account)
+        ar_store_acct_get(r->store, p->name, &a);
+    json_t *v =
+        json_pack("{s:s, s:s, s:s?, s:I, s:s, s:s?}", "name", p->name, "role", p->role, "org",
+                  p->org[0] ? p->org : NULL, "account", (json_int_t)p->account, "via",
+                  p->session[0] ? "session" : "token", "email", a ? ar_json_str(a, "email") : NULL);
+    json_decref(a);
     ar_req_header(r, "Cache-Control", "no-store");
     ar_resp_json(r, 200, v);
     json_decref(v);
+}
+
+/* PUT {"email": ADDR} sets where one's notices go; null or "" stops them. */
+static void h_me_email(struct ar_req *r)
+{
+    const struct ar_principal *p = account_of(r);
+    json_t *b = p ? ar_api_body_object(r, "validation") : NULL, *pr = json_array();
+    if (!b) {
+        json_decref(pr);
+        return;
+    }
+    json_t *e = json_object_get(b, "email");
+    char why[256] = "";
+    int rc = AR_EINVAL;
+    if (json_object_size(b) != 1 || !json_object_get(b, "email"))
+        ar_problem_add(pr, "email", "required", "the body is {\"email\": ADDRESS or null}");
+    else if (!json_is_string(e) && !json_is_null(e))
+        ar_problem_add(pr, "email", "type", "email is a string or null");
+    else if ((rc = ar_auth_email_set(r->store, p->name, json_string_value(e), p->name, why,
+                                     sizeof why)) == AR_EINVAL)
+        ar_problem_add(pr, "email", "format", "%s", why);
+    if (rc)
+        ar_api_fail(r, rc, pr, "validation", "The address was not changed");
+    else
+        h_me(r);
+    json_decref(pr);
+    json_decref(b);
 }
 
 static void h_tokens(struct ar_req *r)
@@ -114,7 +146,7 @@ static void h_account_add(struct ar_req *r)
     if (!b)
         return;
     json_t *pr = json_array();
-    static const char *const keys[] = {"name", "role", "org", "password", NULL};
+    static const char *const keys[] = {"name", "role", "org", "email", "password", NULL};
     const char *k;
     json_t *v;
     json_object_foreach (b, k, v) {
@@ -130,10 +162,11 @@ static void h_account_add(struct ar_req *r)
     int rc = AR_EINVAL;
     if (!json_array_size(pr)) {
         rc = ar_auth_account_add(r->store, ar_json_str(b, "name"), ar_json_str(b, "role"),
-                                 ar_json_str(b, "org"), ar_json_str(b, "password"), p->name, why,
-                                 sizeof why);
+                                 ar_json_str(b, "org"), ar_json_str(b, "email"),
+                                 ar_json_str(b, "password"), p->name, why, sizeof why);
         if (rc == AR_EINVAL || rc == AR_ECONFLICT) {
-            const char *field = strstr(why, "password")                              ? "password"
+            const char *field = strstr(why, "e-mail")                                ? "email"
+                                : strstr(why, "password")                            ? "password"
                                 : strstr(why, "organisation") || strstr(why, "slug") ? "org"
                                 : strstr(why, "role")                                ? "role"
                                                                                      : "name";
@@ -212,6 +245,7 @@ static void h_audit(struct ar_req *r)
 
 const struct ar_route ar_account_api_routes[] = {
     {"GET", "/api/v1/me", h_me, "Who the request is from", AR_ROLE_SIGNED},
+    {"PUT", "/api/v1/me/email", h_me_email, "Where one's e-mail notices go", AR_ROLE_SIGNED},
     {"GET", "/api/v1/me/tokens", h_tokens, "One's own API tokens", AR_ROLE_SIGNED},
     {"POST", "/api/v1/me/tokens", h_token_add, "Make an API token (shown once)", AR_ROLE_SIGNED},
     {"DELETE", "/api/v1/me/tokens/{token}", h_token_del, "Revoke one's API token", AR_ROLE_SIGNED},

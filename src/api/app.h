@@ -17,6 +17,7 @@ struct ar_tree;
 struct ar_witness;
 struct ar_witness_cfg;
 struct ar_oidc;
+struct ar_notice_cfg;
 
 struct ar_token {
     const char *name;       /* recorded as the author of versions written with it */
@@ -41,6 +42,7 @@ struct ar_app {
     const struct ar_witness *witness;       /* set when serving as a witness */
     const struct ar_route *const *tables;   /* routes; NULL for the register's own */
     struct ar_oidc *oidc;                   /* single sign-on providers; NULL for none */
+    const struct ar_notice_cfg *notice;     /* the SMTP relay for notices; NULL for none */
     int link_minutes;                       /* check links this often; 0 = never */
     /* requests per second per client address (bursts of ten times); 0 = off. Atomic:
      * a reload (SIGHUP) changes it while requests read it. */

@@ -7,6 +7,7 @@
 #include "model/lars.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "notice/notice.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -138,8 +139,9 @@ static int put_draft(struct ar_store *s, const struct ar_approval_ctx *c, const 
     if ((rc = ar_store_begin(s)))
         goto out;
     /* one's own open draft of it is replaced; someone else's stays for the approvers */
-    if (!(rc = ar_store_draft_add(s, &d, draft)) && old &&
-        !strcmp(ar_json_str(old, "author"), author)) {
+    if (!(rc = ar_store_draft_add(s, &d, draft)) && !strcmp(state, "submitted"))
+        rc = ar_notice_draft_submitted(s, *draft, org, author, lars);
+    if (!rc && old && !strcmp(ar_json_str(old, "author"), author)) {
         char why[64];
         long long oid = json_integer_value(json_object_get(old, "id"));
         snprintf(why, sizeof why, "replaced by draft %lld", *draft);
@@ -294,7 +296,10 @@ int ar_approval_decide(struct ar_store *s, const struct ar_approval_ctx *c, long
         if ((rc = ar_store_begin(s)))
             goto out;
         if ((rc = ar_store_draft_decide(s, id, "rejected", approver, now, reason, NULL, 0)) ||
-            (rc = log_decision(s, id, org, "rejected", NULL, 0, now)) || (rc = ar_store_commit(s)))
+            (rc = log_decision(s, id, org, "rejected", NULL, 0, now)) ||
+            (rc = ar_notice_draft_decided(s, id, ar_json_str(row, "author"), approver, "rejected",
+                                          ar_json_str(row, "lars"))) ||
+            (rc = ar_store_commit(s)))
             ar_store_rollback(s);
         goto out;
     }
@@ -344,6 +349,8 @@ int ar_approval_decide(struct ar_store *s, const struct ar_approval_ctx *c, long
     /* A withheld registration's id is public from the start (its metadata leaf names it). */
     if (!rc)
         rc = log_decision(s, id, org, "approved", lars_out, *version, now);
+    if (!rc)
+        rc = ar_notice_draft_decided(s, id, author, approver, "approved", lars_out);
     if (!rc)
         rc = ar_store_commit(s);
     else
@@ -400,9 +407,10 @@ static int org_draft(struct ar_store *s, long long id, const char *org, json_t *
     return rc;
 }
 
-/* Move draft id from one state to another and log it, in one transaction. */
-static int move(struct ar_store *s, long long id, const char *org, const char *from, const char *to,
-                const char *who)
+/* Move draft id (of registration lars, when it has one) from one state to another and
+ * log it, in one transaction; a draft that now waits tells the approvers. */
+static int move(struct ar_store *s, long long id, const char *org, const char *lars,
+                const char *from, const char *to, const char *who)
 {
     char now[32];
     ar_clock_fmt(now, sizeof now, ar_clock_now());
@@ -410,7 +418,9 @@ static int move(struct ar_store *s, long long id, const char *org, const char *f
     if (rc)
         return rc;
     if ((rc = ar_store_draft_move(s, id, from, to, who, now, NULL)) ||
-        (rc = log_decision(s, id, org, to, NULL, 0, now)) || (rc = ar_store_commit(s)))
+        (rc = log_decision(s, id, org, to, NULL, 0, now)) ||
+        (!strcmp(to, "submitted") && (rc = ar_notice_draft_submitted(s, id, org, who, lars))) ||
+        (rc = ar_store_commit(s)))
         ar_store_rollback(s);
     return rc;
 }
@@ -434,7 +444,8 @@ int ar_approval_release(struct ar_store *s, const struct ar_approval_ctx *c, lon
         rc = ar_record_validate(&clean, json_object_get(in, "record"), problems);
     json_decref(in);
     json_decref(clean);
-    if (!rc && (rc = move(s, id, org, "concept", "submitted", who)) == AR_ECONFLICT)
+    if (!rc && (rc = move(s, id, org, ar_json_str(row, "lars"), "concept", "submitted", who)) ==
+                   AR_ECONFLICT)
         ar_problem_add(problems, "draft", "state", "draft %lld changed meanwhile", id);
     json_decref(row);
     return rc;
@@ -464,7 +475,7 @@ int ar_approval_archive(struct ar_store *s, long long id, const char *who, const
                        (long long)json_integer_value(json_object_get(open, "id")));
         rc = AR_ECONFLICT;
     } else {
-        rc = move(s, id, org, state, archive ? "archived" : "concept", who);
+        rc = move(s, id, org, NULL, state, archive ? "archived" : "concept", who);
     }
     json_decref(open);
     json_decref(row);

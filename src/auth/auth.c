@@ -194,7 +194,8 @@ static int hash_password(const char *pw, char out[crypto_pwhash_STRBYTES])
 }
 
 int ar_auth_account_add(struct ar_store *s, const char *name, const char *role, const char *org,
-                        const char *password, const char *actor, char *why, size_t whylen)
+                        const char *email, const char *password, const char *actor, char *why,
+                        size_t whylen)
 {
     char hash[crypto_pwhash_STRBYTES], now[32];
     unsigned bit = ar_auth_role_bit(role);
@@ -224,6 +225,10 @@ int ar_auth_account_add(struct ar_store *s, const char *name, const char *role, 
         return AR_EINVAL;
     }
     json_decref(o);
+    if (email && *email && !ar_auth_email_ok(email)) {
+        snprintf(why, whylen, "an e-mail address is like name@example.org (no spaces or quotes)");
+        return AR_EINVAL;
+    }
     if (password && ((rc = ar_auth_password_ok(password, name, why, whylen)) ||
                      (rc = hash_password(password, hash))))
         return rc;
@@ -232,6 +237,8 @@ int ar_auth_account_add(struct ar_store *s, const char *name, const char *role, 
         return rc;
     long long id = 0;
     rc = ar_store_acct_add(s, name, role, needs_org ? org : NULL, password ? hash : NULL, now, &id);
+    if (!rc && email && *email)
+        rc = ar_store_acct_set_email(s, name, email, now);
     if (!rc)
         rc = log_account(s, id, "add", role, needs_org ? org : NULL);
     if (rc == AR_ECONFLICT)
@@ -270,6 +277,57 @@ int ar_auth_account_disable(struct ar_store *s, const char *name, int disabled, 
         return rc;
     }
     audit_as(s, actor, disabled ? "account.disable" : "account.enable", name);
+    return ar_store_commit(s);
+}
+
+int ar_auth_email_ok(const char *a)
+{
+    size_t n = a ? strlen(a) : 0;
+    const char *at = a ? strchr(a, '@') : NULL;
+    if (n < 3 || n > 254 || !at || at == a || strchr(at + 1, '@') || at - a > 64)
+        return 0;
+    for (const char *p = a; p < at; p++) /* a dot-atom local part: no quotes, no spaces */
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr(".!#$%&'*+/=?^_`{|}~-", *p)) ||
+            (*p == '.' && (p == a || p[1] == '.' || p + 1 == at)))
+            return 0;
+    const char *label = at + 1;
+    int dots = 0;
+    for (const char *p = at + 1;; p++) { /* host name labels of letters, digits and dashes */
+        if (*p == '.' || !*p) {
+            if (p == label || p - label > 63 || *label == '-' || p[-1] == '-')
+                return 0;
+            if (!*p)
+                break;
+            dots++;
+            label = p + 1;
+        } else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || *p == '-')) {
+            return 0;
+        }
+    }
+    return dots > 0 || !strcmp(at + 1, "localhost");
+}
+
+int ar_auth_email_set(struct ar_store *s, const char *name, const char *email, const char *actor,
+                      char *why, size_t whylen)
+{
+    char now[32];
+    if (email && *email && !ar_auth_email_ok(email)) {
+        snprintf(why, whylen, "an e-mail address is like name@example.org (no spaces or quotes)");
+        return AR_EINVAL;
+    }
+    now_str(now);
+    int rc = ar_store_begin(s);
+    if (rc)
+        return rc;
+    if ((rc = ar_store_acct_set_email(s, name, email, now))) {
+        ar_store_rollback(s);
+        if (rc == AR_ENOTFOUND)
+            snprintf(why, whylen, "no account %s", name);
+        return rc;
+    }
+    audit_as(s, actor, email && *email ? "account.email" : "account.email.clear", name);
     return ar_store_commit(s);
 }
 

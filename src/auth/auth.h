@@ -77,17 +77,27 @@ int ar_auth_name_ok(const char *name);
 int ar_auth_password_ok(const char *pw, const char *name, char *why, size_t whylen);
 
 /* Create an account. org: required for registrants and approvers (an existing
- * organisation's slug), refused for the other roles. password NULL: tokens only.
+ * organisation's slug), refused for the other roles. email: where notices go (NULL or
+ * "": none; see ar_auth_email_ok). password NULL: tokens only.
  * actor is who did it (for the audit). AR_EINVAL with why, AR_ECONFLICT for a taken
  * name. */
 int ar_auth_account_add(struct ar_store *s, const char *name, const char *role, const char *org,
-                        const char *password, const char *actor, char *why, size_t whylen);
+                        const char *email, const char *password, const char *actor, char *why,
+                        size_t whylen);
 /* Disable (1) or enable (0): a disabled account's sessions end and its tokens stop
  * working. */
 int ar_auth_account_disable(struct ar_store *s, const char *name, int disabled, const char *actor);
 int ar_auth_password_set(struct ar_store *s, const char *name, const char *password,
                          const char *actor, char *why, size_t whylen);
 
+/* 1 for an address notices can go to: local@host.domain, a dot-atom local part (no
+ * quotes, spaces or control characters, so it is safe in a mail header) of at most 64
+ * characters, a host name of letters, digits and dashes; 254 characters at most. */
+int ar_auth_email_ok(const char *addr);
+/* Set (NULL or "": clear) the address account name gets notices at; audited. AR_EINVAL
+ * with why for a malformed address, AR_ENOTFOUND for an unknown account. */
+int ar_auth_email_set(struct ar_store *s, const char *name, const char *email, const char *actor,
+                      char *why, size_t whylen);
 /* A signed-in user changes their own password: current must be right (a wrong one
  * counts as a failed login). Every session of the account ends, this one too. */
 int ar_auth_password_change(struct ar_store *s, const struct ar_principal *p, const char *current,

@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 int ar_cli_user(int argc, char **argv);    /* user.c */
+int ar_cli_mail(int argc, char **argv);    /* mail.c */
 int ar_cli_verify(int argc, char **argv);  /* verify.c */
 int ar_cli_migrate(int argc, char **argv); /* dbadmin.c */
 int ar_cli_backup(int argc, char **argv);

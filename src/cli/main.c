@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 #include "exception/exception.h"
 #include "log/log.h"
+#include "notice/notice.h"
 #include "oidc/oidc.h"
 #include "sheet/sheet.h"
 #include "store/store.h"
@@ -67,6 +68,7 @@ static const char *usage_main =
     "  witness  run an independent witness that cosigns a log's checkpoints\n"
     "  links    check the links in the register\n"
     "  user     add, list, disable accounts; API tokens; the audit trail\n"
+    "  mail     send the e-mail notices that wait, or list them\n"
     "  config   check serve's configuration file (config check)\n"
     "  migrate  bring a database to this version's schema\n"
     "  backup   copy a live database into a checked backup file\n"
@@ -131,7 +133,13 @@ static const char *usage_serve =
     "  --rate-limit N          requests per second from one client address, with bursts of\n"
     "                          ten times that (default 100; 0 turns it off)\n"
     "  --check-links MINUTES   check every link in the register this often (default: off;\n"
-    "                          it contacts the sites the entries link to)\n";
+    "                          it contacts the sites the entries link to)\n"
+    "  --smtp URL              send e-mail notices through this relay: smtp://HOST[:PORT]\n"
+    "                          (STARTTLS required unless on loopback) or smtps://HOST[:PORT]\n"
+    "  --mail-from ADDR        the notices' sender address (with --smtp)\n"
+    "  --smtp-credentials FILE the relay's USER:PASSWORD on one line (mode 0600)\n"
+    "  --public-url URL        the register's address, for links in notices (default\n"
+    "                          http://LISTEN)\n";
 static const char *usage_import =
     "usage: algoreg import --db PATH [--author NAME] [--strict] [--format F]\n"
     "                      [--report FILE] FILE|-\n"
@@ -208,14 +216,19 @@ static const struct option common_opts[] = {
     {"format", required_argument, NULL, 'f'},
     {"report", required_argument, NULL, 'r'},
     {"oidc", required_argument, NULL, 'I'},
+    {"smtp", required_argument, NULL, 'S'},
+    {"mail-from", required_argument, NULL, 'M'},
+    {"smtp-credentials", required_argument, NULL, 'H'},
+    {"public-url", required_argument, NULL, 'U'},
     {NULL, 0, NULL, 0},
 };
 
 struct opts {
     const char *db, *listen, *tokens, *author, *origin, *enc_key, *log_key, *aiact_cfg, *tree;
     const char *witnesses, *name;
-    const char *oidc;     /* --oidc FILE: single sign-on providers */
-    const char *logs[32]; /* --log, repeatable */
+    const char *oidc; /* --oidc FILE: single sign-on providers */
+    const char *smtp, *mail_from, *smtp_cred, *public_url; /* e-mail notices */
+    const char *logs[32];                                  /* --log, repeatable */
     int nlogs;
     int demo, threads, strict, version, json, help, max_withhold, max_extension, quorum;
     int check_links;        /* minutes between link checks; 0 = off */
@@ -276,6 +289,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
         case 'w': o->witnesses = optarg; break;
         case 'N': o->name = optarg; break;
         case 'I': o->oidc = optarg; break;
+        case 'S': o->smtp = optarg; break;
+        case 'M': o->mail_from = optarg; break;
+        case 'H': o->smtp_cred = optarg; break;
+        case 'U': o->public_url = optarg; break;
         case 'G':
             if (o->nlogs >= 32) {
                 opt_err("at most 32 --log keys");
@@ -759,7 +776,7 @@ static int first_account(struct ar_store *s, FILE *f, const char *name, const ch
     long long id;
     randombytes_buf(raw, sizeof raw);
     sodium_bin2base64(pw, sizeof pw, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    int rc = ar_auth_account_add(s, name, role, org, pw, "init", why, sizeof why);
+    int rc = ar_auth_account_add(s, name, role, org, NULL, pw, "init", why, sizeof why);
     if (!rc)
         rc = ar_auth_token_issue(s, name, "made by algoreg init", "init", tok, &id);
     if (!rc)
@@ -865,7 +882,7 @@ out:
 }
 
 /* The options serve takes (letters of common_opts); also the keys of its configuration. */
-#define SERVE_OPTS "dhltnoWXELATwqKRPYFxI"
+#define SERVE_OPTS "dhltnoWXELATwqKRPYFxISMHU"
 
 /* The configuration file serve reads: --config FILE, ALGOREG_CONFIG, or the default
  * when it exists; NULL for none. */
@@ -1013,6 +1030,9 @@ static int serve_reload(struct ar_app *app)
         {"tree", !same(o.tree, g_serving.tree)},
         {"witnesses", !same(o.witnesses, g_serving.witnesses)},
         {"oidc", !same(o.oidc, g_serving.oidc)},
+        {"smtp", !same(o.smtp, g_serving.smtp) || !same(o.mail_from, g_serving.mail_from) ||
+                     !same(o.smtp_cred, g_serving.smtp_cred) ||
+                     !same(o.public_url, g_serving.public_url)},
         {"witness-quorum", o.quorum != g_serving.quorum},
         {"max-withhold-days", o.max_withhold != g_serving.max_withhold},
         {"max-extension-days", o.max_extension != g_serving.max_extension},
@@ -1043,6 +1063,23 @@ out:
     return rc;
 }
 
+/* The relay for e-mail notices, when --smtp is given; non-zero, said why, when the
+ * settings cannot be used (or --mail-from etc. come without --smtp). */
+static int serve_notice(const struct opts *o, struct ar_notice_cfg *c)
+{
+    char why[256], base[300];
+    if (!o->smtp) {
+        if (o->mail_from || o->smtp_cred)
+            return die("%s", "serve: --mail-from and --smtp-credentials need --smtp URL");
+        return 0;
+    }
+    snprintf(base, sizeof base, "http://%s", o->listen);
+    if (ar_notice_cfg_set(c, o->smtp, o->mail_from, o->smtp_cred,
+                          o->public_url ? o->public_url : base, why, sizeof why))
+        return die("serve: e-mail notices: %s", why);
+    return 0;
+}
+
 static int serve_run(int argc, char **argv)
 {
     struct opts o;
@@ -1054,6 +1091,7 @@ static int serve_run(int argc, char **argv)
     struct ar_aiact_cfg aicfg;
     struct ar_tree *tree = NULL;
     static struct ar_witness_cfg wcfg; /* large; one per process */
+    static struct ar_notice_cfg ncfg;  /* holds the relay's password */
     int rc = 1;
     if (parse_opts(argc, argv, &o, SERVE_OPTS "C"))
         return 2;
@@ -1128,6 +1166,9 @@ static int serve_run(int argc, char **argv)
         die("serve: %s: %s", o.oidc, why);
         goto out;
     }
+    if (serve_notice(&o, &ncfg))
+        goto out;
+    app.notice = o.smtp ? &ncfg : NULL;
     app.link_minutes = o.check_links;
     app.rate_limit = o.rate_limit < 0 ? AR_RATE_LIMIT_DEFAULT : o.rate_limit;
     app.service_publish = o.service_publish;
@@ -1154,6 +1195,7 @@ out:
     ar_oidc_free(app.oidc);
     sodium_memzero(&signer, sizeof signer);
     sodium_memzero(&seal, sizeof seal);
+    sodium_memzero(&ncfg, sizeof ncfg);
     return rc;
 }
 
@@ -1230,6 +1272,12 @@ static int cmd_config(int argc, char **argv)
             problems += check_file(path, "aiact-config", o.aiact_cfg, 0);
         if (o.tree)
             problems += check_file(path, "tree", o.tree, 0);
+        if (o.smtp || o.mail_from || o.smtp_cred) {
+            struct ar_notice_cfg nc;
+            if (serve_notice(&o, &nc))
+                problems++;
+            sodium_memzero(&nc, sizeof nc);
+        }
         if (o.oidc) {
             struct ar_oidc *sso = NULL;
             char why[512];
@@ -1508,7 +1556,8 @@ static const char *usage_tick =
     "usage: algoreg tick --db PATH [--enc-key FILE] [--aiact-config FILE]\n"
     "Publish every withheld registration whose end date has come and run the timers of\n"
     "remote biometric identification cases (for cron; the server also does this by\n"
-    "itself). Prints how many were published and how many cases moved.\n";
+    "itself), and queue e-mail reminders of end dates within 30 days (algoreg mail send\n"
+    "sends them). Prints how many were published, cases moved and reminders queued.\n";
 
 static int cmd_tick(int argc, char **argv)
 {
@@ -1545,6 +1594,11 @@ static int cmd_tick(int argc, char **argv)
         goto out;
     }
     printf("cases moved %d\n", n);
+    if (ar_notice_due_soon(s, &n)) {
+        die("%s", "tick: reminders could not be queued; run it again");
+        goto out;
+    }
+    printf("reminders queued %d\n", n);
     rc = 0;
 out:
     sodium_memzero(&seal, sizeof seal);
@@ -1934,6 +1988,8 @@ int main(int argc, char **argv)
         return cmd_links(argc, argv);
     if (strcmp(cmd, "user") == 0)
         return ar_cli_user(argc, argv);
+    if (strcmp(cmd, "mail") == 0)
+        return ar_cli_mail(argc, argv);
     if (strcmp(cmd, "config") == 0)
         return cmd_config(argc, argv);
     if (strcmp(cmd, "migrate") == 0)

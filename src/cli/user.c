@@ -16,7 +16,8 @@ int ar_cli_user(int argc, char **argv);
 
 static const char usage[] =
     "usage: algoreg user add --db PATH --name NAME --role ROLE [--org SLUG]\n"
-    "                        [--password-file FILE|-]\n"
+    "                        [--email ADDR] [--password-file FILE|-]\n"
+    "       algoreg user email --db PATH --name NAME --email ADDR|\"\"\n"
     "       algoreg user list --db PATH\n"
     "       algoreg user disable|enable --db PATH --name NAME\n"
     "       algoreg user password --db PATH --name NAME --password-file FILE|-\n"
@@ -28,7 +29,7 @@ static const char usage[] =
     "mayor, admin (accounts only, no access to withheld content). A password is read\n"
     "from FILE (not readable by group or others) or standard input (-); without one the\n"
     "account signs in with API tokens only. token prints a new API token once; only its\n"
-    "hash is kept.\n";
+    "hash is kept. email sets (or with \"\" clears) the address notices go to.\n";
 
 static int fail(const char *what, const char *why)
 {
@@ -62,13 +63,20 @@ static int read_password(const char *file, char *out, size_t n)
 int ar_cli_user(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},    {"name", required_argument, NULL, 'n'},
-        {"role", required_argument, NULL, 'r'},  {"org", required_argument, NULL, 'o'},
-        {"label", required_argument, NULL, 'l'}, {"password-file", required_argument, NULL, 'p'},
-        {"token", required_argument, NULL, 't'}, {"limit", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},
+        {"name", required_argument, NULL, 'n'},
+        {"role", required_argument, NULL, 'r'},
+        {"org", required_argument, NULL, 'o'},
+        {"label", required_argument, NULL, 'l'},
+        {"password-file", required_argument, NULL, 'p'},
+        {"token", required_argument, NULL, 't'},
+        {"limit", required_argument, NULL, 'L'},
+        {"email", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    const char *db = NULL, *name = NULL, *role = NULL, *org = NULL, *label = NULL, *pwfile = NULL;
+    const char *db = NULL, *name = NULL, *role = NULL, *org = NULL, *label = NULL, *pwfile = NULL,
+               *email = NULL;
     long long token = 0;
     int limit = 50, c;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -89,6 +97,7 @@ int ar_cli_user(int argc, char **argv)
         case 'p': pwfile = optarg; break;
         case 't': token = strtoll(optarg, NULL, 10); break;
         case 'L': limit = atoi(optarg); break;
+        case 'e': email = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: return 2;
         }
@@ -109,25 +118,35 @@ int ar_cli_user(int argc, char **argv)
         if (!role) {
             fail(verb, "--role ROLE is required");
         } else if (!pwfile || !read_password(pwfile, pw, sizeof pw)) {
-            int r =
-                ar_auth_account_add(s, name, role, org, pwfile ? pw : NULL, "cli", why, sizeof why);
+            int r = ar_auth_account_add(s, name, role, org, email, pwfile ? pw : NULL, "cli", why,
+                                        sizeof why);
             rc = r ? fail(verb, r == AR_EIO ? "the account could not be stored" : why) : 0;
             if (!rc)
                 printf("added %s (%s%s%s)\n", name, role, org ? ", " : "", org ? org : "");
         }
+    } else if (!strcmp(verb, "email")) {
+        int r = email ? ar_auth_email_set(s, name, email, "cli", why, sizeof why) : AR_EINVAL;
+        if (!email)
+            snprintf(why, sizeof why, "--email ADDR (or \"\" to clear) is required");
+        rc = r ? fail(verb, r == AR_EIO ? "nothing was changed" : why) : 0;
+        if (!rc)
+            printf("%s: %s\n", name, *email ? email : "no address");
     } else if (!strcmp(verb, "list")) {
         json_t *list = NULL, *a;
         size_t i;
         if (ar_store_acct_list(s, &list) == 0) {
             json_array_foreach (list, i, a)
-                printf("%s\t%s\t%s\t%s\t%lld token(s)\n",
+                printf("%s\t%s\t%s\t%s\t%lld token(s)\t%s\n",
                        json_string_value(json_object_get(a, "name")),
                        json_string_value(json_object_get(a, "role")),
                        json_string_value(json_object_get(a, "org"))
                            ? json_string_value(json_object_get(a, "org"))
                            : "-",
                        json_integer_value(json_object_get(a, "disabled")) ? "disabled" : "active",
-                       (long long)json_integer_value(json_object_get(a, "tokens")));
+                       (long long)json_integer_value(json_object_get(a, "tokens")),
+                       json_string_value(json_object_get(a, "email"))
+                           ? json_string_value(json_object_get(a, "email"))
+                           : "-");
             rc = 0;
         }
         json_decref(list);

@@ -10,6 +10,7 @@
 #include "model/fields.h"
 #include "model/record.h"
 #include "model/registry.h"
+#include "notice/notice.h"
 #include "base/msg.h"
 
 #include <errno.h>
@@ -711,6 +712,9 @@ int ar_exception_extend(struct ar_store *s, const struct ar_seal_key *key,
                              "requested", now_s, "until", until, "time", now_s);
     rc = log_leaf(s, lars, 0, leaf);
     json_decref(leaf);
+    if (!rc)
+        rc = ar_notice_extension_requested(s, lars, ar_json_str(w, "organization"),
+                                           ar_json_str(w, "until"), until);
 out:
     json_decref(w);
     json_decref(ext);

@@ -15,6 +15,7 @@
 #include "log/log.h"
 #include "quality/links.h"
 #include "exception/exception.h"
+#include "notice/notice.h"
 #include "base/utf8.h"
 #include "store/store.h"
 #include "base/msg.h"
@@ -559,6 +560,44 @@ static void *link_checker(void *arg)
     return NULL;
 }
 
+/* E-mail notices in their own thread, like the links: a slow relay must not hold up
+ * the publication of withheld entries. Every two seconds what waits is sent; every 30,
+ * reminders of end dates are queued and old messages dropped. */
+static void *mailer(void *arg)
+{
+    struct ar_app *app = arg;
+    time_t last = 0;
+    pthread_mutex_lock(&g_tick_mu);
+    while (!g_tick_stop) {
+        pthread_mutex_unlock(&g_tick_mu);
+        struct ar_store *s = NULL;
+        int n = 0, sent = 0, failed = 0;
+        if (ar_store_open(&s, app->db_path, 0) == 0) {
+            time_t now = time(NULL);
+            if (now - last >= 30) {
+                last = now;
+                if (ar_notice_due_soon(s, &n) == 0 && n > 0)
+                    ar_msg(AR_MSG_NOTICE, "mail: %d reminder(s) of end dates queued", n);
+                if (ar_notice_purge(s))
+                    ar_msg(AR_MSG_ERR, "mail: old messages could not be deleted");
+            }
+            if (ar_notice_send(s, app->notice, &sent, &failed))
+                ar_msg(AR_MSG_ERR, "mail: the outcome of sending could not be recorded");
+            else if (sent)
+                ar_msg(AR_MSG_INFO, "mail: %d notice(s) sent", sent);
+            ar_store_close(s);
+        }
+        pthread_mutex_lock(&g_tick_mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 2;
+        if (!g_tick_stop)
+            pthread_cond_timedwait(&g_tick_cv, &g_tick_mu, &until);
+    }
+    pthread_mutex_unlock(&g_tick_mu);
+    return NULL;
+}
+
 /* On the way out: the log's last state signed, and the WAL folded into the database. */
 static void final_checkpoint(struct ar_app *app)
 {
@@ -702,6 +741,9 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     pthread_t link_thread = 0;
     int linking = app->link_minutes > 0 && !app->tables &&
                   pthread_create(&link_thread, NULL, link_checker, app) == 0;
+    pthread_t mail_thread = 0;
+    int mailing =
+        app->notice && !app->tables && pthread_create(&mail_thread, NULL, mailer, app) == 0;
     notify_state("READY=1", status);
     /* The watchdog, when the unit sets WatchdogSec: a ping at half the interval from
      * this loop, which only runs while the process is healthy enough to take signals. */
@@ -746,20 +788,17 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
         nanosleep(&ten_ms, NULL);
     }
     MHD_stop_daemon(d); /* closes the listening socket and the idle connections */
-    if (ticking) {
-        pthread_mutex_lock(&g_tick_mu);
-        g_tick_stop = 1;
-        pthread_cond_broadcast(&g_tick_cv);
-        pthread_mutex_unlock(&g_tick_mu);
+    /* the background threads all wait on one condition: one broadcast stops them */
+    pthread_mutex_lock(&g_tick_mu);
+    g_tick_stop = 1;
+    pthread_cond_broadcast(&g_tick_cv);
+    pthread_mutex_unlock(&g_tick_mu);
+    if (ticking)
         pthread_join(tick_thread, NULL);
-    }
-    if (linking) {
-        pthread_mutex_lock(&g_tick_mu);
-        g_tick_stop = 1;
-        pthread_cond_broadcast(&g_tick_cv);
-        pthread_mutex_unlock(&g_tick_mu);
+    if (linking)
         pthread_join(link_thread, NULL);
-    }
+    if (mailing)
+        pthread_join(mail_thread, NULL);
     pthread_mutex_lock(&g_stores_mu);
     for (int i = 0; i < g_nstores; i++)
         ar_store_close(g_stores[i]);

@@ -8,51 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* One row as an object, column names as keys; integers stay integers. */
-static json_t *row_object(sqlite3_stmt *st)
-{
-    json_t *o = json_object();
-    for (int c = 0; c < sqlite3_column_count(st); c++) {
-        json_t *v;
-        switch (sqlite3_column_type(st, c)) {
-        case SQLITE_NULL: v = json_null(); break;
-        case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, c)); break;
-        default: v = json_string((const char *)sqlite3_column_text(st, c));
-        }
-        json_object_set_new(o, sqlite3_column_name(st, c), v ? v : json_null());
-    }
-    return o;
-}
-
-/* The first row as an object (AR_ENOTFOUND when none); the statement is finalised. */
-static int one_row(sqlite3_stmt *st, json_t **out)
-{
-    int r = sqlite3_step(st);
-    int rc = 0;
-    if (r == SQLITE_ROW)
-        *out = row_object(st);
-    else
-        rc = r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int all_rows(sqlite3_stmt *st, json_t **out)
-{
-    json_t *arr = json_array();
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(arr, row_object(st));
-    sqlite3_finalize(st);
-    if (r != SQLITE_DONE) {
-        json_decref(arr);
-        return AR_EIO;
-    }
-    *out = arr;
-    return 0;
-}
-
-#define ACCOUNT_COLS "a.id, a.name, a.role, a.org_slug AS org, a.disabled, a.created, a.changed"
+#define ACCOUNT_COLS                                                                               \
+    "a.id, a.name, a.role, a.org_slug AS org, a.email, a.disabled, a.created, a.changed"
 
 int ar_store_acct_add(struct ar_store *s, const char *name, const char *role, const char *org,
                       const char *pw_hash, const char *now, long long *id)
@@ -83,7 +40,7 @@ int ar_store_acct_get(struct ar_store *s, const char *name, json_t **out)
     if (rc)
         return rc;
     ar_sqlite_bind_text(st, 1, name);
-    return one_row(st, out);
+    return ar_sqlite_one(st, ar_sqlite_row, out);
 }
 
 int ar_store_acct_list(struct ar_store *s, json_t **out)
@@ -95,7 +52,7 @@ int ar_store_acct_list(struct ar_store *s, json_t **out)
                        " (SELECT count(*) FROM api_tokens t WHERE t.account_id = a.id AND t.revoked"
                        " IS NULL) AS tokens FROM accounts a ORDER BY a.name",
                        &st);
-    return rc ? rc : all_rows(st, out);
+    return rc ? rc : ar_sqlite_all(st, ar_sqlite_row, out);
 }
 
 int ar_store_acct_update(struct ar_store *s, const char *name, const char *pw_hash, int disabled,
@@ -160,7 +117,7 @@ int ar_store_token_find(struct ar_store *s, const char *hash, json_t **out)
     if (rc)
         return rc;
     ar_sqlite_bind_text(st, 1, hash);
-    return one_row(st, out);
+    return ar_sqlite_one(st, ar_sqlite_row, out);
 }
 
 int ar_store_token_touch(struct ar_store *s, long long token, const char *now)
@@ -185,7 +142,7 @@ int ar_store_token_list(struct ar_store *s, long long account, json_t **out)
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, account);
-    return all_rows(st, out);
+    return ar_sqlite_all(st, ar_sqlite_row, out);
 }
 
 int ar_store_token_revoke(struct ar_store *s, long long account, long long token, const char *now)
@@ -234,7 +191,7 @@ int ar_store_sess_get(struct ar_store *s, const char *hash, json_t **out)
     if (rc)
         return rc;
     ar_sqlite_bind_text(st, 1, hash);
-    return one_row(st, out);
+    return ar_sqlite_one(st, ar_sqlite_row, out);
 }
 
 int ar_store_sess_touch(struct ar_store *s, const char *hash, long long seen)
@@ -333,7 +290,7 @@ int ar_store_audit_list(struct ar_store *s, const char *actor, long long before,
     ar_sqlite_bind_text(st, 1, actor);
     sqlite3_bind_int64(st, 2, before);
     sqlite3_bind_int(st, 3, limit);
-    return all_rows(st, out);
+    return ar_sqlite_all(st, ar_sqlite_row, out);
 }
 
 int ar_store_acct_set_role(struct ar_store *s, const char *name, const char *role, const char *org,

@@ -95,6 +95,36 @@ void ar_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+json_t *ar_sqlite_row(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    for (int c = 0; c < sqlite3_column_count(st); c++) {
+        json_t *v;
+        switch (sqlite3_column_type(st, c)) {
+        case SQLITE_NULL: v = json_null(); break;
+        case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, c)); break;
+        default: v = json_string((const char *)sqlite3_column_text(st, c));
+        }
+        json_object_set_new(o, sqlite3_column_name(st, c), v ? v : json_null());
+    }
+    return o;
+}
+
+int ar_sqlite_all(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t **out)
+{
+    json_t *arr = json_array();
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(arr, row(st));
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE) {
+        json_decref(arr);
+        return AR_EIO;
+    }
+    *out = arr;
+    return 0;
+}
+
 int ar_sqlite_one(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t **out)
 {
     int r = sqlite3_step(st), rc = 0;

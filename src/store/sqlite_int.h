@@ -23,6 +23,10 @@ int ar_sqlite_finish(struct ar_store *s, const char *what, sqlite3_stmt *st, int
 /* Step a query of at most one row and finalise it: *out gets row(st) of that row. 0,
  * AR_ENOTFOUND when there is none, AR_EIO on an error. */
 int ar_sqlite_one(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t **out);
+/* Every row of a query as an array of row(st), the statement finalised: 0 or AR_EIO. */
+int ar_sqlite_all(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t **out);
+/* A row as an object, column names as keys; integers stay integers, NULL is null. */
+json_t *ar_sqlite_row(sqlite3_stmt *st);
 
 /* The open transaction changed what pages show: bump meta.changes at its commit. */
 void ar_sqlite_mark_dirty(struct ar_store *s);

@@ -400,6 +400,36 @@ int ar_store_draft_open(struct ar_store *s, const char *lars, json_t **out);
 int ar_store_draft_decide(struct ar_store *s, long long id, const char *state, const char *by,
                           const char *at, const char *reason, const char *lars, int version);
 
+/* ---- e-mail notices (notice_sqlite.c; what is said, to whom and sending in src/notice) ---
+ * An account's address for notices (NULL clears it); AR_ENOTFOUND for an unknown name. */
+int ar_store_acct_set_email(struct ar_store *s, const char *name, const char *email,
+                            const char *now);
+/* Enabled accounts with an address, of role and organisation org (NULL: any), except
+ * account except (NULL: none): [{name, email, role, org}] by name. */
+int ar_store_acct_recipients(struct ar_store *s, const char *role, const char *org,
+                             const char *except, json_t **out);
+struct ar_outbox_write {
+    const char *created, *kind, *account, *address, *subject, *body, *link;
+    const char *once; /* a reminder's key: a second message with it is not made */
+    long long next_try;
+};
+/* *added is 0 when a message with the same once key exists (nothing is written). */
+int ar_store_outbox_add(struct ar_store *s, const struct ar_outbox_write *m, int *added);
+/* Up to limit messages due at now, oldest first, leased until until (their next_try
+ * moves there, so a second sender skips them): [{id, kind, account, address, subject,
+ * body, link, created, attempts}]. The caller holds a write transaction. */
+int ar_store_outbox_take(struct ar_store *s, long long now, long long until, int limit,
+                         json_t **out);
+/* One attempt: error NULL records it sent at at; else attempts + 1, the error, and
+ * next_try, or failed at at when give_up. */
+int ar_store_outbox_result(struct ar_store *s, long long id, const char *at, const char *error,
+                           long long next_try, int give_up);
+/* Newest first, without bodies: [{id, created, kind, account, address, subject, attempts,
+ * next_try, sent, failed, last_error}]. */
+int ar_store_outbox_list(struct ar_store *s, int limit, json_t **out);
+/* Delete messages sent, given up, or (unsent) made before (a time); *n how many. */
+int ar_store_outbox_purge(struct ar_store *s, const char *before, int *n);
+
 /* ---- operations ------------------------------------------------------------------------
  * Statement timings of every connection in this process (SQLite's profile hook):
  * counts per bucket (upper bounds in seconds in ar_store_timing_bounds, the last +Inf),

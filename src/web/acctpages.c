@@ -324,13 +324,21 @@ static void account_page(struct ar_req *r, int status, const char *new_token, co
     json_object_set_new(ctx, "has_account", json_boolean(p->account != 0));
     if (p->account && ar_store_token_list(r->store, p->account, &tokens) == 0)
         json_object_set_new(ctx, "tokens", tokens);
+    json_t *a = NULL;
+    if (p->account && ar_store_acct_get(r->store, p->name, &a) == 0 && ar_json_str(a, "email"))
+        json_object_set_new(ctx, "email", json_string(ar_json_str(a, "email")));
+    json_decref(a);
     if (new_token)
         json_object_set_new(ctx, "new_token", json_string(new_token));
     if (error && form) {
         json_object_set_new(ctx, ar_arena_printf(r->arena, "%s_error", form), json_string(error));
-        const char *label = ar_req_arg(r, "label");
+        const char *label = ar_req_arg(r, "label"), *email = ar_req_arg(r, "email");
         json_object_set_new(ctx, "label", json_string(label ? label : ""));
+        if (!strcmp(form, "email")) /* what was typed, not what is stored */
+            json_object_set_new(ctx, "email", json_string(email ? email : ""));
     }
+    if (ar_req_arg(r, "email_saved"))
+        json_object_set_new(ctx, "email_saved", json_true());
     ar_req_header(r, "Cache-Control", "no-store");
     ar_web_render(r, status, "account", ctx);
     json_decref(ctx);
@@ -401,6 +409,25 @@ static void h_password(struct ar_req *r)
     ar_web_see_other(r, "/login?changed=1");
 }
 
+static void h_email(struct ar_req *r)
+{
+    const struct ar_principal *p = ar_app_principal(r);
+    if (ar_req_parse_form(r) || !p->account) {
+        ar_web_error(r, 400, "error_bad_form");
+        return;
+    }
+    char why[256] = "";
+    json_t *ctx = ar_web_ctx(r, NULL);
+    int rc = ar_auth_email_set(r->store, p->name, ar_req_arg(r, "email"), p->name, why, sizeof why);
+    if (rc == AR_EINVAL)
+        account_page(r, 422, NULL, "email", ar_web_msg(r, ctx, "email_bad"));
+    else if (rc)
+        account_page(r, 500, NULL, "email", ar_web_msg(r, ctx, "error_internal"));
+    else
+        ar_web_see_other(r, "/account?email_saved=1#email");
+    json_decref(ctx);
+}
+
 static void admin_page(struct ar_req *r, int status, const char *error)
 {
     json_t *ctx = ar_web_ctx(r, NULL), *list = NULL, *audit = NULL;
@@ -418,9 +445,11 @@ static void admin_page(struct ar_req *r, int status, const char *error)
     json_object_set_new(ctx, "roles", roles);
     if (error) {
         json_object_set_new(ctx, "error", json_string(error));
-        const char *n = ar_req_arg(r, "name"), *o = ar_req_arg(r, "org");
+        const char *n = ar_req_arg(r, "name"), *o = ar_req_arg(r, "org"),
+                   *e = ar_req_arg(r, "email");
         json_object_set_new(ctx, "name", json_string(n ? n : ""));
         json_object_set_new(ctx, "org", json_string(o ? o : ""));
+        json_object_set_new(ctx, "email", json_string(e ? e : ""));
     }
     ar_req_header(r, "Cache-Control", "no-store");
     ar_web_render(r, status, "admin", ctx);
@@ -442,8 +471,8 @@ static void h_admin_add(struct ar_req *r)
     const char *org = ar_req_arg(r, "org"), *pw = ar_req_arg(r, "password");
     char why[256] = "";
     int rc = ar_auth_account_add(r->store, ar_req_arg(r, "name"), ar_req_arg(r, "role"),
-                                 org && *org ? org : NULL, pw && *pw ? pw : NULL, p->name, why,
-                                 sizeof why);
+                                 org && *org ? org : NULL, ar_req_arg(r, "email"),
+                                 pw && *pw ? pw : NULL, p->name, why, sizeof why);
     if (rc) {
         admin_page(r, rc == AR_ECONFLICT ? 409 : 422, *why ? why : "the account was not added");
         return;
@@ -492,6 +521,7 @@ const struct ar_route ar_account_web_routes[] = {
     {"POST", "/account/tokens/{token}/revoke", h_token_revoke, "Revoke an API token",
      AR_ROLE_SIGNED},
     {"POST", "/account/password", h_password, "Change one's password", AR_ROLE_SIGNED},
+    {"POST", "/account/email", h_email, "Where one's e-mail notices go", AR_ROLE_SIGNED},
     {"GET", "/admin", h_admin, "Accounts and the audit trail", AR_ROLE_ADMIN_BIT},
     {"POST", "/admin/accounts", h_admin_add, "Add an account", AR_ROLE_ADMIN_BIT},
     {"POST", "/admin/accounts/{name}/disable", h_admin_disable, "Disable an account",

@@ -30,12 +30,14 @@ def run_cli(*args, stdin=None, env=None):
     return subprocess.run([BIN, *args], input=stdin, capture_output=True, env=e, timeout=600)
 
 
-def add_account(db, name, role, org=None, password=None):
+def add_account(db, name, role, org=None, password=None, email=None):
     """Create an account with algoreg user add (password on stdin) and return a new API
     token of it."""
     args = ["user", "add", "--db", db, "--name", name, "--role", role]
     if org:
         args += ["--org", org]
+    if email:
+        args += ["--email", email]
     if password:
         args += ["--password-file", "-"]
     r = run_cli(*args, stdin=(password + "\n").encode() if password else None)

@@ -62,20 +62,23 @@ static void accounts_and_roles(void **state)
     struct ar_store *s = *state;
     char why[200];
     assert_int_equal(
-        ar_auth_account_add(s, "anna", "registrant", "politie", PW, "t", why, sizeof why), 0);
+        ar_auth_account_add(s, "anna", "registrant", "politie", NULL, PW, "t", why, sizeof why), 0);
     assert_int_equal(
-        ar_auth_account_add(s, "anna", "registrant", "politie", PW, "t", why, sizeof why),
+        ar_auth_account_add(s, "anna", "registrant", "politie", NULL, PW, "t", why, sizeof why),
         AR_ECONFLICT);
-    assert_int_equal(ar_auth_account_add(s, "bob", "registrant", NULL, PW, "t", why, sizeof why),
+    assert_int_equal(
+        ar_auth_account_add(s, "bob", "registrant", NULL, NULL, PW, "t", why, sizeof why),
+        AR_EINVAL);
+    assert_int_equal(
+        ar_auth_account_add(s, "bob", "approver", "nope", NULL, PW, "t", why, sizeof why),
+        AR_EINVAL);
+    assert_int_equal(
+        ar_auth_account_add(s, "bob", "admin", "politie", NULL, PW, "t", why, sizeof why),
+        AR_EINVAL);
+    assert_int_equal(ar_auth_account_add(s, "bob", "emperor", NULL, NULL, PW, "t", why, sizeof why),
                      AR_EINVAL);
-    assert_int_equal(ar_auth_account_add(s, "bob", "approver", "nope", PW, "t", why, sizeof why),
-                     AR_EINVAL);
-    assert_int_equal(ar_auth_account_add(s, "bob", "admin", "politie", PW, "t", why, sizeof why),
-                     AR_EINVAL);
-    assert_int_equal(ar_auth_account_add(s, "bob", "emperor", NULL, PW, "t", why, sizeof why),
-                     AR_EINVAL);
-    assert_int_equal(ar_auth_account_add(s, "dpa", "supervisor", NULL, NULL, "t", why, sizeof why),
-                     0);
+    assert_int_equal(
+        ar_auth_account_add(s, "dpa", "supervisor", NULL, NULL, NULL, "t", why, sizeof why), 0);
     /* argon2id, never the password itself */
     json_t *a = NULL;
     assert_int_equal(ar_store_acct_get(s, "anna", &a), 0);
@@ -94,7 +97,7 @@ static void tokens_are_hashed_and_revocable(void **state)
     char tok[AR_AUTH_SECRET_LEN + 1], why[200];
     long long id;
     struct ar_principal p;
-    ar_auth_account_add(s, "tom", "approver", "politie", NULL, "t", why, sizeof why);
+    ar_auth_account_add(s, "tom", "approver", "politie", NULL, NULL, "t", why, sizeof why);
     assert_int_equal(ar_auth_token_issue(s, "tom", "ci", "t", tok, &id), 0);
     assert_int_equal(strlen(tok), AR_AUTH_SECRET_LEN);
     assert_int_equal(ar_auth_token_check(s, tok, &p), 0);
@@ -129,7 +132,7 @@ static void sessions_expire_and_logout_ends_them(void **state)
     char cookie[AR_AUTH_SECRET_LEN + 1], why[200];
     struct ar_principal p, q;
     long long retry;
-    ar_auth_account_add(s, "sara", "registrant", "politie", PW, "t", why, sizeof why);
+    ar_auth_account_add(s, "sara", "registrant", "politie", NULL, PW, "t", why, sizeof why);
     at("2026-11-23T09:00:00Z");
     assert_int_equal(ar_auth_login(s, "sara", PW, "10.0.0.1", cookie, &p, &retry), 0);
     assert_int_equal(strlen(p.csrf), AR_AUTH_SECRET_LEN);
@@ -175,7 +178,7 @@ static void failed_logins_lock_out(void **state)
     char cookie[AR_AUTH_SECRET_LEN + 1], why[200];
     struct ar_principal p;
     long long retry;
-    ar_auth_account_add(s, "kim", "supervisor", NULL, PW, "t", why, sizeof why);
+    ar_auth_account_add(s, "kim", "supervisor", NULL, NULL, PW, "t", why, sizeof why);
     at("2026-11-23T12:00:00Z");
     for (int i = 0; i < AR_AUTH_FAIL_ACCOUNT; i++)
         assert_int_equal(
