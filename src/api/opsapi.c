@@ -83,6 +83,11 @@ static void h_metrics(struct ar_req *r)
     gauge(b, "algoreg_rbi_requests_overdue",
           "Biometric-identification uses waiting for authorisation past their deadline.",
           json_integer_value(json_object_get(f, "rbi_overdue")));
+    gauge(b, "algoreg_mail_waiting", "E-mail notices not sent yet (being tried or retried).",
+          json_integer_value(json_object_get(f, "mail_waiting")));
+    gauge(b, "algoreg_mail_failed",
+          "E-mail notices given up in the last 30 days (algoreg mail list says why).",
+          json_integer_value(json_object_get(f, "mail_failed")));
     json_decref(f);
 }
 

@@ -346,19 +346,23 @@ int ar_store_ops_figures(struct ar_store *s, const char *today, long long now, j
         " (SELECT count(*) FROM withholdings WHERE state = 'withheld' AND until <= ?1),"
         " (SELECT count(*) FROM aiact_cases WHERE state IN ('ACTIVE_URGENT', 'IN_USE_PENDING')"
         "  AND json_extract(machine, '$.deadline') > 0"
-        "  AND json_extract(machine, '$.deadline') < ?2)",
+        "  AND json_extract(machine, '$.deadline') < ?2),"
+        " (SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL),"
+        " (SELECT count(*) FROM outbox WHERE failed IS NOT NULL)",
         &st);
     if (rc)
         return rc;
     ar_sqlite_bind_text(st, 1, today);
     sqlite3_bind_int64(st, 2, now);
     if (sqlite3_step(st) == SQLITE_ROW)
-        *out = json_pack("{s:I, s:I, s:I, s:I, s:I}", "log_size",
+        *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "log_size",
                          (json_int_t)sqlite3_column_int64(st, 0), "checkpoint_time",
                          (json_int_t)sqlite3_column_int64(st, 1), "withheld",
                          (json_int_t)sqlite3_column_int64(st, 2), "withheld_past_end",
                          (json_int_t)sqlite3_column_int64(st, 3), "rbi_overdue",
-                         (json_int_t)sqlite3_column_int64(st, 4));
+                         (json_int_t)sqlite3_column_int64(st, 4), "mail_waiting",
+                         (json_int_t)sqlite3_column_int64(st, 5), "mail_failed",
+                         (json_int_t)sqlite3_column_int64(st, 6));
     else
         rc = AR_EIO;
     sqlite3_finalize(st);

@@ -440,7 +440,8 @@ void ar_store_timings(uint64_t buckets[AR_DB_BUCKETS], uint64_t *count, uint64_t
 /* Figures an operator watches: {log_size, checkpoint_time (POSIX seconds of the latest
  * stored checkpoint, 0 when none), withheld, withheld_past_end (entries still withheld on
  * or after their end date, given today's date YYYY-MM-DD — must stay 0),
- * rbi_overdue (cases waiting for authorisation past their deadline, given now)}. */
+ * rbi_overdue (cases waiting for authorisation past their deadline, given now),
+ * mail_waiting and mail_failed (e-mail notices not yet sent, given up)}. */
 int ar_store_ops_figures(struct ar_store *s, const char *today, long long now, json_t **out);
 /* 0 when the database answers a query. */
 int ar_store_ping(struct ar_store *s);

@@ -198,6 +198,8 @@ class Notices(unittest.TestCase):
                 self.sink.wait_for(lambda ms: False, timeout=0.2)
             self.assertIsNotNone(line, out)
             self.assertIn("550", line)
+            metrics = self.srv.request("GET", "/metrics", token=False)[2].decode()
+            self.assertRegex(metrics, r"\nalgoreg_mail_failed [1-9]")
         finally:
             self.sink.mode = "accept"
 
