@@ -617,6 +617,49 @@ int ar_case_tick(struct ar_store *s, const struct ar_aiact_cfg *cfg, int *moved)
     return rc;
 }
 
+int ar_case_checks(struct ar_store *s, const struct ar_aiact_cfg *cfg, const json_t *c,
+                   json_t *checks)
+{
+    const char *kind = ar_json_str(c, "kind"), *lars = ar_json_str(c, "registration");
+    if (is(kind, "review"))
+        return 0;
+    struct ar_rbi m;
+    rbi_load(&m, kind, json_object_get(c, "machine"));
+    ar_rbi_checks(&m, json_object_get(c, "data"), &cfg->rbi, checks);
+    /* the system itself: what ar_case_event asks before a use starts */
+    if (is(kind, "realtime")) {
+        json_t *a = ar_aiact_latest(s, lars);
+        json_array_append_new(
+            checks,
+            json_pack("{s:s, s:s, s:b, s:s}", "field", "registration", "rule", "classification",
+                      "ok", has_str(json_object_get(a, "annex_iii"), "1(a)"), "detail",
+                      "the system is classified as real-time remote biometric"
+                      " identification, Annex III point 1(a) (Art. 5(2), Art. 6(2))"));
+        json_decref(a);
+        json_array_append_new(
+            checks, json_pack("{s:s, s:s, s:b, s:s}", "field", "registration", "rule",
+                              "eu_database", "ok", eu_registered(s, lars), "detail",
+                              "the system is registered in the EU database before use; only"
+                              " urgent use may start before (Art. 5(2), Art. 49)"));
+    } else {
+        json_t *pr = json_array(), *p;
+        size_t i;
+        int rc = ar_aiact_use_blocked(s, cfg, lars, ar_clock_now(), "registration", pr);
+        json_array_foreach (pr, i, p)
+            json_array_append_new(checks, json_pack("{s:s, s:s, s:b, s:s}", "field", "registration",
+                                                    "rule", ar_json_str(p, "rule"), "ok", 0,
+                                                    "detail", ar_json_str(p, "detail")));
+        if (!json_array_size(pr))
+            json_array_append_new(
+                checks, json_pack("{s:s, s:s, s:b, s:s}", "field", "registration", "rule",
+                                  "obligations", "ok", rc == 0, "detail",
+                                  "the system's registration and obligations allow its use"
+                                  " (Art. 26, Art. 49)"));
+        json_decref(pr);
+    }
+    return 0;
+}
+
 int ar_case_get(struct ar_store *s, long long id, json_t **out)
 {
     json_t *c = NULL, *ev = NULL, *no = NULL;

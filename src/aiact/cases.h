@@ -48,6 +48,12 @@ int ar_case_event(struct ar_store *s, const struct ar_aiact_cfg *cfg, long long 
  * minute; tests move ALGOREG_NOW). *moved: cases whose state changed. */
 int ar_case_tick(struct ar_store *s, const struct ar_aiact_cfg *cfg, int *moved);
 
+/* Every rule case c (as ar_case_get returns it) answers to before a decision, appended
+ * to checks as {field, rule, ok, detail}: the request's elements (ar_rbi_checks), the
+ * deadline of a use that started before authorisation, and the system's classification
+ * and registration. Nothing for a review case. */
+int ar_case_checks(struct ar_store *s, const struct ar_aiact_cfg *cfg, const json_t *c,
+                   json_t *checks);
 /* A case with its events, notices and derived flags (breach, overdue). */
 int ar_case_get(struct ar_store *s, long long id, json_t **out);
 

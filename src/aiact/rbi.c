@@ -58,53 +58,112 @@ static int offence_number(const char *o)
     return n >= 1 && n <= 16 ? n : 0;
 }
 
+/* One rule applied to a request: appended to checks as {field, rule, ok, detail}. The
+ * detail states the requirement with its article, so it reads as the rule on the
+ * authority's page and as the reason when a request breaks it. */
+static void check(json_t *checks, int ok, const char *field, const char *rule, const char *detail)
+{
+    json_array_append_new(checks, json_pack("{s:s, s:s, s:b, s:s}", "field", field, "rule", rule,
+                                            "ok", ok, "detail", detail));
+}
+
 /* The elements of a real-time request (Art. 5(1)(h), 5(2), 5(3)) and the national-law
  * gate of Art. 5(5). */
-static void check_realtime_request(const json_t *d, const struct ar_rbi_cfg *cfg, json_t *problems)
+static void realtime_rules(const json_t *d, const struct ar_rbi_cfg *cfg, json_t *checks)
 {
     int obj = objective_index(str(d, "objective"));
-    if (obj < 0) {
-        ar_problem_add(problems, "objective", "permitted_values",
-                       "the objective must be OBJ_I, OBJ_II or OBJ_III (Art. 5(1)(h)(i)-(iii))");
-    } else if (obj == 2) {
+    check(checks, obj >= 0, "objective", "permitted_values",
+          "the objective must be OBJ_I, OBJ_II or OBJ_III (Art. 5(1)(h)(i)-(iii))");
+    if (obj == 2) {
         int off = offence_number(str(d, "offence"));
         json_t *years = json_object_get(d, "max_penalty_years");
-        if (!off)
-            ar_problem_add(problems, "offence", "annex_ii",
-                           "OBJ_III needs an offence listed in Annex II (AII_01 to AII_16)"
-                           " (Art. 5(1)(h)(iii))");
-        if (!json_is_integer(years) || json_integer_value(years) < 4)
-            ar_problem_add(problems, "max_penalty_years", "minimum",
-                           "OBJ_III needs a national maximum sentence of at least four years"
-                           " (Art. 5(1)(h)(iii))");
-        if (off && !(cfg->offences & (1ul << (off - 1))) && cfg->national_law)
-            ar_problem_add(problems, "offence", "national_law",
-                           "national law does not allow this offence (Art. 5(5))");
+        check(checks, off != 0, "offence", "annex_ii",
+              "OBJ_III needs an offence listed in Annex II (AII_01 to AII_16) (Art. 5(1)(h)(iii))");
+        check(checks, json_is_integer(years) && json_integer_value(years) >= 4, "max_penalty_years",
+              "minimum",
+              "OBJ_III needs a national maximum sentence of at least four years"
+              " (Art. 5(1)(h)(iii))");
+        if (off && cfg->national_law)
+            check(checks, (cfg->offences & (1ul << (off - 1))) != 0, "offence", "national_law",
+                  "national law must allow this offence (Art. 5(5))");
     }
-    if (!str(d, "target"))
-        ar_problem_add(problems, "target", "required",
-                       "name the specifically targeted person (Art. 5(2))");
-    static const char *const limits[] = {"limit_time", "limit_area", "limit_persons"};
+    check(checks, str(d, "target") != NULL, "target", "required",
+          "name the specifically targeted person (Art. 5(2))");
+    static const char *const limits[][2] = {
+        {"limit_time", "limit_time is required: temporal, geographic and personal limits"
+                       " (Art. 5(2))"},
+        {"limit_area", "limit_area is required: temporal, geographic and personal limits"
+                       " (Art. 5(2))"},
+        {"limit_persons", "limit_persons is required: temporal, geographic and personal limits"
+                          " (Art. 5(2))"}};
     for (int i = 0; i < 3; i++)
-        if (!str(d, limits[i]))
-            ar_problem_add(problems, limits[i], "required",
-                           "%s is required: temporal, geographic and personal limits (Art. 5(2))",
-                           limits[i]);
-    if (!str(d, "harm_if_not_used") || !str(d, "rights_impact"))
-        ar_problem_add(problems, "weighing", "required",
-                       "the weighing of Art. 5(2)(a) and (b) is required: harm_if_not_used and"
-                       " rights_impact");
-    if (!str(d, "fria_ref"))
-        ar_problem_add(problems, "fria_ref", "required",
-                       "a completed fundamental-rights impact assessment is required"
-                       " (Art. 5(2), Art. 27)");
+        check(checks, str(d, limits[i][0]) != NULL, limits[i][0], "required", limits[i][1]);
+    check(checks, str(d, "harm_if_not_used") && str(d, "rights_impact"), "weighing", "required",
+          "the weighing of Art. 5(2)(a) and (b) is required: harm_if_not_used and"
+          " rights_impact");
+    check(checks, str(d, "fria_ref") != NULL, "fria_ref", "required",
+          "a completed fundamental-rights impact assessment is required (Art. 5(2), Art. 27)");
     if (!cfg->national_law)
-        ar_problem_add(problems, "objective", "national_law",
-                       "refused: Art. 5(1)(h) — no national law under Art. 5(5) allows real-time"
-                       " remote biometric identification");
-    else if (obj >= 0 && !(cfg->objectives & (1u << obj)))
-        ar_problem_add(problems, "objective", "national_law",
-                       "refused: national law does not allow this objective (Art. 5(5))");
+        check(checks, 0, "objective", "national_law",
+              "real-time remote biometric identification needs a national law under Art. 5(5)"
+              " that allows it; none exists, so every request is refused (Art. 5(1)(h))");
+    else if (obj >= 0)
+        check(checks, (cfg->objectives & (1u << obj)) != 0, "objective", "national_law",
+              "national law must allow this objective (Art. 5(5))");
+}
+
+static const char *const POST_TARGETED =
+    "post remote biometric identification is never untargeted: link an offence, proceeding,"
+    " threat or missing person, with its reference and the target (Art. 26(10))";
+static const char *const POST_REASONS = "a request states its reasons (Art. 26(10))";
+
+static int post_linked(const json_t *d)
+{
+    static const char *const kinds[] = {"offence", "proceeding", "threat", "missing_person", NULL};
+    const char *k = str(d, "link");
+    int ok = 0;
+    for (const char *const *p = kinds; *p; p++)
+        ok |= k && strcmp(k, *p) == 0;
+    return ok && str(d, "reference") && str(d, "target");
+}
+
+/* The checks that failed, as problems. */
+static void failed_as_problems(const json_t *checks, json_t *problems)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach (checks, i, c)
+        if (!json_is_true(json_object_get(c, "ok")))
+            ar_problem_add(problems, ar_json_str(c, "field"), ar_json_str(c, "rule"), "%s",
+                           ar_json_str(c, "detail"));
+}
+
+static void check_realtime_request(const json_t *d, const struct ar_rbi_cfg *cfg, json_t *problems)
+{
+    json_t *checks = json_array();
+    realtime_rules(d, cfg, checks);
+    failed_as_problems(checks, problems);
+    json_decref(checks);
+}
+
+void ar_rbi_checks(const struct ar_rbi *m, const json_t *d, const struct ar_rbi_cfg *cfg,
+                   json_t *checks)
+{
+    int rt = m->kind == AR_RBI_REALTIME;
+    if (rt) {
+        realtime_rules(d, cfg, checks);
+    } else {
+        check(checks, post_linked(d), "link", "targeted", POST_TARGETED);
+        check(checks, str(d, "reasons") != NULL, "reasons", "required", POST_REASONS);
+    }
+    if (rt && m->started) /* urgent use: the request within 24 hours of the start */
+        check(checks, !m->breach, "deadline", "urgent_request",
+              "in a duly justified urgency, authorisation is requested without undue delay and"
+              " at the latest within 24 hours of the start (Art. 5(3))");
+    else if (!rt && m->started && m->deadline) /* post use started before authorisation */
+        check(checks, !m->breach, "deadline", "request_within_48h",
+              "use started before authorisation is authorised within 48 hours, or stopped"
+              " (Art. 26(10))");
 }
 
 static int is_authority(const char *role)
@@ -200,23 +259,13 @@ int ar_rbi_apply(struct ar_rbi *m, const char *event, const json_t *data, const 
         next.state = AR_RBI_ACTIVE;
         next.started = now;
     } else if (!rt && strcmp(event, "link_case") == 0 && s == AR_RBI_DRAFT) {
-        static const char *const kinds[] = {"offence", "proceeding", "threat", "missing_person",
-                                            NULL};
-        const char *k = str(data, "link");
-        int ok = 0;
-        for (const char *const *p = kinds; *p; p++)
-            ok |= k && strcmp(k, *p) == 0;
-        if (!ok || !str(data, "reference") || !str(data, "target"))
-            return refuse(problems, "link", "targeted",
-                          "post remote biometric identification is never untargeted: link an"
-                          " offence, proceeding, threat or missing person, with its reference"
-                          " and the target (Art. 26(10))");
+        if (!post_linked(data))
+            return refuse(problems, "link", "targeted", POST_TARGETED);
         next.state = AR_RBI_LINKED;
     } else if (!rt && strcmp(event, "submit_request") == 0 &&
                (s == AR_RBI_LINKED || s == AR_RBI_IN_USE_PENDING)) {
         if (!str(data, "reasons"))
-            return refuse(problems, "reasons", "required",
-                          "a request states its reasons (Art. 26(10))");
+            return refuse(problems, "reasons", "required", POST_REASONS);
         next.state = s == AR_RBI_LINKED ? AR_RBI_REQUESTED : AR_RBI_IN_USE_REQUESTED;
     } else if (!rt && strcmp(event, "start_initial_identification") == 0 && s == AR_RBI_LINKED) {
         if (!str(data, "facts"))

@@ -64,4 +64,11 @@ const char *ar_rbi_state_name(enum ar_rbi_state s);
 int ar_rbi_apply(struct ar_rbi *m, const char *event, const json_t *data, const char *role,
                  time_t now, const struct ar_rbi_cfg *cfg, json_t *problems);
 
+/* Every rule a request of machine m with elements d answers to, for the one who decides:
+ * appended to checks as {field, rule, ok, detail} (detail states the rule and its
+ * article). The same rules refuse a request at submit_request; the deadline check says
+ * whether a use that started before authorisation asked in time. */
+void ar_rbi_checks(const struct ar_rbi *m, const json_t *d, const struct ar_rbi_cfg *cfg,
+                   json_t *checks);
+
 #endif

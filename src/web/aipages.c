@@ -462,10 +462,10 @@ static void case_form(struct ar_req *r, int status, const json_t *problems, cons
     json_object_set_new(ctx, "fields", fields);
     json_object_set_new(ctx, "summary", summary);
     json_object_set_new(ctx, "national_law", json_boolean(r->app->aiact->rbi.national_law));
-    if (c)
+    if (c) /* signed in, the case's page takes it from here (request, end, deletion) */
         json_object_set_new(ctx, "case",
-                            json_pack("{s:O, s:O}", "id", json_object_get(c, "id"), "state",
-                                      json_object_get(c, "state")));
+                            json_pack("{s:O, s:O, s:b}", "id", json_object_get(c, "id"), "state",
+                                      json_object_get(c, "state"), "own", signed_in));
     ar_web_render(r, status, "caseform", ctx);
     json_decref(ctx);
 }

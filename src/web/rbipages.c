@@ -158,11 +158,32 @@ static void case_page(struct ar_req *r, int status, const char *tmpl, const json
         ctx, "title",
         json_string(ar_arena_printf(r->arena, "%s %lld", ar_web_msg(r, ctx, "auth_case"), id)));
     json_object_set_new(ctx, "elements", elements(c));
+    json_t *checks = json_array();
+    ar_case_checks(r->store, r->app->aiact, c, checks);
+    size_t j, failed = 0;
+    json_t *k;
+    json_array_foreach (checks, j, k)
+        failed += !json_is_true(json_object_get(k, "ok"));
+    json_object_set_new(ctx, "has_checks", json_boolean(json_array_size(checks) > 0));
+    json_object_set_new(ctx, "checks", checks);
+    json_object_set_new(ctx, "checks_failed", json_integer((json_int_t)failed));
     json_object_set_new(ctx, "can_decide", json_boolean(authority && waiting(st)));
     json_object_set_new(
         ctx, "must_delete",
         json_boolean(!authority && (is(st, "STOPPING") || is(st, "STOPPED_BREACH"))));
+    /* the police's next steps: ask for the authorisation a use that started needs (or a
+     * linked post use), end a use that runs */
+    json_object_set_new(ctx, "can_request",
+                        json_boolean(!authority && (is(st, "ACTIVE_URGENT") ||
+                                                    is(st, "IN_USE_PENDING") || is(st, "LINKED"))));
+    json_object_set_new(ctx, "can_end",
+                        json_boolean(!authority && (is(st, "ACTIVE") || is(st, "IN_USE_EXEMPT"))));
+    json_object_set_new(ctx, "is_post", json_boolean(is(ar_json_str(c, "kind"), "post")));
     json_object_set_new(ctx, "errors", errors_of(problems));
+    if (json_array_size(problems)) {
+        json_object_set_new(ctx, "problems", json_deep_copy(problems));
+        json_object_set_new(ctx, "has_problems", json_true());
+    }
     const char *typed[] = {"reasons",      "valid_from",    "valid_until",
                            "data_classes", "items_deleted", "executor"};
     for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++)
@@ -264,6 +285,32 @@ static void h_deletion(struct ar_req *r)
     json_decref(data);
 }
 
+/* POST /workspace/cases/{case}/request: ask the authority (reasons; the request's other
+ * elements were given when the case was made). */
+static void h_request(struct ar_req *r)
+{
+    if (ar_req_parse_form(r)) {
+        ar_web_error(r, 400, "error_bad_form");
+        return;
+    }
+    const char *reasons = ar_req_arg(r, "reasons");
+    json_t *data = json_object();
+    if (reasons && *reasons)
+        json_object_set_new(data, "reasons", json_string(reasons));
+    apply(r, "submit_request", data, AR_ROLE_REGISTRANT, "policecase", "/workspace/cases");
+    json_decref(data);
+}
+
+/* POST /workspace/cases/{case}/end: the use ended. */
+static void h_end(struct ar_req *r)
+{
+    if (ar_req_parse_form(r)) {
+        ar_web_error(r, 400, "error_bad_form");
+        return;
+    }
+    apply(r, "end", NULL, AR_ROLE_REGISTRANT, "policecase", "/workspace/cases");
+}
+
 const struct ar_route ar_rbi_web_routes[] = {
     {"GET", "/authority", h_queue, "Requests waiting for the authority's decision",
      AR_ROLE_AUTHORITY_BIT},
@@ -273,6 +320,9 @@ const struct ar_route ar_rbi_web_routes[] = {
      AR_ROLE_AUTHORITY_BIT},
     {"GET", "/workspace/cases/{case}", h_police_case, "A biometric-identification case",
      AR_ROLE_ORG},
+    {"POST", "/workspace/cases/{case}/request", h_request,
+     "Ask the authority to authorise a use (Art. 5(3), Art. 26(10))", AR_ROLE_ORG},
+    {"POST", "/workspace/cases/{case}/end", h_end, "Record that a use ended", AR_ROLE_ORG},
     {"POST", "/workspace/cases/{case}/deletion", h_deletion,
      "Confirm that use stopped and the data were deleted", AR_ROLE_ORG},
     {NULL, NULL, NULL, NULL, 0},
