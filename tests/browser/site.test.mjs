@@ -3,7 +3,7 @@
 // every page visited. Prints "browser: N passed, M failed" and exits non-zero on failure.
 import { chromium } from 'playwright-core';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -198,6 +198,32 @@ try {
     await pg.press('#login-password', 'Enter');
     await pg.waitForURL(/\/account$/);
   };
+  /* Every control of a page's forms is reached with Tab (one stop per radio group), in
+     order, and shows where the focus is. */
+  const keyboardReach = async (pg, label, scope = 'main') => {
+    const want = await pg.$$eval(`${scope} form input:not([type=hidden]), ${scope} form select, ${scope} form textarea, ${scope} form button`,
+      (els) => [...new Set(els.filter((e) => !e.disabled && e.offsetParent !== null)
+        .map((e) => (e.type === 'radio' ? `radio:${e.name}` : e.id || `${e.tagName}:${e.name}:${e.textContent.trim()}`)))]);
+    assert(want.length > 0, `${label}: no form controls`);
+    await pg.evaluate(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); });
+    const seen = new Set();
+    for (let i = 0; i < 600 && seen.size < want.length; i++) {
+      await pg.keyboard.press('Tab');
+      const f = await pg.evaluate(() => {
+        const e = document.activeElement;
+        if (!e || e === document.body) return null;
+        const cs = getComputedStyle(e);
+        return { key: e.type === 'radio' ? `radio:${e.name}` : e.id || `${e.tagName}:${e.name}:${e.textContent.trim()}`,
+          visible: cs.outlineStyle !== 'none' || cs.boxShadow !== 'none' };
+      });
+      if (f && want.includes(f.key)) {
+        assert(f.visible, `${label}: no visible focus on ${f.key}`);
+        seen.add(f.key);
+      }
+    }
+    const missed = want.filter((k) => !seen.has(k));
+    assert(missed.length === 0, `${label}: not reachable with Tab: ${missed.join(', ')}`);
+  };
   await check('signing in with the keyboard only, the account page, signing out', async () => {
     const ctx3 = await browser.newContext({ locale: 'nl-NL' });
     const p3 = await ctx3.newPage();
@@ -304,6 +330,7 @@ try {
     await ap.click('.work-queue >> text=Browsertest kentekenlezer');
     await ap.waitForURL(draftUrl);
     await axe(ap, 'draft (approver)');
+    await keyboardReach(ap, 'draft (approver)');
     await ap.click('form[action$="/reject"] button');  /* a rejection needs a reason */
     await ap.waitForSelector('#draft-error');
     await axe(ap, 'draft with a problem');
@@ -346,6 +373,7 @@ try {
     await ed.click(`a[href="/workspace/registrations/${id}/withholding"]`);
     await ed.waitForSelector('#exc-days');
     await axe(ed, 'withholding page');
+    await keyboardReach(ed, 'withholding page');
     await ed.fill('#ext-until', day(90));
     await ed.fill('#ext-reason', 'Publicatie zou een tweede onderzoek naar dezelfde groep hinderen.');
     await ed.click('.exc-extend button[type=submit]');
@@ -362,6 +390,7 @@ try {
     assert((await sv.textContent('.sup-content')).includes('Browsertest achtergehouden'), 'the supervisor reads the content');
     assert((await sv.textContent('.sup-reason')).includes('tweede onderzoek'), 'and the reason');
     await axe(sv, 'supervision case');
+    await keyboardReach(sv, 'supervision case');
     await sv.check('input[value=grant]');
     await sv.fill('.sup-decide textarea', 'De onderbouwing volstaat; verlenging met dertig dagen.');
     await sv.click('.sup-decide button[type=submit]');
@@ -404,6 +433,7 @@ try {
     await au.waitForSelector('.auth-decide');
     assert((await au.textContent('.case-request')).includes('one suspect'), 'the request is read');
     await axe(au, 'authority case');
+    await keyboardReach(au, 'authority case');
     await au.check('#dec-reject');
     await au.click('.auth-decide button[type=submit]');  /* no reasons: refused in place */
     await au.waitForSelector('#dec-reasons-error');
@@ -425,6 +455,7 @@ try {
     await po.click(`a[href="/workspace/cases/${c.id}"]`);
     await po.waitForSelector('.police-delete');
     await axe(po, 'police case');
+    await keyboardReach(po, 'police case');
     await po.fill('#del-classes', 'camerabeelden, vergelijkingsresultaten');
     await po.fill('#del-items', '42');
     await po.fill('#del-executor', 'functioneel beheer CATCH');
@@ -444,6 +475,130 @@ try {
     await rv.waitForSelector('.rev-step');
     await axe(rv, 'review case');
     await c.close();
+  });
+  await check('every workspace form is reached with the keyboard and shows its focus', async () => {
+    const c = await browser.newContext({ locale: 'nl-NL' });
+    const pg = await c.newPage();
+    await login(pg, 'redacteur');
+    for (const p of ['/account', '/workspace/new', '/workspace/registrations/10000016/edit', '/cases/new', '/cases/new?kind=post']) {
+      await pg.goto(base + p);
+      await keyboardReach(pg, p);
+    }
+    await c.close();
+    const c3 = await browser.newContext({ locale: 'en-GB' });
+    const ad = await c3.newPage();
+    await ad.goto(base + '/login?lang=en');
+    await keyboardReach(ad, 'login');
+    await ad.fill('#login-name', 'admin');
+    await ad.fill('#login-password', accounts.admin.pw);
+    await ad.press('#login-password', 'Enter');
+    await ad.waitForURL(/\/account/);
+    await ad.goto(base + '/admin?lang=en');
+    await keyboardReach(ad, 'admin');
+    await c3.close();
+    const c4 = await browser.newContext({ locale: 'nl-NL' });
+    const rv = await c4.newPage();
+    await login(rv, 'toetsingscommissie');
+    await rv.goto(base + '/review');
+    await rv.click('.rev-mine a');
+    await rv.waitForSelector('.rev-step');
+    await keyboardReach(rv, 'review case');
+    await c4.close();
+  });
+  await check('real-time urgent use, keyboard only: request form → authorisation asked → checked and refused → deletion confirmed', async () => {
+    /* a second register under a hypothetical Art. 5(5) law that allows OBJ_I (the
+       Netherlands has none, so the first register refuses every real-time request) */
+    const cfg = JSON.parse(readFileSync(path.join(root, 'data', 'aiact', 'config.json'), 'utf8'));
+    cfg.nl_art5_5 = { enabled: true, allowed_objectives: ['OBJ_I'], allowed_offences: [] };
+    const cfgPath = path.join(dir, 'aiact-law.json');
+    writeFileSync(cfgPath, JSON.stringify(cfg));
+    const db2 = path.join(dir, 'law.db');
+    const i2 = spawnSync(bin, ['init', '--db', db2, '--demo']);
+    assert(i2.status === 0, `init: ${i2.stderr}`);
+    const acc2 = Object.fromEntries(readFileSync(db2 + '.accounts', 'utf8').split('\n')
+      .filter((l) => l && !l.startsWith('#')).map((l) => { const [n, r, pw] = l.split('\t'); return [n, pw]; }));
+    const port2 = await freePort();
+    const srv2 = spawn(bin, ['serve', '--db', db2, '--listen', `127.0.0.1:${port2}`, '--aiact-config', cfgPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const base2 = `http://127.0.0.1:${port2}`;
+    try {
+      await waitFor(port2);
+      const signIn = async (pg, who) => {
+        await pg.goto(base2 + '/login');
+        await pg.focus('#login-name');
+        await pg.keyboard.type(who);
+        await pg.keyboard.press('Tab');
+        await pg.keyboard.type(acc2[who]);
+        await pg.keyboard.press('Enter');
+        await pg.waitForURL(/\/account$/);
+      };
+      const type = async (pg, sel, text) => { await pg.focus(sel); await pg.keyboard.type(text); };
+      const c1 = await browser.newContext({ locale: 'nl-NL' });
+      const po = await c1.newPage();
+      await signIn(po, 'redacteur');
+      await po.goto(base2 + '/cases/new');
+      await type(po, '#f-registration', '10000087');
+      await type(po, '#f-authority', 'rechter-commissaris');
+      await po.focus('#f-objective');
+      for (let i = 0; i < 5 && await po.inputValue('#f-objective') !== 'OBJ_I'; i++) await po.keyboard.press('ArrowDown');
+      assert(await po.inputValue('#f-objective') === 'OBJ_I', 'objective chosen with the arrow keys');
+      await type(po, '#f-target', 'een vermist kind, foto van vandaag');
+      await type(po, '#f-limit_time', '6 uur');
+      await type(po, '#f-limit_area', 'Utrecht Centraal');
+      await type(po, '#f-limit_persons', 'één persoon');
+      await type(po, '#f-harm_if_not_used', 'levensgevaar');
+      await type(po, '#f-rights_impact', 'reizigers vergeleken, niet bewaard');
+      await type(po, '#f-fria_ref', 'IAMA-2026-4');
+      await type(po, '#f-urgency', 'het kind is een uur geleden meegenomen');
+      await po.focus('form.case-form button[type=submit]');
+      await po.keyboard.press('Enter');
+      await po.waitForSelector('#case-result');
+      assert((await po.textContent('#case-result')).includes('ACTIVE_URGENT'), 'urgent use started');
+      await axe(po, 'urgent use started');
+      await po.focus('#case-open');
+      await po.keyboard.press('Enter');
+      await po.waitForSelector('.police-request');
+      assert(/\d+ h \d\d min/.test(await po.textContent('.entry-meta')), 'the 24-hour clock runs');
+      await axe(po, 'police case: request authorisation');
+      await type(po, '#req-reasons', 'zie het verzoek');
+      await po.focus('.police-request button[type=submit]');
+      await po.keyboard.press('Enter');
+      await po.waitForFunction(() => !document.querySelector('.police-request'));
+      assert((await po.textContent('.case-state')) === 'URGENT_REQUESTED', 'authorisation asked');
+      const c2 = await browser.newContext({ locale: 'nl-NL' });
+      const au = await c2.newPage();
+      await signIn(au, 'rechter-commissaris');
+      await au.goto(base2 + '/authority');
+      await au.focus('.auth-queue a[href^="/authority/cases/"]');
+      await au.keyboard.press('Enter');
+      await au.waitForSelector('.case-checks');
+      assert(await au.locator('.case-checks .check-ok').count() >= 8, 'the elements checked');
+      assert(await au.locator('.case-checks .check-failed').count() === 0, 'every rule met');
+      assert((await au.textContent('.case-checks')).includes('Art. 5(5)'), 'with articles');
+      await axe(au, 'authority case with checks');
+      await au.focus('#dec-reject');
+      await au.keyboard.press('Space');
+      await au.focus('#dec-reasons');
+      await au.keyboard.type('Andere middelen volstaan.');
+      await au.keyboard.press('Tab');
+      await au.keyboard.press('Enter');
+      await au.waitForFunction(() => !document.querySelector('.auth-decide'));
+      assert((await au.textContent('.case-state')) === 'STOPPING', 'the use stops');
+      await c2.close();
+      await po.reload();
+      await po.waitForSelector('.police-delete');
+      await type(po, '#del-classes', 'camerabeelden, vergelijkingsresultaten');
+      await type(po, '#del-items', '12');
+      await type(po, '#del-executor', 'functioneel beheer');
+      await po.keyboard.press('Tab');
+      await po.keyboard.press('Enter');
+      await po.waitForFunction(() => !document.querySelector('.police-delete'));
+      assert((await po.textContent('.case-state')) === 'DELETED', 'deletion confirmed');
+      await axe(po, 'police case deleted');
+      await c1.close();
+    } finally {
+      srv2.kill('SIGTERM');
+      await new Promise((r) => srv2.on('exit', r));
+    }
   });
   await check('everything works with JavaScript off', async () => {
     const ctx2 = await browser.newContext({ javaScriptEnabled: false, locale: 'nl-NL' });
