@@ -1,7 +1,7 @@
 # algoreg — one GNU Makefile (see README.md). `make run` and `make test` are the two
 # entry points; both install missing Debian and npm packages first.
 
-PKGS      := libmicrohttpd jansson sqlite3 libsodium gumbo libcurl yaml-0.1 libsystemd xlsxwriter cjose
+PKGS      := libmicrohttpd jansson sqlite3 libsodium gumbo libcurl yaml-0.1 libsystemd xlsxwriter cjose libpq
 CC        ?= gcc
 CSTD      := -std=c17 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2

@@ -9,13 +9,16 @@ cd "$(dirname "$0")/.."
 
 # To build and run: compiler and libraries. With --test also what the tests drive:
 # clang-format, Python, Chromium, Go with x/mod (the independent log verifier), man-db,
-# clang with its libFuzzer runtime (the fuzz targets).
+# clang with its libFuzzer runtime (the fuzz targets), PostgreSQL 15 (a throw-away
+# cluster per test run, scripts/pg-tmp.sh).
 PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-libgumbo-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev libxlsxwriter-dev libcjose-dev"
+libgumbo-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev libxlsxwriter-dev libcjose-dev
+libpq-dev"
 if [ "${1:-}" = "--test" ]; then
     shift
     PKGS="$PKGS libcmocka-dev clang-format python3 curl chromium man-db golang-go
-golang-golang-x-mod-dev clang libclang-rt-14-dev debhelper lintian debootstrap strace python3-openpyxl"
+golang-golang-x-mod-dev clang libclang-rt-14-dev debhelper lintian debootstrap strace python3-openpyxl
+postgresql-15"
 fi
 PKGS="$PKGS $*"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

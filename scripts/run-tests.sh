@@ -2,7 +2,8 @@
 # run-tests.sh — every test: cmocka unit tests (ASan+UBSan), end-to-end tests against a
 # real server on loopback, the browser test in headless Chromium, and each fuzz target
 # for a bounded time (FUZZ_SECONDS), and the Debian package installed in a debootstrap
-# chroot (tests/package/run.py). Ends with one line
+# chroot (tests/package/run.py), with a throw-away PostgreSQL running for the tests of
+# both databases (scripts/pg-tmp.sh). Ends with one line
 # "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -13,6 +14,19 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+# A throw-away PostgreSQL 15 for the tests that run on both databases; stopped and
+# removed however this script ends. One that does not start is a failure.
+pg=""
+if out=$(scripts/pg-tmp.sh start); then
+    pg=${out%% *}
+    export ALGOREG_TEST_PG="${out#* }"
+    echo "postgresql: $ALGOREG_TEST_PG"
+else
+    echo "postgresql: the throw-away cluster did not start"
+    add 0 1
+fi
+trap '[ -n "$pg" ] && scripts/pg-tmp.sh stop "$pg"' EXIT
 
 for t in build/tests/test_*; do
     [ -x "$t" ] || continue

@@ -6,6 +6,7 @@
  * order inside one transaction each; PRAGMA user_version records the last one. */
 #include "store/store.h"
 #include "store/sqlite_int.h"
+#include "store/sql.h"
 #include "base/assets.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -59,6 +60,7 @@ static const char *const sql_text[ST_COUNT] = {
 
 struct ar_store {
     sqlite3 *db;
+    struct ar_sql *sql; /* the same connection through the two-database layer (sql.h) */
     sqlite3_stmt *st[ST_COUNT];
     int depth;          /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
     int flat;           /* bulk mode: nested transactions are not savepoints */
@@ -76,6 +78,65 @@ long long *ar_sqlite_log_size(struct ar_store *s)
 {
     /* Only trusted inside a write transaction, where nobody else can append. */
     return s->depth > 0 ? &s->log_size : NULL;
+}
+
+struct ar_sql *ar_store_sql(struct ar_store *s)
+{
+    return s->sql;
+}
+
+int ar_store_sql_prep(struct ar_store *s, const char *what, const char *sql,
+                      struct ar_sql_stmt **st)
+{
+    int rc = ar_sql_prepare(s->sql, sql, st);
+    if (rc)
+        ar_msg(AR_MSG_ERR, "store: %s: %s", what, ar_sql_errmsg(s->sql));
+    return rc;
+}
+
+int ar_store_sql_write(struct ar_store *s, const char *what, struct ar_sql_stmt *st, int *changed)
+{
+    int rc = ar_sql_step(st);
+    while (rc == AR_SQL_ROW) /* a write with RETURNING: run it to its end */
+        rc = ar_sql_step(st);
+    if (rc == AR_EIO || rc == AR_EUNAVAIL)
+        ar_msg(AR_MSG_ERR, "store: %s write: %s", what, ar_sql_errmsg(s->sql));
+    if (changed)
+        *changed = rc ? 0 : (int)ar_sql_changes(st);
+    ar_sql_finalize(st);
+    return rc;
+}
+
+json_t *ar_store_sql_row(struct ar_sql_stmt *st)
+{
+    json_t *o = json_object();
+    for (int c = 0; c < ar_sql_column_count(st); c++) {
+        json_t *v;
+        switch (ar_sql_column_type(st, c)) {
+        case AR_SQL_NULL: v = json_null(); break;
+        case AR_SQL_INT: v = json_integer(ar_sql_column_int64(st, c)); break;
+        default: v = json_string(ar_sql_column_text(st, c));
+        }
+        json_object_set_new(o, ar_sql_column_name(st, c), v ? v : json_null());
+    }
+    return o;
+}
+
+int ar_store_sql_all(struct ar_store *s, struct ar_sql_stmt *st,
+                     json_t *(*row)(struct ar_sql_stmt *), json_t **out)
+{
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = ar_sql_step(st)) == AR_SQL_ROW)
+        json_array_append_new(arr, row(st));
+    if (rc) {
+        ar_msg(AR_MSG_ERR, "store: read: %s", ar_sql_errmsg(s->sql));
+        json_decref(arr);
+    } else {
+        *out = arr;
+    }
+    ar_sql_finalize(st);
+    return rc;
 }
 
 int ar_sqlite_prep(struct ar_store *s, const char *what, const char *sql, sqlite3_stmt **st)
@@ -376,10 +437,24 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
     s->log_size = -1;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     *out = NULL;
+    if (!strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11)) {
+        /* the statement layer speaks PostgreSQL (sql.h); the store's files move onto it
+         * one by one, and until all have, a PostgreSQL database is refused plainly */
+        ar_msg(AR_MSG_ERR,
+               "%s: this build stores in SQLite only; the PostgreSQL backend is"
+               " not finished",
+               "--db postgresql://…");
+        rc = AR_EUNAVAIL;
+        goto out;
+    }
     if (sqlite3_open_v2(uri, &s->db, flags, NULL) != SQLITE_OK) {
         ar_msg(AR_MSG_ERR, "cannot open the database %s: %s%s", uri,
                s->db ? sqlite3_errmsg(s->db) : "out of memory",
                create ? "" : " (run algoreg init first)");
+        rc = AR_EIO;
+        goto out;
+    }
+    if (!(s->sql = ar_sql_sqlite(s->db))) {
         rc = AR_EIO;
         goto out;
     }
@@ -556,6 +631,7 @@ void ar_store_close(struct ar_store *s)
         return;
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    ar_sql_close(s->sql);
     sqlite3_close(s->db);
     free(s);
 }

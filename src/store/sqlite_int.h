@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "store/sql.h"
 #include "store/store.h"
 
 sqlite3 *ar_sqlite_db(struct ar_store *s);
@@ -32,6 +33,18 @@ json_t *ar_sqlite_row(sqlite3_stmt *st);
 void ar_sqlite_mark_dirty(struct ar_store *s);
 /* The log size cached for the open write transaction (NULL outside one). */
 long long *ar_sqlite_log_size(struct ar_store *s);
+
+/* The same helpers over the two-database layer (sql.h), for store files written once for
+ * SQLite and PostgreSQL: the connection, prepare (errors logged), a write stepped to its
+ * end (RETURNING rows skipped) and finalised with the codes of ar_sql_step, a row as an
+ * object (column names as keys, integers as integers) and every row of a query. */
+struct ar_sql *ar_store_sql(struct ar_store *s);
+int ar_store_sql_prep(struct ar_store *s, const char *what, const char *sql,
+                      struct ar_sql_stmt **st);
+int ar_store_sql_write(struct ar_store *s, const char *what, struct ar_sql_stmt *st, int *changed);
+json_t *ar_store_sql_row(struct ar_sql_stmt *st);
+int ar_store_sql_all(struct ar_store *s, struct ar_sql_stmt *st,
+                     json_t *(*row)(struct ar_sql_stmt *), json_t **out);
 
 enum {
     SLOT_LOG_SIZE,

@@ -1,0 +1,392 @@
+/* sql.c — statements on SQLite or PostgreSQL behind one API; see sql.h. */
+#include "store/sql.h"
+
+#include "base/err.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* PostgreSQL type OIDs (pg_type.h is a server header; these numbers never change). */
+enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_OID = 26 };
+
+#define MAX_PARAMS 64
+
+struct ar_sql {
+    enum ar_sql_kind kind;
+    sqlite3 *db;
+    PGconn *pg;
+    char err[512];
+};
+
+struct ar_sql_stmt {
+    struct ar_sql *c;
+    sqlite3_stmt *lite;
+    /* PostgreSQL: the translated text, the parameters (text or binary for blobs), the
+     * result of the last execution and the row the caller is on. */
+    char *sql;
+    int nparams;
+    char *vals[MAX_PARAMS];
+    int lens[MAX_PARAMS], fmts[MAX_PARAMS];
+    PGresult *res;
+    int row, nrows;
+    long long changes;
+    unsigned char *blob; /* the last bytea value decoded */
+    int stepped;         /* SQLite: stepped since the last binding (reset before binding) */
+};
+
+struct ar_sql *ar_sql_sqlite(sqlite3 *db)
+{
+    struct ar_sql *c = calloc(1, sizeof *c);
+    if (c) {
+        c->kind = AR_SQL_SQLITE;
+        c->db = db;
+    }
+    return c;
+}
+
+int ar_sql_pg(struct ar_sql **out, const char *conninfo, char *why, size_t whylen)
+{
+    struct ar_sql *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c) {
+        snprintf(why, whylen, "out of memory");
+        return AR_EIO;
+    }
+    c->kind = AR_SQL_PG;
+    c->pg = PQconnectdb(conninfo);
+    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+        const char *m = c->pg ? PQerrorMessage(c->pg) : "out of memory";
+        snprintf(why, whylen, "%.*s", (int)strcspn(m, "\n"), m);
+        ar_sql_close(c);
+        return AR_EUNAVAIL;
+    }
+    /* UTC and unambiguous text: what the store reads back must not depend on the
+     * server's or the role's settings */
+    PGresult *r = PQexec(c->pg, "SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8';"
+                                " SET standard_conforming_strings = on");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+        snprintf(why, whylen, "the session could not be set up: %s", PQerrorMessage(c->pg));
+        ar_sql_close(c);
+        return AR_EIO;
+    }
+    *out = c;
+    return 0;
+}
+
+void ar_sql_close(struct ar_sql *c)
+{
+    if (!c)
+        return;
+    if (c->pg)
+        PQfinish(c->pg);
+    free(c);
+}
+
+enum ar_sql_kind ar_sql_kind(const struct ar_sql *c)
+{
+    return c->kind;
+}
+
+const char *ar_sql_errmsg(const struct ar_sql *c)
+{
+    if (c->kind == AR_SQL_SQLITE)
+        return sqlite3_errmsg(c->db);
+    return c->err[0] ? c->err : PQerrorMessage(c->pg);
+}
+
+/* An error of a PostgreSQL result as an AR_E* code; the message is kept. */
+static int pg_error(struct ar_sql *c, const PGresult *r)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg);
+    snprintf(c->err, sizeof c->err, "%.*s", (int)strcspn(m, "\n"), m);
+    if (PQstatus(c->pg) != CONNECTION_OK || (state && !strncmp(state, "08", 2)))
+        return AR_EUNAVAIL;
+    if (state && !strncmp(state, "23", 2)) /* integrity constraint violation */
+        return AR_ECONFLICT;
+    return AR_EIO;
+}
+
+static int lite_code(int r)
+{
+    return r == SQLITE_ROW                      ? AR_SQL_ROW
+           : r == SQLITE_DONE || r == SQLITE_OK ? AR_SQL_DONE
+           : (r & 0xff) == SQLITE_CONSTRAINT    ? AR_ECONFLICT
+                                                : AR_EIO;
+}
+
+int ar_sql_exec(struct ar_sql *c, const char *sql)
+{
+    if (c->kind == AR_SQL_SQLITE)
+        return lite_code(sqlite3_exec(c->db, sql, NULL, NULL, NULL));
+    PGresult *r = PQexec(c->pg, sql);
+    ExecStatusType s = PQresultStatus(r);
+    int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY
+                 ? 0
+                 : pg_error(c, r);
+    PQclear(r);
+    return rc;
+}
+
+/* ?N and ? become $N; quoted text, quoted names and comments are copied untouched.
+ * *n gets the highest parameter number. NULL when a number is out of range. */
+static char *pg_text(const char *sql, int *n)
+{
+    size_t len = strlen(sql);
+    char *out = malloc(len * 3 + 1), *o = out; /* "?" may become "$64" */
+    int seq = 0;
+    *n = 0;
+    if (!out)
+        return NULL;
+    for (const char *p = sql; *p;) {
+        if (*p == '\'' || *p == '"') {
+            char q = *p;
+            *o++ = *p++;
+            while (*p && *p != q)
+                *o++ = *p++;
+            if (*p)
+                *o++ = *p++;
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                *o++ = *p++;
+        } else if (*p == '?') {
+            char *end;
+            long k = strtol(p + 1, &end, 10);
+            if (end == p + 1)
+                k = ++seq;
+            if (k < 1 || k > MAX_PARAMS) {
+                free(out);
+                return NULL;
+            }
+            o += sprintf(o, "$%ld", k);
+            p = end;
+            if (k > *n)
+                *n = (int)k;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+int ar_sql_prepare(struct ar_sql *c, const char *sql, struct ar_sql_stmt **out)
+{
+    struct ar_sql_stmt *st = calloc(1, sizeof *st);
+    *out = NULL;
+    if (!st)
+        return AR_EIO;
+    st->c = c;
+    if (c->kind == AR_SQL_SQLITE) {
+        if (sqlite3_prepare_v2(c->db, sql, -1, &st->lite, NULL) != SQLITE_OK) {
+            free(st);
+            return AR_EIO;
+        }
+    } else if (!(st->sql = pg_text(sql, &st->nparams))) {
+        snprintf(c->err, sizeof c->err, "a parameter number is outside 1..%d", MAX_PARAMS);
+        free(st);
+        return AR_EIO;
+    }
+    *out = st;
+    return 0;
+}
+
+/* SQLite: a new binding after a step starts the statement over. */
+static sqlite3_stmt *lite_bind(struct ar_sql_stmt *st)
+{
+    if (st->stepped) {
+        sqlite3_reset(st->lite);
+        st->stepped = 0;
+    }
+    return st->lite;
+}
+
+/* PostgreSQL: a new binding starts the statement over. */
+static void pg_reset(struct ar_sql_stmt *st)
+{
+    PQclear(st->res);
+    st->res = NULL;
+    st->row = st->nrows = 0;
+    st->changes = 0;
+}
+
+static void pg_set(struct ar_sql_stmt *st, int i, char *v, int len, int fmt)
+{
+    pg_reset(st);
+    if (i < 1 || i > st->nparams) { /* like SQLite, a number the SQL lacks is ignored */
+        free(v);
+        return;
+    }
+    free(st->vals[i - 1]);
+    st->vals[i - 1] = v;
+    st->lens[i - 1] = len;
+    st->fmts[i - 1] = fmt;
+}
+
+void ar_sql_bind_text(struct ar_sql_stmt *st, int i, const char *v)
+{
+    if (st->lite) {
+        if (v)
+            sqlite3_bind_text(lite_bind(st), i, v, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(lite_bind(st), i);
+        return;
+    }
+    pg_set(st, i, v ? strdup(v) : NULL, 0, 0);
+}
+
+void ar_sql_bind_int64(struct ar_sql_stmt *st, int i, long long v)
+{
+    if (st->lite) {
+        sqlite3_bind_int64(lite_bind(st), i, v);
+        return;
+    }
+    char *s = malloc(24);
+    if (s)
+        snprintf(s, 24, "%lld", v);
+    pg_set(st, i, s, 0, 0);
+}
+
+void ar_sql_bind_blob(struct ar_sql_stmt *st, int i, const void *v, size_t len)
+{
+    if (st->lite) {
+        sqlite3_bind_blob(lite_bind(st), i, v, (int)len, SQLITE_TRANSIENT);
+        return;
+    }
+    char *b = malloc(len ? len : 1);
+    if (b && len)
+        memcpy(b, v, len);
+    pg_set(st, i, b, (int)len, 1); /* binary: bytea arrives as it is */
+}
+
+void ar_sql_bind_null(struct ar_sql_stmt *st, int i)
+{
+    ar_sql_bind_text(st, i, NULL);
+}
+
+int ar_sql_step(struct ar_sql_stmt *st)
+{
+    if (st->lite) {
+        st->stepped = 1;
+        int rc = lite_code(sqlite3_step(st->lite));
+        if (rc == AR_SQL_DONE)
+            st->changes = sqlite3_changes(st->c->db);
+        return rc;
+    }
+    if (!st->res) {
+        st->res = PQexecParams(st->c->pg, st->sql, st->nparams, NULL, (const char *const *)st->vals,
+                               st->lens, st->fmts, 0);
+        ExecStatusType s = PQresultStatus(st->res);
+        if (s == PGRES_COMMAND_OK) {
+            st->changes = atoll(PQcmdTuples(st->res));
+            st->nrows = 0;
+        } else if (s == PGRES_TUPLES_OK) {
+            st->nrows = PQntuples(st->res);
+            st->changes = atoll(PQcmdTuples(st->res)); /* … RETURNING */
+        } else {
+            int rc = pg_error(st->c, st->res);
+            PQclear(st->res);
+            st->res = NULL;
+            return rc;
+        }
+        st->row = 0;
+    } else {
+        st->row++;
+    }
+    return st->row < st->nrows ? AR_SQL_ROW : AR_SQL_DONE;
+}
+
+long long ar_sql_changes(struct ar_sql_stmt *st)
+{
+    return st->changes;
+}
+
+int ar_sql_column_count(struct ar_sql_stmt *st)
+{
+    return st->lite ? sqlite3_column_count(st->lite) : st->res ? PQnfields(st->res) : 0;
+}
+
+const char *ar_sql_column_name(struct ar_sql_stmt *st, int i)
+{
+    return st->lite ? sqlite3_column_name(st->lite, i) : PQfname(st->res, i);
+}
+
+int ar_sql_column_type(struct ar_sql_stmt *st, int i)
+{
+    if (st->lite) {
+        switch (sqlite3_column_type(st->lite, i)) {
+        case SQLITE_NULL: return AR_SQL_NULL;
+        case SQLITE_INTEGER: return AR_SQL_INT;
+        case SQLITE_BLOB: return AR_SQL_BLOB;
+        default: return AR_SQL_TEXT;
+        }
+    }
+    if (!st->res || st->row >= st->nrows || PQgetisnull(st->res, st->row, i))
+        return AR_SQL_NULL;
+    switch (PQftype(st->res, i)) {
+    case OID_BOOL:
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+    case OID_OID: return AR_SQL_INT;
+    case OID_BYTEA: return AR_SQL_BLOB;
+    default: return AR_SQL_TEXT;
+    }
+}
+
+const char *ar_sql_column_text(struct ar_sql_stmt *st, int i)
+{
+    if (st->lite)
+        return (const char *)sqlite3_column_text(st->lite, i);
+    if (ar_sql_column_type(st, i) == AR_SQL_NULL)
+        return NULL;
+    const char *v = PQgetvalue(st->res, st->row, i);
+    if (PQftype(st->res, i) == OID_BOOL)
+        return *v == 't' ? "1" : "0";
+    return v;
+}
+
+long long ar_sql_column_int64(struct ar_sql_stmt *st, int i)
+{
+    if (st->lite)
+        return sqlite3_column_int64(st->lite, i);
+    const char *v = ar_sql_column_text(st, i);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+const void *ar_sql_column_blob(struct ar_sql_stmt *st, int i, size_t *len)
+{
+    if (st->lite) {
+        *len = (size_t)sqlite3_column_bytes(st->lite, i);
+        return sqlite3_column_blob(st->lite, i);
+    }
+    *len = 0;
+    if (ar_sql_column_type(st, i) == AR_SQL_NULL)
+        return NULL;
+    PQfreemem(st->blob);
+    st->blob = NULL;
+    if (PQftype(st->res, i) != OID_BYTEA) { /* text read as bytes, as SQLite does */
+        *len = (size_t)PQgetlength(st->res, st->row, i);
+        return PQgetvalue(st->res, st->row, i);
+    }
+    st->blob = PQunescapeBytea((const unsigned char *)PQgetvalue(st->res, st->row, i), len);
+    return st->blob;
+}
+
+void ar_sql_finalize(struct ar_sql_stmt *st)
+{
+    if (!st)
+        return;
+    if (st->lite)
+        sqlite3_finalize(st->lite);
+    PQclear(st->res);
+    PQfreemem(st->blob);
+    for (int i = 0; i < MAX_PARAMS; i++)
+        free(st->vals[i]);
+    free(st->sql);
+    free(st);
+}
