@@ -17,11 +17,11 @@ CLI_SRC   := $(wildcard src/cli/*.c)
 
 NODE_CSS  := node_modules/@rijkshuisstijl-community/design-tokens/dist/index.css \
              node_modules/@rijkshuisstijl-community/components-css/dist/index.css
-ASSET_FILES := $(wildcard src/store/migrations/sqlite/*.sql) $(wildcard web/templates/*.html) \
+ASSET_FILES := $(wildcard src/store/migrations/*/*.sql) $(wildcard web/templates/*.html) \
                $(wildcard web/i18n/*.json) $(wildcard web/static/*) src/api/openapi.json data/demo/registrations.jsonl data/demo/withheld.json \
                data/aiact/config.json data/aiact/algoreg-tree.yaml data/demo/aiact.json \
                data/quality/jargon.json
-ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/sqlite/*.sql),migrations/sqlite/$(notdir $(f))=$(f)) \
+ASSET_ARGS  = $(foreach f,$(wildcard src/store/migrations/*/*.sql),$(patsubst src/store/%,%,$(f))=$(f)) \
               $(foreach f,$(wildcard web/templates/*.html),templates/$(notdir $(f))=$(f)) \
               $(foreach f,$(wildcard web/i18n/*.json),i18n/$(notdir $(f))=$(f)) \
               $(foreach f,$(wildcard web/static/*),static/$(notdir $(f))=$(f)) \

@@ -390,3 +390,26 @@ void ar_sql_finalize(struct ar_sql_stmt *st)
     free(st->sql);
     free(st);
 }
+
+void ar_sql_reset(struct ar_sql_stmt *st)
+{
+    if (st->lite) {
+        sqlite3_reset(st->lite);
+        sqlite3_clear_bindings(st->lite);
+        st->stepped = 0;
+        return;
+    }
+    pg_reset(st);
+    for (int i = 0; i < MAX_PARAMS; i++) {
+        free(st->vals[i]);
+        st->vals[i] = NULL;
+        st->lens[i] = st->fmts[i] = 0;
+    }
+}
+
+int ar_sql_in_transaction(const struct ar_sql *c)
+{
+    if (c->kind == AR_SQL_SQLITE)
+        return !sqlite3_get_autocommit(c->db);
+    return PQtransactionStatus(c->pg) != PQTRANS_IDLE;
+}

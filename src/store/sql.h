@@ -65,5 +65,10 @@ const char *ar_sql_column_text(struct ar_sql_stmt *st, int i);
 long long ar_sql_column_int64(struct ar_sql_stmt *st, int i);
 const void *ar_sql_column_blob(struct ar_sql_stmt *st, int i, size_t *len);
 void ar_sql_finalize(struct ar_sql_stmt *st); /* accepts NULL */
+/* Ready a statement to run again: its rows are dropped and its parameters unbound
+ * (kept statements of the store's hot paths). */
+void ar_sql_reset(struct ar_sql_stmt *st);
+/* 1 inside an open transaction (BEGIN without COMMIT or ROLLBACK yet). */
+int ar_sql_in_transaction(const struct ar_sql *c);
 
 #endif

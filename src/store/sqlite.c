@@ -9,6 +9,7 @@
 #include "store/sql.h"
 #include "base/assets.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/msg.h"
 
@@ -33,7 +34,7 @@ enum {
     ST_VERSION_INSERT,
     ST_FTS_INSERT,
     ST_STAMP,
-    ST_EXTRA, /* first of the slots for ar_sqlite_cached() */
+    ST_EXTRA, /* first of the slots for ar_store_sql_cached() */
     ST_COUNT = ST_EXTRA + 16
 };
 
@@ -47,26 +48,35 @@ static const char *const sql_text[ST_COUNT] = {
         " o.slug, o.name, r.retracted FROM registrations r JOIN versions v ON v.reg_id = r.id"
         " AND v.version = ?2 JOIN organisations o ON o.id = r.org_id WHERE r.lars = ?1",
     [ST_ORG_BY_NAME] = "SELECT id FROM organisations WHERE name = ?1",
-    [ST_ORG_INSERT] =
-        "INSERT INTO organisations(slug, name, kind, created) VALUES (?1, ?2, 'other', ?3)",
+    [ST_ORG_INSERT] = "INSERT INTO organisations(slug, name, kind, created) VALUES (?1, ?2,"
+                      " 'other', ?3) RETURNING id",
     [ST_REG_INSERT] = "INSERT INTO registrations(lars, org_id, created, updated, version, name,"
                       " descr, name_en, descr_en, status, pubcat, is_ai, source_id, themes)"
-                      " VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                      " VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                      " RETURNING id",
     [ST_VERSION_INSERT] = "INSERT INTO versions(reg_id, version, author, created, note, doc)"
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_FTS_INSERT] = "INSERT INTO registration_fts(rowid, nl, en) VALUES (?1, ?2, ?3)",
     [ST_STAMP] = "SELECT value FROM meta WHERE key = 'changes'",
 };
 
+/* PostgreSQL advisory lock keys: one migration at a time, and one writer at a time, so
+ * the log's leaves are sequenced by exactly one server (the tree never forks) and a
+ * transaction sees what it reads until it commits, as with SQLite's single writer. */
+#define AR_STORE_PG_MIGRATE_LOCK "7243519001"
+#define AR_STORE_PG_WRITE_LOCK "7243519002"
+
 struct ar_store {
-    sqlite3 *db;
-    struct ar_sql *sql; /* the same connection through the two-database layer (sql.h) */
-    sqlite3_stmt *st[ST_COUNT];
-    int depth;          /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
-    int flat;           /* bulk mode: nested transactions are not savepoints */
-    int poisoned;       /* bulk mode: a nested part rolled back, so the whole must */
-    int dirty;          /* the open transaction changed data: bump meta.changes at commit */
-    long long log_size; /* within a write transaction: the log's size, or -1 unknown */
+    sqlite3 *db;        /* SQLite only; NULL on PostgreSQL */
+    struct ar_sql *sql; /* the connection through the two-database layer (sql.h) */
+    struct ar_sql_stmt *st[ST_COUNT];
+    sqlite3_stmt *lite[16]; /* ar_sqlite_cached: SQLite-only files not yet on sql.h */
+    char uri[512];          /* what was opened: the file, or the PostgreSQL URI */
+    int depth;              /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
+    int flat;               /* bulk mode: nested transactions are not savepoints */
+    int poisoned;           /* bulk mode: a nested part rolled back, so the whole must */
+    int dirty;              /* the open transaction changed data: bump meta.changes at commit */
+    long long log_size;     /* within a write transaction: the log's size, or -1 unknown */
 };
 
 void ar_sqlite_mark_dirty(struct ar_store *s)
@@ -216,7 +226,9 @@ sqlite3 *ar_sqlite_db(struct ar_store *s)
 
 sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql)
 {
-    sqlite3_stmt **st = &s->st[ST_EXTRA + slot];
+    sqlite3_stmt **st = &s->lite[slot];
+    if (!s->db)
+        return NULL; /* a SQLite-only part asked on PostgreSQL */
     if (!*st &&
         sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
         ar_msg(AR_MSG_ERR, "store: prepare: %s", sqlite3_errmsg(s->db));
@@ -227,51 +239,64 @@ sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql)
     return *st;
 }
 
-static int fail(struct ar_store *s, const char *what)
+struct ar_sql_stmt *ar_store_sql_cached(struct ar_store *s, int slot, const char *sql)
 {
-    /* Log once, where it happens; callers only see the code. */
-    ar_msg(AR_MSG_ERR, "store: %s: %s", what, sqlite3_errmsg(s->db));
-    int ext = sqlite3_extended_errcode(s->db);
-    if ((ext & 0xff) == SQLITE_CONSTRAINT)
-        return AR_ECONFLICT;
-    if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
-        return AR_EUNAVAIL;
-    return AR_EIO;
+    struct ar_sql_stmt **st = &s->st[ST_EXTRA + slot];
+    if (!*st && ar_store_sql_prep(s, "prepare", sql, st))
+        return NULL;
+    ar_sql_reset(*st);
+    return *st;
 }
 
-static sqlite3_stmt *stmt(struct ar_store *s, int which)
+/* Log a failed statement once, where it happens; callers only see the code (what
+ * ar_sql_step said: AR_ECONFLICT, AR_EUNAVAIL or AR_EIO). */
+static int fail(struct ar_store *s, const char *what, int code)
 {
-    if (!s->st[which]) {
-        if (sqlite3_prepare_v3(s->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT, &s->st[which],
-                               NULL) != SQLITE_OK) {
-            fail(s, "prepare");
-            return NULL;
-        }
-    }
-    sqlite3_reset(s->st[which]);
-    sqlite3_clear_bindings(s->st[which]);
+    ar_msg(AR_MSG_ERR, "store: %s: %s", what, ar_sql_errmsg(s->sql));
+    return code < 0 ? code : AR_EIO;
+}
+
+static struct ar_sql_stmt *stmt(struct ar_store *s, int which)
+{
+    if (!s->st[which] && ar_store_sql_prep(s, "prepare", sql_text[which], &s->st[which]))
+        return NULL;
+    ar_sql_reset(s->st[which]);
     return s->st[which];
 }
 
 static int exec(struct ar_store *s, const char *sql)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        ar_msg(AR_MSG_ERR, "store: %s", msg ? msg : "error");
-        sqlite3_free(msg);
-        return AR_EIO;
-    }
-    return 0;
+    int rc = ar_sql_exec(s->sql, sql);
+    if (rc)
+        ar_msg(AR_MSG_ERR, "store: %s", ar_sql_errmsg(s->sql));
+    return rc;
+}
+
+static int is_pg(const struct ar_store *s)
+{
+    return ar_sql_kind(s->sql) == AR_SQL_PG;
 }
 
 int ar_store_schema_version(struct ar_store *s)
 {
-    sqlite3_stmt *st = NULL;
+    /* SQLite: PRAGMA user_version; PostgreSQL: the meta row 'schema' (0 before the
+     * first migration made the table) */
+    struct ar_sql_stmt *st = NULL;
     int v = -1;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    if (is_pg(s) && ar_sql_prepare(s->sql, "SELECT to_regclass('meta') IS NOT NULL", &st) == 0 &&
+        ar_sql_step(st) == AR_SQL_ROW && !ar_sql_column_int64(st, 0)) {
+        ar_sql_finalize(st);
+        return 0;
+    }
+    ar_sql_finalize(st);
+    st = NULL;
+    if (ar_sql_prepare(s->sql,
+                       is_pg(s) ? "SELECT coalesce(max(value), 0) FROM meta WHERE key = 'schema'"
+                                : "PRAGMA user_version",
+                       &st) == 0 &&
+        ar_sql_step(st) == AR_SQL_ROW)
+        v = (int)ar_sql_column_int64(st, 0);
+    ar_sql_finalize(st);
     return v;
 }
 
@@ -294,28 +319,43 @@ static int refuse_newer(const char *path, int have, int known)
     return AR_EINVAL;
 }
 
-/* Apply embedded migrations sqlite/NNNN_*.sql after the current user_version. */
+/* Apply the embedded migrations of the database's dialect (migrations/sqlite or
+ * migrations/postgresql, NNNN_*.sql, the same numbers in both) after the current
+ * version, each in its own transaction. On PostgreSQL several servers may start at once:
+ * an advisory lock lets one migrate while the others wait, then find nothing to do. */
 static int migrate(struct ar_store *s, const char *path)
 {
+    int pg = is_pg(s);
     int have = ar_store_schema_version(s), known = ar_store_schema_latest();
     if (have > known)
         return refuse_newer(path, have, known);
     for (int v = have + 1; v <= known; v++) {
-        char prefix[40];
-        snprintf(prefix, sizeof prefix, "migrations/sqlite/%04d_", v);
+        char prefix[48];
+        snprintf(prefix, sizeof prefix, "migrations/%s/%04d_", pg ? "postgresql" : "sqlite", v);
         const struct ar_asset *m = NULL;
         for (const struct ar_asset *a = ar_assets; a->name; a++)
             if (strncmp(a->name, prefix, strlen(prefix)) == 0)
                 m = a;
         if (!m) {
-            ar_msg(AR_MSG_ERR, "migration %04d missing", v);
+            ar_msg(AR_MSG_ERR, "migration %s missing", prefix);
             return AR_EIO;
         }
-        char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
-        if (exec(s, "BEGIN IMMEDIATE"))
+        char done[128];
+        if (pg)
+            snprintf(done, sizeof done,
+                     "INSERT INTO meta (key, value) VALUES ('schema', %d) ON CONFLICT (key) DO"
+                     " UPDATE SET value = excluded.value",
+                     v);
+        else
+            snprintf(done, sizeof done, "PRAGMA user_version = %d", v);
+        if (exec(s, pg ? "BEGIN; SELECT pg_advisory_xact_lock(" AR_STORE_PG_MIGRATE_LOCK ")"
+                       : "BEGIN IMMEDIATE"))
             return AR_EIO;
-        if (exec(s, m->data) || exec(s, pragma)) {
+        if (pg && ar_store_schema_version(s) >= v) { /* another server did it meanwhile */
+            exec(s, "COMMIT");
+            continue;
+        }
+        if (exec(s, m->data) || exec(s, done)) {
             exec(s, "ROLLBACK");
             return AR_EIO;
         }
@@ -393,40 +433,49 @@ int ar_store_ping(struct ar_store *s)
 
 int ar_store_flush(struct ar_store *s)
 {
-    return exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
+    return is_pg(s) ? 0 : exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 int ar_store_ops_figures(struct ar_store *s, const char *today, long long now, json_t **out)
 {
-    sqlite3_stmt *st;
-    int rc = ar_sqlite_prep(
-        s, "operations",
-        "SELECT (SELECT coalesce(max(idx) + 1, 0) FROM log_leaves),"
-        " (SELECT coalesce(max(strftime('%s', created)), 0) FROM log_checkpoints),"
-        " (SELECT count(*) FROM withholdings WHERE state = 'withheld'),"
-        " (SELECT count(*) FROM withholdings WHERE state = 'withheld' AND until <= ?1),"
-        " (SELECT count(*) FROM aiact_cases WHERE state IN ('ACTIVE_URGENT', 'IN_USE_PENDING')"
-        "  AND json_extract(machine, '$.deadline') > 0"
-        "  AND json_extract(machine, '$.deadline') < ?2),"
-        " (SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL),"
-        " (SELECT count(*) FROM outbox WHERE failed IS NOT NULL)",
-        &st);
+    struct ar_sql_stmt *st;
+    /* the dialects differ in reading a time as seconds and a JSON member */
+    int pg = is_pg(s);
+    char sql[1200];
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT coalesce(max(idx) + 1, 0) FROM log_leaves),"
+             " (SELECT coalesce(max(%s), 0) FROM log_checkpoints),"
+             " (SELECT count(*) FROM withholdings WHERE state = 'withheld'),"
+             " (SELECT count(*) FROM withholdings WHERE state = 'withheld' AND until <= ?1),"
+             " (SELECT count(*) FROM aiact_cases WHERE state IN ('ACTIVE_URGENT',"
+             " 'IN_USE_PENDING') AND %s > 0 AND %s < ?2),"
+             " (SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL),"
+             " (SELECT count(*) FROM outbox WHERE failed IS NOT NULL)",
+             pg ? "CAST(extract(epoch FROM CAST(created AS timestamptz)) AS BIGINT)"
+                : "CAST(strftime('%s', created) AS INTEGER)",
+             pg ? "CAST(CAST(machine AS json)->>'deadline' AS BIGINT)"
+                : "json_extract(machine, '$.deadline')",
+             pg ? "CAST(CAST(machine AS json)->>'deadline' AS BIGINT)"
+                : "json_extract(machine, '$.deadline')");
+    int rc = ar_store_sql_prep(s, "operations", sql, &st);
     if (rc)
         return rc;
-    ar_sqlite_bind_text(st, 1, today);
-    sqlite3_bind_int64(st, 2, now);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    ar_sql_bind_text(st, 1, today);
+    ar_sql_bind_int64(st, 2, now);
+    if ((rc = ar_sql_step(st)) == AR_SQL_ROW) {
         *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "log_size",
-                         (json_int_t)sqlite3_column_int64(st, 0), "checkpoint_time",
-                         (json_int_t)sqlite3_column_int64(st, 1), "withheld",
-                         (json_int_t)sqlite3_column_int64(st, 2), "withheld_past_end",
-                         (json_int_t)sqlite3_column_int64(st, 3), "rbi_overdue",
-                         (json_int_t)sqlite3_column_int64(st, 4), "mail_waiting",
-                         (json_int_t)sqlite3_column_int64(st, 5), "mail_failed",
-                         (json_int_t)sqlite3_column_int64(st, 6));
-    else
-        rc = AR_EIO;
-    sqlite3_finalize(st);
+                         (json_int_t)ar_sql_column_int64(st, 0), "checkpoint_time",
+                         (json_int_t)ar_sql_column_int64(st, 1), "withheld",
+                         (json_int_t)ar_sql_column_int64(st, 2), "withheld_past_end",
+                         (json_int_t)ar_sql_column_int64(st, 3), "rbi_overdue",
+                         (json_int_t)ar_sql_column_int64(st, 4), "mail_waiting",
+                         (json_int_t)ar_sql_column_int64(st, 5), "mail_failed",
+                         (json_int_t)ar_sql_column_int64(st, 6));
+        rc = 0;
+    } else {
+        rc = fail(s, "operations", rc);
+    }
+    ar_sql_finalize(st);
     return rc;
 }
 
@@ -437,15 +486,24 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
     s->log_size = -1;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     *out = NULL;
-    if (!strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11)) {
-        /* the statement layer speaks PostgreSQL (sql.h); the store's files move onto it
-         * one by one, and until all have, a PostgreSQL database is refused plainly */
-        ar_msg(AR_MSG_ERR,
-               "%s: this build stores in SQLite only; the PostgreSQL backend is"
-               " not finished",
-               "--db postgresql://…");
-        rc = AR_EUNAVAIL;
-        goto out;
+    snprintf(s->uri, sizeof s->uri, "%s", uri);
+    if (ar_store_is_pg_uri(uri)) {
+        char why[512];
+        if ((rc = ar_sql_pg(&s->sql, uri, why, sizeof why))) {
+            ar_msg(AR_MSG_ERR, "cannot open the database: %s", why);
+            goto out;
+        }
+        if (!ar_store_pg_ready()) {
+            ar_msg(AR_MSG_ERR, "--db postgresql://…: the PostgreSQL backend is not complete in"
+                               " this build (set ALGOREG_PG_INCOMPLETE=1 to use the parts that"
+                               " are, for development)");
+            rc = AR_EUNAVAIL;
+            goto out;
+        }
+        if ((rc = migrate(s, "the PostgreSQL database")))
+            goto out;
+        *out = s;
+        return 0;
     }
     if (sqlite3_open_v2(uri, &s->db, flags, NULL) != SQLITE_OK) {
         ar_msg(AR_MSG_ERR, "cannot open the database %s: %s%s", uri,
@@ -473,6 +531,19 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
 out:
     ar_store_close(s);
     return rc;
+}
+
+int ar_store_is_pg_uri(const char *uri)
+{
+    return uri && (!strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11));
+}
+
+int ar_store_pg_ready(void)
+{
+    /* the store's files move onto sql.h one by one; until every one has, PostgreSQL is
+     * for development only */
+    const char *e = getenv("ALGOREG_PG_INCOMPLETE");
+    return e && !strcmp(e, "1");
 }
 
 /* Open path read-only for a look: integrity, algoreg's meta table, user_version. */
@@ -630,9 +701,12 @@ void ar_store_close(struct ar_store *s)
     if (!s)
         return;
     for (int i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(s->st[i]);
+        ar_sql_finalize(s->st[i]);
+    for (int i = 0; i < 16; i++)
+        sqlite3_finalize(s->lite[i]);
     ar_sql_close(s->sql);
-    sqlite3_close(s->db);
+    if (s->db)
+        sqlite3_close(s->db);
     free(s);
 }
 
@@ -642,8 +716,9 @@ int ar_store_begin(struct ar_store *s)
     int rc;
     if (s->depth == 0) {
         /* IMMEDIATE takes the write lock now, so a transaction never fails half-way
-         * on a lock upgrade. */
-        rc = exec(s, "BEGIN IMMEDIATE");
+         * on a lock upgrade; PostgreSQL's advisory lock does the same across servers. */
+        rc = exec(s, is_pg(s) ? "BEGIN; SELECT pg_advisory_xact_lock(" AR_STORE_PG_WRITE_LOCK ")"
+                              : "BEGIN IMMEDIATE");
         s->poisoned = 0;
         s->log_size = -1;
     } else if (s->flat) {
@@ -710,7 +785,7 @@ void ar_store_rollback(struct ar_store *s)
     s->log_size = -1; /* a rolled-back append must not be remembered */
     if (s->depth == 1) {
         s->dirty = 0;
-        if (!sqlite3_get_autocommit(s->db))
+        if (ar_sql_in_transaction(s->sql))
             exec(s, "ROLLBACK");
     } else {
         snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", s->depth - 1, s->depth - 1);
@@ -757,90 +832,88 @@ void ar_store_slugify(char *out, size_t n, const char *name)
 
 static int org_id(struct ar_store *s, const char *name, long long *id)
 {
-    sqlite3_stmt *st = stmt(s, ST_ORG_BY_NAME);
+    struct ar_sql_stmt *st = stmt(s, ST_ORG_BY_NAME);
     if (!st)
         return AR_EIO;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
+    ar_sql_bind_text(st, 1, name);
+    int r = ar_sql_step(st);
+    if (r == AR_SQL_ROW) {
+        *id = ar_sql_column_int64(st, 0);
+        ar_sql_reset(st);
         return 0;
     }
-    sqlite3_reset(st);
-    if (r != SQLITE_DONE)
-        return fail(s, "organisation lookup");
+    ar_sql_reset(st);
+    if (r != AR_SQL_DONE)
+        return fail(s, "organisation lookup", r);
     /* New organisation: a slug that does not collide with an existing one. */
-    char base[96], slug[110];
+    char base[96], slug[110], now[32];
     ar_store_slugify(base, sizeof base, name);
     snprintf(slug, sizeof slug, "%s", base);
     for (int k = 2;; k++) {
-        sqlite3_stmt *q = NULL;
-        sqlite3_prepare_v2(s->db, "SELECT 1 FROM organisations WHERE slug = ?1", -1, &q, NULL);
-        sqlite3_bind_text(q, 1, slug, -1, SQLITE_STATIC);
-        int taken = sqlite3_step(q) == SQLITE_ROW;
-        sqlite3_finalize(q);
+        struct ar_sql_stmt *q = NULL;
+        if ((r = ar_store_sql_prep(s, "organisation slug",
+                                   "SELECT 1 FROM organisations WHERE"
+                                   " slug = ?1",
+                                   &q)))
+            return r;
+        ar_sql_bind_text(q, 1, slug);
+        int taken = ar_sql_step(q) == AR_SQL_ROW;
+        ar_sql_finalize(q);
         if (!taken)
             break;
         snprintf(slug, sizeof slug, "%s-%d", base, k);
     }
-    st = stmt(s, ST_ORG_INSERT);
-    if (!st)
+    if (!(st = stmt(s, ST_ORG_INSERT)))
         return AR_EIO;
-    sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, "", -1, SQLITE_STATIC);
-    r = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (r != SQLITE_DONE)
-        return fail(s, "organisation insert");
+    ar_clock_fmt(now, sizeof now, ar_clock_now());
+    ar_sql_bind_text(st, 1, slug);
+    ar_sql_bind_text(st, 2, name);
+    ar_sql_bind_text(st, 3, now);
+    r = ar_sql_step(st);
+    if (r == AR_SQL_ROW)
+        *id = ar_sql_column_int64(st, 0);
+    ar_sql_reset(st);
+    if (r != AR_SQL_ROW)
+        return fail(s, "organisation insert", r);
     s->dirty = 1;
-    *id = sqlite3_last_insert_rowid(s->db);
     return 0;
 }
 
 int ar_store_org_put(struct ar_store *s, const struct ar_org *o)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = ar_store_begin(s), in_tx = !rc;
+    struct ar_sql_stmt *st = NULL;
+    char now[32];
+    int rc = ar_store_begin(s);
     if (rc)
         return rc;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO organisations(slug, name, kind, contact, created)"
-                           " VALUES (?1, ?2, ?3, ?4, datetime('now')) ON CONFLICT(slug) DO"
-                           " UPDATE SET name = excluded.name, kind = excluded.kind,"
-                           " contact = excluded.contact",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = fail(s, "prepare");
-        goto out;
+    ar_clock_fmt(now, sizeof now, ar_clock_now());
+    if (!(rc = ar_store_sql_prep(s, "organisation write",
+                                 "INSERT INTO organisations(slug, name, kind, contact, created)"
+                                 " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(slug) DO"
+                                 " UPDATE SET name = excluded.name, kind = excluded.kind,"
+                                 " contact = excluded.contact",
+                                 &st))) {
+        ar_sql_bind_text(st, 1, o->slug);
+        ar_sql_bind_text(st, 2, o->name);
+        ar_sql_bind_text(st, 3, o->kind);
+        ar_sql_bind_text(st, 4, o->contact);
+        ar_sql_bind_text(st, 5, now);
+        rc = ar_store_sql_write(s, "organisation write", st, NULL);
     }
-    sqlite3_bind_text(st, 1, o->slug, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, o->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, o->kind, -1, SQLITE_STATIC);
-    if (o->contact)
-        sqlite3_bind_text(st, 4, o->contact, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = fail(s, "organisation write");
-        goto out;
+    if (rc) {
+        ar_store_rollback(s);
+        return rc;
     }
     s->dirty = 1;
-    sqlite3_finalize(st);
-    st = NULL;
-    rc = ar_store_commit(s);
-    in_tx = 0;
-out:
-    sqlite3_finalize(st);
-    if (in_tx)
-        ar_store_rollback(s);
-    return rc;
+    return ar_store_commit(s);
 }
 
-static json_t *org_row(sqlite3_stmt *st)
+static json_t *org_row(struct ar_sql_stmt *st)
 {
-    return json_pack("{s:s, s:s, s:s, s:s?, s:I}", "slug", sqlite3_column_text(st, 0), "name",
-                     sqlite3_column_text(st, 1), "kind", sqlite3_column_text(st, 2), "contact",
-                     (const char *)sqlite3_column_text(st, 3), "registrations",
-                     (json_int_t)sqlite3_column_int64(st, 4));
+    return json_pack("{s:s, s:s, s:s, s:s?, s:I}", "slug", ar_sql_column_text(st, 0), "name",
+                     ar_sql_column_text(st, 1), "kind", ar_sql_column_text(st, 2), "contact",
+                     ar_sql_column_text(st, 3), "registrations",
+                     (json_int_t)ar_sql_column_int64(st, 4));
 }
 
 #define ORG_SELECT                                                                                 \
@@ -849,55 +922,29 @@ static json_t *org_row(sqlite3_stmt *st)
 
 int ar_store_org_get(struct ar_store *s, const char *slug, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = 0;
+    struct ar_sql_stmt *st = NULL;
     *out = NULL;
-    if (sqlite3_prepare_v2(s->db, ORG_SELECT " WHERE o.slug = ?1", -1, &st, NULL) != SQLITE_OK) {
-        rc = fail(s, "prepare");
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
+    int rc = ar_store_sql_prep(s, "organisation get", ORG_SELECT " WHERE o.slug = ?1", &st);
+    if (rc)
+        return rc;
+    ar_sql_bind_text(st, 1, slug);
+    int r = ar_sql_step(st);
+    if (r == AR_SQL_ROW)
         *out = org_row(st);
     else
-        rc = r == SQLITE_DONE ? AR_ENOTFOUND : fail(s, "organisation get");
-out:
-    sqlite3_finalize(st);
+        rc = r == AR_SQL_DONE ? AR_ENOTFOUND : fail(s, "organisation get", r);
+    ar_sql_finalize(st);
     return rc;
 }
 
 int ar_store_org_list(struct ar_store *s, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = 0, r;
-    json_t *arr = json_array();
+    struct ar_sql_stmt *st = NULL;
     *out = NULL;
-    if (sqlite3_prepare_v2(s->db, ORG_SELECT " ORDER BY o.name COLLATE NOCASE", -1, &st, NULL) !=
-        SQLITE_OK) {
-        rc = fail(s, "prepare");
-        goto out;
-    }
-    while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(arr, org_row(st));
-    if (r != SQLITE_DONE) {
-        rc = fail(s, "organisation list");
-        goto out;
-    }
-    *out = arr;
-    arr = NULL;
-out:
-    json_decref(arr);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
+    /* lower() folds ASCII only in both databases, as SQLite's NOCASE did */
+    int rc = ar_store_sql_prep(s, "organisation list", ORG_SELECT " ORDER BY lower(o.name), o.name",
+                               &st);
+    return rc ? rc : ar_store_sql_all(s, st, org_row, out);
 }
 
 /* The themes as one column: "a|b|c" (theme names never contain '|'). */
@@ -913,19 +960,19 @@ static int write_version(struct ar_store *s, long long reg_id, int version,
                          const struct ar_reg_write *w)
 {
     s->dirty = 1;
-    sqlite3_stmt *st = stmt(s, ST_VERSION_INSERT);
+    struct ar_sql_stmt *st = stmt(s, ST_VERSION_INSERT);
     if (!st)
         return AR_EIO;
-    sqlite3_bind_int64(st, 1, reg_id);
-    sqlite3_bind_int(st, 2, version);
-    sqlite3_bind_text(st, 3, w->author, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, w->created, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, w->note ? w->note : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, w->doc, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (r != SQLITE_DONE)
-        return fail(s, "version insert");
+    ar_sql_bind_int64(st, 1, reg_id);
+    ar_sql_bind_int64(st, 2, version);
+    ar_sql_bind_text(st, 3, w->author);
+    ar_sql_bind_text(st, 4, w->created);
+    ar_sql_bind_text(st, 5, w->note ? w->note : "");
+    ar_sql_bind_text(st, 6, w->doc);
+    int r = ar_sql_step(st);
+    ar_sql_reset(st);
+    if (r != AR_SQL_DONE)
+        return fail(s, "version insert", r);
     /* The full-text row mirrors the latest version only; a first version has nothing
      * to replace. */
     char sql[128];
@@ -934,22 +981,23 @@ static int write_version(struct ar_store *s, long long reg_id, int version,
         if (exec(s, sql))
             return AR_EIO;
     }
-    st = stmt(s, ST_FTS_INSERT);
-    if (!st)
+    if (!(st = stmt(s, ST_FTS_INSERT)))
         return AR_EIO;
-    sqlite3_bind_int64(st, 1, reg_id);
-    sqlite3_bind_text(st, 2, w->text_nl ? w->text_nl : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, w->text_en ? w->text_en : "", -1, SQLITE_STATIC);
-    r = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (r != SQLITE_DONE)
-        return fail(s, "index insert");
+    ar_sql_bind_int64(st, 1, reg_id);
+    ar_sql_bind_text(st, 2, w->text_nl ? w->text_nl : "");
+    ar_sql_bind_text(st, 3, w->text_en ? w->text_en : "");
+    r = ar_sql_step(st);
+    ar_sql_reset(st);
+    if (r != AR_SQL_DONE)
+        return fail(s, "index insert", r);
     return 0;
 }
 
 void ar_store_bulk(struct ar_store *s, int on)
 {
     s->flat = on;
+    if (is_pg(s))
+        return;
     exec(s, on ? "PRAGMA cache_size=-131072" : "PRAGMA cache_size=-8192");
     /* A rollback journal holds only the pages a bulk load changes (new pages are not
      * journalled), where WAL would write every page twice. Switching needs no other
@@ -958,140 +1006,119 @@ void ar_store_bulk(struct ar_store *s, int on)
                  NULL);
 }
 
-int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w)
+/* The registration row's columns from w, from parameter first on: name, descr, name_en,
+ * descr_en, status, pubcat, is_ai, source_id, themes. */
+static void bind_reg(struct ar_sql_stmt *st, int first, const struct ar_reg_write *w)
 {
-    long long oid;
-    int rc = org_id(s, w->org_name, &oid);
-    if (rc)
-        goto out;
-    sqlite3_stmt *st = stmt(s, ST_REG_INSERT);
-    if (!st) {
-        rc = AR_EIO;
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, w->lars, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, oid);
-    sqlite3_bind_text(st, 3, w->created, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, w->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, w->descr, -1, SQLITE_STATIC);
-    bind_opt(st, 6, w->name_en);
-    bind_opt(st, 7, w->descr_en);
-    sqlite3_bind_text(st, 8, w->status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, w->pubcat, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 10, w->is_ai);
-    bind_opt(st, 11, w->source_id);
     char themes[512];
     themes_joined(themes, sizeof themes, w);
-    sqlite3_bind_text(st, 12, themes, -1, SQLITE_TRANSIENT);
-    int r = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (r != SQLITE_DONE) {
-        rc = fail(s, "registration insert");
-        goto out;
-    }
-    rc = write_version(s, sqlite3_last_insert_rowid(s->db), 1, w);
-out:
-    return rc;
+    ar_sql_bind_text(st, first, w->name);
+    ar_sql_bind_text(st, first + 1, w->descr);
+    ar_sql_bind_text(st, first + 2, w->name_en);
+    ar_sql_bind_text(st, first + 3, w->descr_en);
+    ar_sql_bind_text(st, first + 4, w->status);
+    ar_sql_bind_text(st, first + 5, w->pubcat);
+    ar_sql_bind_int64(st, first + 6, w->is_ai);
+    ar_sql_bind_text(st, first + 7, w->source_id);
+    ar_sql_bind_text(st, first + 8, themes);
+}
+
+int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w)
+{
+    long long oid, rid = 0;
+    int rc = org_id(s, w->org_name, &oid);
+    if (rc)
+        return rc;
+    struct ar_sql_stmt *st = stmt(s, ST_REG_INSERT);
+    if (!st)
+        return AR_EIO;
+    ar_sql_bind_text(st, 1, w->lars);
+    ar_sql_bind_int64(st, 2, oid);
+    ar_sql_bind_text(st, 3, w->created);
+    bind_reg(st, 4, w);
+    int r = ar_sql_step(st);
+    if (r == AR_SQL_ROW)
+        rid = ar_sql_column_int64(st, 0);
+    ar_sql_reset(st);
+    if (r != AR_SQL_ROW)
+        return fail(s, "registration insert", r);
+    return write_version(s, rid, 1, w);
 }
 
 int ar_store_reg_append(struct ar_store *s, const struct ar_reg_write *w, int expected_version,
                         int *new_version)
 {
-    sqlite3_stmt *st = NULL;
+    struct ar_sql_stmt *st = NULL;
     long long oid, rid;
-    int rc = 0, cur;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, version FROM registrations WHERE lars = ?1", -1, &st,
-                           NULL) != SQLITE_OK) {
-        rc = fail(s, "prepare");
-        goto out;
+    int rc, cur;
+    if ((rc = ar_store_sql_prep(s, "registration lookup",
+                                "SELECT id, version FROM registrations WHERE lars = ?1", &st)))
+        return rc;
+    ar_sql_bind_text(st, 1, w->lars);
+    int r = ar_sql_step(st);
+    if (r != AR_SQL_ROW) {
+        ar_sql_finalize(st);
+        return r == AR_SQL_DONE ? AR_ENOTFOUND : fail(s, "registration lookup", r);
     }
-    sqlite3_bind_text(st, 1, w->lars, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st);
-    if (r != SQLITE_ROW) {
-        rc = r == SQLITE_DONE ? AR_ENOTFOUND : fail(s, "registration lookup");
-        goto out;
-    }
-    rid = sqlite3_column_int64(st, 0);
-    cur = sqlite3_column_int(st, 1);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (expected_version && expected_version != cur) {
-        rc = AR_ECONFLICT;
-        goto out;
-    }
+    rid = ar_sql_column_int64(st, 0);
+    cur = (int)ar_sql_column_int64(st, 1);
+    ar_sql_finalize(st);
+    if (expected_version && expected_version != cur)
+        return AR_ECONFLICT;
     if ((rc = org_id(s, w->org_name, &oid)))
-        goto out;
-    if (sqlite3_prepare_v2(s->db,
-                           "UPDATE registrations SET org_id = ?2, updated = ?3, version = ?4,"
-                           " name = ?5, descr = ?6, name_en = ?7, descr_en = ?8, status = ?9,"
-                           " pubcat = ?10, is_ai = ?11, source_id = ?12, themes = ?13"
-                           " WHERE id = ?1",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = fail(s, "prepare");
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, rid);
-    sqlite3_bind_int64(st, 2, oid);
-    sqlite3_bind_text(st, 3, w->created, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, cur + 1);
-    sqlite3_bind_text(st, 5, w->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, w->descr, -1, SQLITE_STATIC);
-    bind_opt(st, 7, w->name_en);
-    bind_opt(st, 8, w->descr_en);
-    sqlite3_bind_text(st, 9, w->status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, w->pubcat, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 11, w->is_ai);
-    bind_opt(st, 12, w->source_id);
-    char themes[512];
-    themes_joined(themes, sizeof themes, w);
-    sqlite3_bind_text(st, 13, themes, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = fail(s, "registration update");
-        goto out;
-    }
+        return rc;
+    if ((rc = ar_store_sql_prep(s, "registration update",
+                                "UPDATE registrations SET org_id = ?2, updated = ?3, version = ?4,"
+                                " name = ?5, descr = ?6, name_en = ?7, descr_en = ?8, status = ?9,"
+                                " pubcat = ?10, is_ai = ?11, source_id = ?12, themes = ?13"
+                                " WHERE id = ?1",
+                                &st)))
+        return rc;
+    ar_sql_bind_int64(st, 1, rid);
+    ar_sql_bind_int64(st, 2, oid);
+    ar_sql_bind_text(st, 3, w->created);
+    ar_sql_bind_int64(st, 4, cur + 1);
+    bind_reg(st, 5, w);
+    if ((rc = ar_store_sql_write(s, "registration update", st, NULL)))
+        return rc;
     if ((rc = write_version(s, rid, cur + 1, w)))
-        goto out;
+        return rc;
     if (new_version)
         *new_version = cur + 1;
-out:
-    sqlite3_finalize(st);
-    return rc;
+    return 0;
 }
 
 int ar_store_reg_exists(struct ar_store *s, const char *lars)
 {
-    sqlite3_stmt *st =
-        ar_sqlite_cached(s, SLOT_REG_EXISTS, "SELECT 1 FROM registrations WHERE lars = ?1");
+    struct ar_sql_stmt *st =
+        ar_store_sql_cached(s, SLOT_REG_EXISTS, "SELECT 1 FROM registrations WHERE lars = ?1");
     if (!st)
         return AR_EIO;
-    sqlite3_bind_text(st, 1, lars, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st);
-    sqlite3_reset(st);
-    return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
+    ar_sql_bind_text(st, 1, lars);
+    int r = ar_sql_step(st);
+    ar_sql_reset(st);
+    return r == AR_SQL_ROW ? 0 : r == AR_SQL_DONE ? AR_ENOTFOUND : r;
 }
 
 int ar_store_reg_retract(struct ar_store *s, const char *lars, const char *at)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = ar_store_reg_exists(s, lars);
+    struct ar_sql_stmt *st = NULL;
+    int n = 0, rc = ar_store_reg_exists(s, lars);
     if (rc)
         return rc;
-    if (sqlite3_prepare_v2(s->db,
-                           "UPDATE registrations SET retracted = ?2 WHERE lars = ?1 AND"
-                           " (retracted IS NULL) = (?2 IS NOT NULL)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return fail(s, "prepare");
-    sqlite3_bind_text(st, 1, lars, -1, SQLITE_STATIC);
-    if (at)
-        sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = fail(s, "retract");
-    else if (!sqlite3_changes(s->db))
-        rc = AR_ECONFLICT;
-    else
-        s->dirty = 1; /* search, pages and counts change */
-    sqlite3_finalize(st);
-    return rc;
+    if ((rc = ar_store_sql_prep(s, "retract",
+                                "UPDATE registrations SET retracted = ?2 WHERE lars = ?1 AND"
+                                " (retracted IS NULL) = (CAST(?2 AS TEXT) IS NOT NULL)",
+                                &st)))
+        return rc;
+    ar_sql_bind_text(st, 1, lars);
+    ar_sql_bind_text(st, 2, at);
+    if ((rc = ar_store_sql_write(s, "retract", st, &n)))
+        return rc;
+    if (!n)
+        return AR_ECONFLICT;
+    s->dirty = 1; /* search, pages and counts change */
+    return 0;
 }
 
 /* The retracted registrations, read again only when the database changed (its stamp or
@@ -1111,21 +1138,20 @@ static void retracted_free(void)
 /* Renew the list for stamp under the write lock (another thread may have done it). */
 static int retracted_load(struct ar_store *s, long long stamp, const char *file)
 {
-    sqlite3_stmt *st = NULL;
+    struct ar_sql_stmt *st = NULL;
     json_t *m = json_object();
-    int rc = 0, r;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT r.lars, r.retracted, o.slug FROM registrations r JOIN"
-                           " organisations o ON o.id = r.org_id WHERE r.retracted IS NOT NULL",
-                           -1, &st, NULL) != SQLITE_OK)
-        rc = fail(s, "retracted");
-    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+    int rc = ar_store_sql_prep(s, "retracted",
+                               "SELECT r.lars, r.retracted, o.slug FROM registrations r JOIN"
+                               " organisations o ON o.id = r.org_id WHERE r.retracted IS NOT NULL",
+                               &st),
+        r = 0;
+    while (!rc && (r = ar_sql_step(st)) == AR_SQL_ROW)
         json_object_set_new(
-            m, (const char *)sqlite3_column_text(st, 0),
-            json_pack("[s, s]", sqlite3_column_text(st, 1), sqlite3_column_text(st, 2)));
-    if (!rc && r != SQLITE_DONE)
-        rc = fail(s, "retracted");
-    sqlite3_finalize(st);
+            m, ar_sql_column_text(st, 0),
+            json_pack("[s, s]", ar_sql_column_text(st, 1), ar_sql_column_text(st, 2)));
+    if (!rc && r != AR_SQL_DONE)
+        rc = fail(s, "retracted", r);
+    ar_sql_finalize(st);
     if (rc) {
         json_decref(m);
         return rc;
@@ -1142,7 +1168,8 @@ static int retracted_load(struct ar_store *s, long long stamp, const char *file)
 int ar_store_reg_retracted(struct ar_store *s, long long stamp, const char *lars, char at[32],
                            char org[101])
 {
-    const char *file = sqlite3_db_filename(s->db, "main");
+    /* the database's identity: its file (SQLite) or URI (PostgreSQL) */
+    const char *file = s->db ? sqlite3_db_filename(s->db, "main") : s->uri;
     int rc = stamp < 0 ? ar_store_stamp(s, &stamp) : 0;
     at[0] = org[0] = '\0';
     if (rc)
@@ -1167,168 +1194,149 @@ int ar_store_reg_retracted(struct ar_store *s, long long stamp, const char *lars
     return rc;
 }
 
+static json_t *org_reg_row(struct ar_sql_stmt *st)
+{
+    return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s*}", "id", ar_sql_column_text(st, 0), "name",
+                     ar_sql_column_text(st, 1), "updated", ar_sql_column_text(st, 2), "source_id",
+                     ar_sql_column_text(st, 3), "author", ar_sql_column_text(st, 4), "retracted",
+                     ar_sql_column_text(st, 5));
+}
+
 int ar_store_org_registrations(struct ar_store *s, const char *slug, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
-    json_t *arr = json_array();
-    int rc = 0, r;
+    struct ar_sql_stmt *st = NULL;
     *out = NULL;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT r.lars, r.name, r.updated, r.source_id, v.author, r.retracted"
-                           " FROM registrations r JOIN organisations o ON o.id = r.org_id JOIN"
-                           " versions v ON v.reg_id = r.id AND v.version = r.version WHERE"
-                           " o.slug = ?1 ORDER BY r.id",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = fail(s, "prepare");
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(
-            arr,
-            json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s*}", "id", sqlite3_column_text(st, 0), "name",
-                      sqlite3_column_text(st, 1), "updated", sqlite3_column_text(st, 2),
-                      "source_id", sqlite3_column_text(st, 3), "author", sqlite3_column_text(st, 4),
-                      "retracted", sqlite3_column_text(st, 5)));
-    if (r != SQLITE_DONE)
-        rc = fail(s, "organisation registrations");
-out:
-    sqlite3_finalize(st);
+    int rc = ar_store_sql_prep(s, "organisation registrations",
+                               "SELECT r.lars, r.name, r.updated, r.source_id, v.author,"
+                               " r.retracted FROM registrations r JOIN organisations o ON"
+                               " o.id = r.org_id JOIN versions v ON v.reg_id = r.id AND"
+                               " v.version = r.version WHERE o.slug = ?1 ORDER BY r.id",
+                               &st);
     if (rc)
-        json_decref(arr);
-    else
-        *out = arr;
-    return rc;
+        return rc;
+    ar_sql_bind_text(st, 1, slug);
+    return ar_store_sql_all(s, st, org_reg_row, out);
 }
 
 int ar_store_reg_by_source(struct ar_store *s, const char *org_name, const char *source_id,
                            char lars_out[9])
 {
-    sqlite3_stmt *st = NULL;
-    int rc = AR_ENOTFOUND;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT r.lars FROM registrations r JOIN organisations o ON"
-                           " o.id = r.org_id WHERE o.name = ?1 AND r.source_id = ?2 LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = fail(s, "prepare");
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, org_name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, source_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(lars_out, 9, "%s", (const char *)sqlite3_column_text(st, 0));
-        rc = 0;
-    }
-out:
-    sqlite3_finalize(st);
+    struct ar_sql_stmt *st = NULL;
+    int rc = ar_store_sql_prep(s, "registration by source",
+                               "SELECT r.lars FROM registrations r JOIN organisations o ON"
+                               " o.id = r.org_id WHERE o.name = ?1 AND r.source_id = ?2 LIMIT 1",
+                               &st);
+    if (rc)
+        return rc;
+    ar_sql_bind_text(st, 1, org_name);
+    ar_sql_bind_text(st, 2, source_id);
+    int r = ar_sql_step(st);
+    if (r == AR_SQL_ROW)
+        snprintf(lars_out, 9, "%s", ar_sql_column_text(st, 0));
+    rc = r == AR_SQL_ROW    ? 0
+         : r == AR_SQL_DONE ? AR_ENOTFOUND
+                            : fail(s, "registration by source", r);
+    ar_sql_finalize(st);
     return rc;
 }
 
 int ar_store_version_get(struct ar_store *s, const char *lars, int version, json_t **out)
 {
-    sqlite3_stmt *st = stmt(s, version ? ST_GET_VERSION : ST_GET_LATEST);
+    struct ar_sql_stmt *st = stmt(s, version ? ST_GET_VERSION : ST_GET_LATEST);
     *out = NULL;
     if (!st)
         return AR_EIO;
-    sqlite3_bind_text(st, 1, lars, -1, SQLITE_STATIC);
+    ar_sql_bind_text(st, 1, lars);
     if (version)
-        sqlite3_bind_int(st, 2, version);
-    int r = sqlite3_step(st);
-    if (r != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return r == SQLITE_DONE ? AR_ENOTFOUND : fail(s, "version get");
+        ar_sql_bind_int64(st, 2, version);
+    int r = ar_sql_step(st);
+    if (r != AR_SQL_ROW) {
+        ar_sql_reset(st);
+        return r == AR_SQL_DONE ? AR_ENOTFOUND : fail(s, "version get", r);
     }
-#define T(i) ((const char *)sqlite3_column_text(st, i))
+#define T(i) ar_sql_column_text(st, i)
     *out = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "id", T(0),
-                     "version", sqlite3_column_int(st, 1), "versions", sqlite3_column_int(st, 2),
-                     "author", T(3), "created", T(4), "note", T(5), "doc", T(6), "registered", T(7),
-                     "organization", "slug", T(8), "name", T(9));
+                     "version", (int)ar_sql_column_int64(st, 1), "versions",
+                     (int)ar_sql_column_int64(st, 2), "author", T(3), "created", T(4), "note", T(5),
+                     "doc", T(6), "registered", T(7), "organization", "slug", T(8), "name", T(9));
     if (*out && T(10))
         json_object_set_new(*out, "retracted", json_string(T(10)));
 #undef T
-    sqlite3_reset(st);
+    ar_sql_reset(st);
     return *out ? 0 : AR_EIO;
+}
+
+static json_t *version_row(struct ar_sql_stmt *st)
+{
+    return json_pack("{s:i, s:s, s:s, s:s}", "version", (int)ar_sql_column_int64(st, 0), "author",
+                     ar_sql_column_text(st, 1), "created", ar_sql_column_text(st, 2), "note",
+                     ar_sql_column_text(st, 3));
 }
 
 int ar_store_versions(struct ar_store *s, const char *lars, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
-    json_t *arr = json_array();
-    int rc = 0, r;
+    struct ar_sql_stmt *st = NULL;
     *out = NULL;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT v.version, v.author, v.created, v.note FROM versions v JOIN"
-                           " registrations r ON r.id = v.reg_id WHERE r.lars = ?1 ORDER BY"
-                           " v.version DESC",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = fail(s, "prepare");
-        goto out;
+    int rc = ar_store_sql_prep(s, "versions",
+                               "SELECT v.version, v.author, v.created, v.note FROM versions v JOIN"
+                               " registrations r ON r.id = v.reg_id WHERE r.lars = ?1 ORDER BY"
+                               " v.version DESC",
+                               &st);
+    if (rc)
+        return rc;
+    ar_sql_bind_text(st, 1, lars);
+    if ((rc = ar_store_sql_all(s, st, version_row, out)))
+        return rc;
+    if (json_array_size(*out) == 0) {
+        json_decref(*out);
+        *out = NULL;
+        return AR_ENOTFOUND;
     }
-    sqlite3_bind_text(st, 1, lars, -1, SQLITE_STATIC);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(
-            arr, json_pack("{s:i, s:s, s:s, s:s}", "version", sqlite3_column_int(st, 0), "author",
-                           sqlite3_column_text(st, 1), "created", sqlite3_column_text(st, 2),
-                           "note", sqlite3_column_text(st, 3)));
-    if (r != SQLITE_DONE) {
-        rc = fail(s, "versions");
-        goto out;
-    }
-    if (json_array_size(arr) == 0) {
-        rc = AR_ENOTFOUND;
-        goto out;
-    }
-    *out = arr;
-    arr = NULL;
-out:
-    json_decref(arr);
-    sqlite3_finalize(st);
-    return rc;
+    return 0;
 }
 
 int ar_store_stamp(struct ar_store *s, long long *out)
 {
-    sqlite3_stmt *st = stmt(s, ST_STAMP);
+    struct ar_sql_stmt *st = stmt(s, ST_STAMP);
     if (!st)
         return AR_EIO;
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return r == SQLITE_ROW ? 0 : fail(s, "stamp");
+    int r = ar_sql_step(st);
+    if (r == AR_SQL_ROW)
+        *out = ar_sql_column_int64(st, 0);
+    ar_sql_reset(st);
+    return r == AR_SQL_ROW ? 0 : fail(s, "stamp", r);
 }
 
 int ar_store_count(struct ar_store *s, long long *out)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM registrations", -1, &st, NULL) !=
-            SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW)
-        rc = fail(s, "count");
+    struct ar_sql_stmt *st = NULL;
+    int rc = ar_store_sql_prep(s, "count", "SELECT count(*) FROM registrations", &st);
+    if (rc)
+        return rc;
+    int r = ar_sql_step(st);
+    if (r == AR_SQL_ROW)
+        *out = ar_sql_column_int64(st, 0);
     else
-        *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+        rc = fail(s, "count", r);
+    ar_sql_finalize(st);
     return rc;
 }
 
 int ar_store_each_latest(struct ar_store *s, int (*fn)(void *ctx, const char *doc), void *ctx)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = 0, r;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT v.doc FROM registrations r JOIN versions v ON v.reg_id = r.id"
-                           " AND v.version = r.version WHERE r.retracted IS NULL ORDER BY r.id",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = fail(s, "prepare");
-        goto out;
-    }
-    while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        if ((rc = fn(ctx, (const char *)sqlite3_column_text(st, 0))))
-            goto out;
-    if (r != SQLITE_DONE)
-        rc = fail(s, "export");
-out:
-    sqlite3_finalize(st);
+    struct ar_sql_stmt *st = NULL;
+    int r, rc = ar_store_sql_prep(s, "export",
+                                  "SELECT v.doc FROM registrations r JOIN versions v ON"
+                                  " v.reg_id = r.id AND v.version = r.version WHERE r.retracted"
+                                  " IS NULL ORDER BY r.id",
+                                  &st);
+    if (rc)
+        return rc;
+    while ((r = ar_sql_step(st)) == AR_SQL_ROW)
+        if ((rc = fn(ctx, ar_sql_column_text(st, 0))))
+            break;
+    if (!rc && r != AR_SQL_DONE)
+        rc = fail(s, "export", r);
+    ar_sql_finalize(st);
     return rc;
 }

@@ -10,7 +10,8 @@
 
 sqlite3 *ar_sqlite_db(struct ar_store *s);
 /* A prepared statement kept for the connection's life in one of 16 slots; reset and
- * unbound on every call. Each slot must always be used with the same SQL. */
+ * unbound on every call. Each slot must always be used with the same SQL. SQLite only
+ * (NULL on PostgreSQL): for the files not yet on sql.h. */
 sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql);
 
 /* Shared by the store's files; what names the part in messages ("accounts"). prep: 0 or
@@ -43,6 +44,9 @@ int ar_store_sql_prep(struct ar_store *s, const char *what, const char *sql,
                       struct ar_sql_stmt **st);
 int ar_store_sql_write(struct ar_store *s, const char *what, struct ar_sql_stmt *st, int *changed);
 json_t *ar_store_sql_row(struct ar_sql_stmt *st);
+/* A statement kept for the connection's life in one of 16 slots (SLOT_*), ready to bind;
+ * each slot always with the same SQL. */
+struct ar_sql_stmt *ar_store_sql_cached(struct ar_store *s, int slot, const char *sql);
 int ar_store_sql_all(struct ar_store *s, struct ar_sql_stmt *st,
                      json_t *(*row)(struct ar_sql_stmt *), json_t **out);
 

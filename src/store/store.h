@@ -48,6 +48,11 @@ struct ar_org {
  * migrations; otherwise the file must exist. Migrations newer than this binary knows
  * are refused (no silent downgrade). */
 int ar_store_open(struct ar_store **out, const char *uri, int create);
+/* 1 for a PostgreSQL URI (postgresql:// or postgres://), 0 for a SQLite file. */
+int ar_store_is_pg_uri(const char *uri);
+/* Whether PostgreSQL may be opened: the backend is not complete yet (issue 6), so only
+ * with ALGOREG_PG_INCOMPLETE=1, for development and its tests. */
+int ar_store_pg_ready(void);
 void ar_store_close(struct ar_store *s); /* accepts NULL */
 /* The schema version the database is at. */
 int ar_store_schema_version(struct ar_store *s);
