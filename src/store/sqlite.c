@@ -132,6 +132,38 @@ json_t *ar_store_sql_row(struct ar_sql_stmt *st)
     return o;
 }
 
+int ar_store_sql_insert(struct ar_store *s, const char *what, struct ar_sql_stmt *st, long long *id)
+{
+    int r = ar_sql_step(st);
+    if (r == AR_SQL_ROW) {
+        if (id)
+            *id = ar_sql_column_int64(st, 0);
+        r = ar_sql_step(st);
+    } else if (r == AR_SQL_DONE) {
+        r = AR_EIO; /* no RETURNING row: the SQL lacks it */
+    }
+    if (r == AR_EIO || r == AR_EUNAVAIL)
+        ar_msg(AR_MSG_ERR, "store: %s write: %s", what, ar_sql_errmsg(s->sql));
+    ar_sql_finalize(st);
+    return r;
+}
+
+int ar_store_sql_one(struct ar_store *s, struct ar_sql_stmt *st,
+                     json_t *(*row)(struct ar_sql_stmt *), json_t **out)
+{
+    int r = ar_sql_step(st), rc = 0;
+    if (r == AR_SQL_ROW)
+        *out = row(st);
+    else if (r == AR_SQL_DONE)
+        rc = AR_ENOTFOUND;
+    else {
+        ar_msg(AR_MSG_ERR, "store: read: %s", ar_sql_errmsg(s->sql));
+        rc = r < 0 ? r : AR_EIO;
+    }
+    ar_sql_finalize(st);
+    return rc;
+}
+
 int ar_store_sql_all(struct ar_store *s, struct ar_sql_stmt *st,
                      json_t *(*row)(struct ar_sql_stmt *), json_t **out)
 {

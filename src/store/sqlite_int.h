@@ -47,6 +47,12 @@ json_t *ar_store_sql_row(struct ar_sql_stmt *st);
 /* A statement kept for the connection's life in one of 16 slots (SLOT_*), ready to bind;
  * each slot always with the same SQL. */
 struct ar_sql_stmt *ar_store_sql_cached(struct ar_store *s, int slot, const char *sql);
+/* An INSERT … RETURNING id stepped to its end and finalised, the new row's id in *id. */
+int ar_store_sql_insert(struct ar_store *s, const char *what, struct ar_sql_stmt *st,
+                        long long *id);
+/* The first row as row(st) (AR_ENOTFOUND when none); the statement is finalised. */
+int ar_store_sql_one(struct ar_store *s, struct ar_sql_stmt *st,
+                     json_t *(*row)(struct ar_sql_stmt *), json_t **out);
 int ar_store_sql_all(struct ar_store *s, struct ar_sql_stmt *st,
                      json_t *(*row)(struct ar_sql_stmt *), json_t **out);
 
