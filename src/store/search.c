@@ -113,15 +113,14 @@ static int org_code(const struct snap *sn, long long id)
     return -1;
 }
 
-static long long read_stamp(sqlite3 *db)
+static long long read_stamp(struct ar_sql *db)
 {
-    sqlite3_stmt *st = NULL;
+    struct ar_sql_stmt *st = NULL;
     long long v = -1;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'changes'", -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (ar_sql_prepare(db, "SELECT value FROM meta WHERE key = 'changes'", &st) == 0 &&
+        ar_sql_step(st) == AR_SQL_ROW)
+        v = ar_sql_column_int64(st, 0);
+    ar_sql_finalize(st);
     return v;
 }
 
@@ -149,43 +148,44 @@ static int by_updated_desc(const void *a, const void *b, void *ctx)
     return d ? d : (y > x) - (y < x);
 }
 
-static int build(sqlite3 *db, struct snap **out)
+static int build(struct ar_sql *db, const char *file, struct snap **out)
 {
     struct snap *sn = ar_xcalloc(1, sizeof *sn);
-    sqlite3_stmt *st = NULL;
+    struct ar_sql_stmt *st = NULL;
     char(*upd)[24] = NULL;
     uint32_t *order = NULL;
     int rc = AR_EIO, r;
     /* One read transaction so every query sees the same state as the stamp. */
-    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    if (ar_sql_exec(db, ar_sql_kind(db) == AR_SQL_PG ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+                                                       " READ ONLY"
+                                                     : "BEGIN"))
         goto out;
     sn->stamp = read_stamp(db);
-    sn->file = ar_xstrdup(sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") : "");
-    if (sqlite3_prepare_v2(db, "SELECT max(id) FROM registrations", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW)
+    sn->file = ar_xstrdup(file);
+    if (ar_sql_prepare(db, "SELECT max(id) FROM registrations", &st) != 0 ||
+        ar_sql_step(st) != AR_SQL_ROW)
         goto out;
-    sn->max_id = (uint32_t)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    sn->max_id = (uint32_t)ar_sql_column_int64(st, 0);
+    ar_sql_finalize(st);
     st = NULL;
     sn->rows = ar_xcalloc((size_t)sn->max_id + 1, sizeof *sn->rows);
 
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM organisations", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW)
+    if (ar_sql_prepare(db, "SELECT count(*) FROM organisations", &st) != 0 ||
+        ar_sql_step(st) != AR_SQL_ROW)
         goto out;
-    int norg = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    int norg = (int)ar_sql_column_int64(st, 0);
+    ar_sql_finalize(st);
     st = NULL;
     sn->orgs = ar_xcalloc((size_t)norg + 1, sizeof *sn->orgs);
-    if (sqlite3_prepare_v2(db, "SELECT id, slug, name FROM organisations ORDER BY id", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (ar_sql_prepare(db, "SELECT id, slug, name FROM organisations ORDER BY id", &st) != 0)
         goto out;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW && sn->norgs < norg) {
+    while ((r = ar_sql_step(st)) == AR_SQL_ROW && sn->norgs < norg) {
         struct org *o = &sn->orgs[sn->norgs++];
-        o->id = sqlite3_column_int64(st, 0);
-        o->slug = ar_xstrdup((const char *)sqlite3_column_text(st, 1));
-        o->name = ar_xstrdup((const char *)sqlite3_column_text(st, 2));
+        o->id = ar_sql_column_int64(st, 0);
+        o->slug = ar_xstrdup(ar_sql_column_text(st, 1));
+        o->name = ar_xstrdup(ar_sql_column_text(st, 2));
     }
-    sqlite3_finalize(st);
+    ar_sql_finalize(st);
     st = NULL;
 
     /* One scan; the two orders are sorted here rather than by SQL sorters, which would
@@ -193,33 +193,32 @@ static int build(sqlite3 *db, struct snap **out)
     ar_buf_init(&sn->names, (size_t)1 << 30);
     ar_buf_putc(&sn->names, '\0'); /* offset 0: the empty name */
     upd = ar_xcalloc((size_t)sn->max_id + 1, sizeof *upd);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, org_id, status, pubcat, is_ai, name, updated, themes"
-                           " FROM registrations WHERE retracted IS NULL",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (ar_sql_prepare(db,
+                       "SELECT id, org_id, status, pubcat, is_ai, name, updated, themes"
+                       " FROM registrations WHERE retracted IS NULL",
+                       &st) != 0)
         goto out;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        long long id = sqlite3_column_int64(st, 0);
+    while ((r = ar_sql_step(st)) == AR_SQL_ROW) {
+        long long id = ar_sql_column_int64(st, 0);
         if (id < 1 || id > sn->max_id)
             continue;
         struct frow *fr = &sn->rows[id];
-        int oc = org_code(sn, sqlite3_column_int64(st, 1));
-        int sc =
-            dict_code(sn->status, &sn->nstatus, MAX_DICT, (const char *)sqlite3_column_text(st, 2));
-        int pc =
-            dict_code(sn->pubcat, &sn->npubcat, MAX_DICT, (const char *)sqlite3_column_text(st, 3));
+        int oc = org_code(sn, ar_sql_column_int64(st, 1));
+        int sc = dict_code(sn->status, &sn->nstatus, MAX_DICT, ar_sql_column_text(st, 2));
+        int pc = dict_code(sn->pubcat, &sn->npubcat, MAX_DICT, ar_sql_column_text(st, 3));
         fr->present = 1;
         fr->org = oc < 0 ? UINT32_MAX : (uint32_t)oc;
         fr->status = (uint8_t)(sc < 0 ? 255 : sc);
         fr->pubcat = (uint8_t)(pc < 0 ? 255 : pc);
-        fr->ai = (int8_t)sqlite3_column_int(st, 4);
+        fr->ai = (int8_t)(int)ar_sql_column_int64(st, 4);
         fr->name_off = (uint32_t)sn->names.len;
-        for (const unsigned char *c = sqlite3_column_text(st, 5); c && *c; c++)
+        for (const unsigned char *c = (const unsigned char *)ar_sql_column_text(st, 5); c && *c;
+             c++)
             ar_buf_putc(&sn->names, (char)tolower(*c));
         ar_buf_putc(&sn->names, '\0');
-        const char *u = (const char *)sqlite3_column_text(st, 6);
+        const char *u = ar_sql_column_text(st, 6);
         snprintf(upd[id], sizeof upd[id], "%s", u ? u : "");
-        for (const char *t = (const char *)sqlite3_column_text(st, 7); t && *t;) {
+        for (const char *t = ar_sql_column_text(st, 7); t && *t;) {
             size_t tl = strcspn(t, "|");
             char theme[128];
             snprintf(theme, sizeof theme, "%.*s", (int)(tl < 127 ? tl : 127), t);
@@ -231,9 +230,9 @@ static int build(sqlite3 *db, struct snap **out)
                 t++;
         }
     }
-    if (r != SQLITE_DONE || !ar_buf_ok(&sn->names))
+    if (r != AR_SQL_DONE || !ar_buf_ok(&sn->names))
         goto out;
-    sqlite3_finalize(st);
+    ar_sql_finalize(st);
     st = NULL;
 
     order = ar_xmalloc(((size_t)sn->max_id + 1) * sizeof *order);
@@ -253,9 +252,9 @@ static int build(sqlite3 *db, struct snap **out)
     sn = NULL;
 out:
     if (rc)
-        ar_msg(AR_MSG_ERR, "store: building the search snapshot: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        ar_msg(AR_MSG_ERR, "store: building the search snapshot: %s", ar_sql_errmsg(db));
+    ar_sql_finalize(st);
+    ar_sql_exec(db, "COMMIT");
     snap_free(sn);
     free(upd);
     free(order);
@@ -276,19 +275,16 @@ static void register_exit(void)
     atexit(at_exit_reset);
 }
 
-static int snap_get(sqlite3 *db, struct snap **out)
+static int snap_get(struct ar_sql *db, const char *file, struct snap **out)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, register_exit);
     long long stamp = read_stamp(db);
-    const char *file = sqlite3_db_filename(db, "main");
     int rc = 0;
-    if (!file)
-        file = "";
     pthread_mutex_lock(&g_mu);
     if (!g_snap || g_snap->stamp != stamp || strcmp(g_snap->file, file) != 0) {
         struct snap *sn = NULL;
-        if ((rc = build(db, &sn))) {
+        if ((rc = build(db, file, &sn))) {
             pthread_mutex_unlock(&g_mu);
             return rc;
         }
@@ -338,7 +334,7 @@ static int is_stopword(const unsigned char *w, size_t n)
     return 0;
 }
 
-static void fts_query(struct ar_buf *b, const char *q)
+static void fts_query(struct ar_buf *b, const char *q, int pg)
 {
     const unsigned char *start[16], *p = (const unsigned char *)q;
     size_t len[16];
@@ -356,17 +352,34 @@ static void fts_query(struct ar_buf *b, const char *q)
         n++;
     }
     int out = 0, last_is_end = !*p;
+    /* FTS5: "w1" "w2"*; PostgreSQL's tsquery: 'w1' & 'w2':* (words hold no quotes) */
+    char q1 = pg ? '\'' : '"';
     for (int i = 0; i < n; i++) {
         if (content && is_stopword(start[i], len[i]))
             continue;
         if (out++)
-            ar_buf_putc(b, ' ');
-        ar_buf_putc(b, '"');
+            ar_buf_puts(b, pg ? " & " : " ");
+        ar_buf_putc(b, q1);
         ar_buf_add(b, start[i], len[i]);
-        ar_buf_putc(b, '"');
+        ar_buf_putc(b, q1);
         if (i == n - 1 && last_is_end)
-            ar_buf_putc(b, '*');
+            ar_buf_puts(b, pg ? ":*" : "*");
     }
+}
+
+/* The rowids of the registrations the text query ?1 matches (best first when ranked),
+ * in each dialect; PostgreSQL stems the query as Dutch and as English. */
+static const char *match_sql(int pg, int ranked)
+{
+    if (pg)
+        return ranked ? "SELECT rowid FROM registration_fts WHERE tsv @@ (to_tsquery('dutch', ?1)"
+                        " || to_tsquery('english', ?1)) ORDER BY ts_rank(tsv,"
+                        " to_tsquery('dutch', ?1) || to_tsquery('english', ?1)) DESC, rowid"
+                      : "SELECT rowid FROM registration_fts WHERE tsv @@ (to_tsquery('dutch', ?1)"
+                        " || to_tsquery('english', ?1))";
+    return ranked ? "SELECT rowid FROM registration_fts WHERE registration_fts MATCH ?1 ORDER BY"
+                    " rank"
+                  : "SELECT rowid FROM registration_fts WHERE registration_fts MATCH ?1";
 }
 
 struct idvec {
@@ -578,60 +591,58 @@ static int name_has_all(const char *name, const struct words *ws)
 }
 
 /* The public id of row id, for exports (which read each version whole afterwards). */
-static int fetch_id(sqlite3 *db, uint32_t id, json_t *items)
+static int fetch_id(struct ar_sql *db, uint32_t id, json_t *items)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT lars FROM registrations WHERE id = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
+    struct ar_sql_stmt *st = NULL;
+    if (ar_sql_prepare(db, "SELECT lars FROM registrations WHERE id = ?1", &st) != 0)
         return AR_EIO;
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW) /* else written after the snapshot: skip */
-        json_array_append_new(items, json_string((const char *)sqlite3_column_text(st, 0)));
-    sqlite3_finalize(st);
+    ar_sql_bind_int64(st, 1, id);
+    if (ar_sql_step(st) == AR_SQL_ROW) /* else written after the snapshot: skip */
+        json_array_append_new(items, json_string(ar_sql_column_text(st, 0)));
+    ar_sql_finalize(st);
     return 0;
 }
 
-static int fetch_item(sqlite3 *db, uint32_t id, const struct words *words, json_t *items)
+static int fetch_item(struct ar_sql *db, uint32_t id, const struct words *words, json_t *items)
 {
-    sqlite3_stmt *st = NULL;
+    struct ar_sql_stmt *st = NULL;
     int rc = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT r.lars, r.name, r.descr, r.name_en, r.descr_en, o.name,"
-                           " o.slug, r.status, r.pubcat, r.updated, r.version, r.is_ai FROM"
-                           " registrations r JOIN organisations o ON o.id = r.org_id WHERE"
-                           " r.id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (ar_sql_prepare(db,
+                       "SELECT r.lars, r.name, r.descr, r.name_en, r.descr_en, o.name,"
+                       " o.slug, r.status, r.pubcat, r.updated, r.version, r.is_ai FROM"
+                       " registrations r JOIN organisations o ON o.id = r.org_id WHERE"
+                       " r.id = ?1",
+                       &st) != 0)
         return AR_EIO;
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_ROW) { /* written after the snapshot: skip */
-        sqlite3_finalize(st);
+    ar_sql_bind_int64(st, 1, id);
+    if (ar_sql_step(st) != AR_SQL_ROW) { /* written after the snapshot: skip */
+        ar_sql_finalize(st);
         return 0;
     }
-#define T(i) ((const char *)sqlite3_column_text(st, i))
+#define T(i) (ar_sql_column_text(st, i))
     json_t *it = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:{s:s, s:s}, s:s, s:s, s:s, s:i}", "id",
                            T(0), "name", T(1), "description_short", T(2), "name_en", T(3),
                            "description_short_en", T(4), "organization", "name", T(5), "slug", T(6),
                            "status", T(7), "publication_category", T(8), "updated", T(9), "version",
-                           sqlite3_column_int(st, 10));
+                           (int)ar_sql_column_int64(st, 10));
 #undef T
-    int ai = sqlite3_column_int(st, 11);
+    int ai = (int)ar_sql_column_int64(st, 11);
     if (ai >= 0)
         json_object_set_new(it, "is_ai", json_boolean(ai));
-    sqlite3_finalize(st);
+    ar_sql_finalize(st);
     st = NULL;
     if (words && words->n) {
         /* FTS5's snippet() re-reads the whole doclist of a prefix term for every row;
          * marking the words ourselves in the indexed text is a single row lookup. */
-        if (sqlite3_prepare_v2(db, "SELECT nl, en FROM registration_fts WHERE rowid = ?1", -1, &st,
-                               NULL) != SQLITE_OK) {
+        if (ar_sql_prepare(db, "SELECT nl, en FROM registration_fts WHERE rowid = ?1", &st) != 0) {
             rc = AR_EIO;
         } else {
-            sqlite3_bind_int64(st, 1, id);
-            if (sqlite3_step(st) == SQLITE_ROW) {
+            ar_sql_bind_int64(st, 1, id);
+            if (ar_sql_step(st) == AR_SQL_ROW) {
                 struct ar_buf b;
                 ar_buf_init(&b, 4096);
                 for (int col = 0; col < 2 && b.len == 0; col++) {
-                    const char *text = (const char *)sqlite3_column_text(st, col);
+                    const char *text = ar_sql_column_text(st, col);
                     if (text)
                         snippet(&b, text, words);
                 }
@@ -640,7 +651,7 @@ static int fetch_item(sqlite3 *db, uint32_t id, const struct words *words, json_
                 ar_buf_free(&b);
             }
         }
-        sqlite3_finalize(st);
+        ar_sql_finalize(st);
     }
     json_array_append_new(items, it);
     return rc;
@@ -648,11 +659,12 @@ static int fetch_item(sqlite3 *db, uint32_t id, const struct words *words, json_
 
 int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
 {
-    sqlite3 *db = ar_sqlite_db(s);
+    struct ar_sql *db = ar_store_sql(s);
+    int pg = ar_sql_kind(db) == AR_SQL_PG;
     struct snap *sn = NULL;
     struct ar_buf fq;
     struct idvec cand = {0}, match = {0};
-    sqlite3_stmt *st = NULL;
+    struct ar_sql_stmt *st = NULL;
     uint8_t *in_match = NULL;
     struct keyed *keyed = NULL;
     long long *c_org = NULL, c_status[MAX_DICT] = {0}, c_pubcat[MAX_DICT] = {0},
@@ -664,7 +676,7 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
     int page = q->page < 1 ? 1 : q->page;
     ar_buf_init(&fq, 4096);
     *out = NULL;
-    if ((rc = snap_get(db, &sn)))
+    if ((rc = snap_get(db, ar_store_db_id(s), &sn)))
         goto out;
 
     /* Filter values as snapshot codes; a value nobody has matches nothing. */
@@ -701,27 +713,24 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
     struct words ws;
     ws.n = 0;
     if (q->q && *q->q) {
-        fts_query(&fq, q->q);
+        fts_query(&fq, q->q, pg);
         has_q = fq.len > 0;
         words_of(&ws, q->q);
     }
     if (has_q) {
-        if (sqlite3_prepare_v2(db,
-                               "SELECT rowid FROM registration_fts WHERE registration_fts"
-                               " MATCH ?1",
-                               -1, &st, NULL) != SQLITE_OK) {
+        if (ar_sql_prepare(db, match_sql(pg, 0), &st) != 0) {
             rc = AR_EIO;
             goto out;
         }
-        sqlite3_bind_text(st, 1, ar_buf_cstr(&fq), -1, SQLITE_STATIC);
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            long long id = sqlite3_column_int64(st, 0);
+        ar_sql_bind_text(st, 1, ar_buf_cstr(&fq));
+        while ((r = ar_sql_step(st)) == AR_SQL_ROW) {
+            long long id = ar_sql_column_int64(st, 0);
             if (id >= 1 && id <= sn->max_id)
                 idvec_push(&cand, (uint32_t)id);
         }
-        sqlite3_finalize(st);
+        ar_sql_finalize(st);
         st = NULL;
-        if (r != SQLITE_DONE) {
+        if (r != AR_SQL_DONE) {
             rc = AR_EIO;
             goto out;
         }
@@ -772,24 +781,21 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
         in_match = ar_xcalloc((size_t)sn->max_id + 1, 1);
         for (size_t i = 0; i < match.n; i++)
             in_match[match.v[i]] = 1;
-        if (sqlite3_prepare_v2(db,
-                               "SELECT rowid FROM registration_fts WHERE registration_fts"
-                               " MATCH ?1 ORDER BY rank",
-                               -1, &st, NULL) != SQLITE_OK) {
+        if (ar_sql_prepare(db, match_sql(pg, 1), &st) != 0) {
             rc = AR_EIO;
             goto out;
         }
-        sqlite3_bind_text(st, 1, ar_buf_cstr(&fq), -1, SQLITE_STATIC);
+        ar_sql_bind_text(st, 1, ar_buf_cstr(&fq));
         size_t seen = 0;
-        while (seen < offset + (size_t)per && (r = sqlite3_step(st)) == SQLITE_ROW) {
-            long long id = sqlite3_column_int64(st, 0);
+        while (seen < offset + (size_t)per && (r = ar_sql_step(st)) == AR_SQL_ROW) {
+            long long id = ar_sql_column_int64(st, 0);
             if (id < 1 || id > sn->max_id || !in_match[id])
                 continue;
             if (seen++ >= offset && (rc = q->ids_only ? fetch_id(db, (uint32_t)id, items)
                                                       : fetch_item(db, (uint32_t)id, &ws, items)))
                 goto out;
         }
-        sqlite3_finalize(st);
+        ar_sql_finalize(st);
         st = NULL;
     } else {
         int by_upd = strcmp(sort, "updated") == 0;
@@ -832,8 +838,8 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
     rc = 0;
 out:
     if (rc && !*out)
-        ar_msg(AR_MSG_ERR, "store: search: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+        ar_msg(AR_MSG_ERR, "store: search: %s", ar_sql_errmsg(db));
+    ar_sql_finalize(st);
     if (sn)
         snap_put(sn);
     json_decref(items);

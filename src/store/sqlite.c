@@ -70,13 +70,12 @@ struct ar_store {
     sqlite3 *db;        /* SQLite only; NULL on PostgreSQL */
     struct ar_sql *sql; /* the connection through the two-database layer (sql.h) */
     struct ar_sql_stmt *st[ST_COUNT];
-    sqlite3_stmt *lite[16]; /* ar_sqlite_cached: SQLite-only files not yet on sql.h */
-    char uri[512];          /* what was opened: the file, or the PostgreSQL URI */
-    int depth;              /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
-    int flat;               /* bulk mode: nested transactions are not savepoints */
-    int poisoned;           /* bulk mode: a nested part rolled back, so the whole must */
-    int dirty;              /* the open transaction changed data: bump meta.changes at commit */
-    long long log_size;     /* within a write transaction: the log's size, or -1 unknown */
+    char uri[512];      /* what was opened: the file, or the PostgreSQL URI */
+    int depth;          /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
+    int flat;           /* bulk mode: nested transactions are not savepoints */
+    int poisoned;       /* bulk mode: a nested part rolled back, so the whole must */
+    int dirty;          /* the open transaction changed data: bump meta.changes at commit */
+    long long log_size; /* within a write transaction: the log's size, or -1 unknown */
 };
 
 void ar_sqlite_mark_dirty(struct ar_store *s)
@@ -88,6 +87,12 @@ long long *ar_sqlite_log_size(struct ar_store *s)
 {
     /* Only trusted inside a write transaction, where nobody else can append. */
     return s->depth > 0 ? &s->log_size : NULL;
+}
+
+const char *ar_store_db_id(struct ar_store *s)
+{
+    const char *f = s->db ? sqlite3_db_filename(s->db, "main") : s->uri;
+    return f ? f : "";
 }
 
 struct ar_sql *ar_store_sql(struct ar_store *s)
@@ -179,96 +184,6 @@ int ar_store_sql_all(struct ar_store *s, struct ar_sql_stmt *st,
     }
     ar_sql_finalize(st);
     return rc;
-}
-
-int ar_sqlite_prep(struct ar_store *s, const char *what, const char *sql, sqlite3_stmt **st)
-{
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-        ar_msg(AR_MSG_ERR, "store: %s: %s", what, sqlite3_errmsg(s->db));
-        return AR_EIO;
-    }
-    return 0;
-}
-
-void ar_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-json_t *ar_sqlite_row(sqlite3_stmt *st)
-{
-    json_t *o = json_object();
-    for (int c = 0; c < sqlite3_column_count(st); c++) {
-        json_t *v;
-        switch (sqlite3_column_type(st, c)) {
-        case SQLITE_NULL: v = json_null(); break;
-        case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, c)); break;
-        default: v = json_string((const char *)sqlite3_column_text(st, c));
-        }
-        json_object_set_new(o, sqlite3_column_name(st, c), v ? v : json_null());
-    }
-    return o;
-}
-
-int ar_sqlite_all(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t **out)
-{
-    json_t *arr = json_array();
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(arr, row(st));
-    sqlite3_finalize(st);
-    if (r != SQLITE_DONE) {
-        json_decref(arr);
-        return AR_EIO;
-    }
-    *out = arr;
-    return 0;
-}
-
-int ar_sqlite_one(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t **out)
-{
-    int r = sqlite3_step(st), rc = 0;
-    if (r == SQLITE_ROW)
-        *out = row(st);
-    else
-        rc = r == SQLITE_DONE ? AR_ENOTFOUND : AR_EIO;
-    sqlite3_finalize(st);
-    return rc;
-}
-
-int ar_sqlite_finish(struct ar_store *s, const char *what, sqlite3_stmt *st, int *changed)
-{
-    int r = sqlite3_step(st);
-    int rc = r == SQLITE_DONE ? 0 : (r & 0xff) == SQLITE_CONSTRAINT ? AR_ECONFLICT : AR_EIO;
-    if (rc == AR_EIO)
-        ar_msg(AR_MSG_ERR, "store: %s write: %s", what, sqlite3_errmsg(s->db));
-    if (changed)
-        *changed = rc ? 0 : sqlite3_changes(s->db);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-sqlite3 *ar_sqlite_db(struct ar_store *s)
-{
-    return s->db;
-}
-
-sqlite3_stmt *ar_sqlite_cached(struct ar_store *s, int slot, const char *sql)
-{
-    sqlite3_stmt **st = &s->lite[slot];
-    if (!s->db)
-        return NULL; /* a SQLite-only part asked on PostgreSQL */
-    if (!*st &&
-        sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
-        ar_msg(AR_MSG_ERR, "store: prepare: %s", sqlite3_errmsg(s->db));
-        return NULL;
-    }
-    sqlite3_reset(*st);
-    sqlite3_clear_bindings(*st);
-    return *st;
 }
 
 struct ar_sql_stmt *ar_store_sql_cached(struct ar_store *s, int slot, const char *sql)
@@ -734,8 +649,6 @@ void ar_store_close(struct ar_store *s)
         return;
     for (int i = 0; i < ST_COUNT; i++)
         ar_sql_finalize(s->st[i]);
-    for (int i = 0; i < 16; i++)
-        sqlite3_finalize(s->lite[i]);
     ar_sql_close(s->sql);
     if (s->db)
         sqlite3_close(s->db);
@@ -1200,8 +1113,7 @@ static int retracted_load(struct ar_store *s, long long stamp, const char *file)
 int ar_store_reg_retracted(struct ar_store *s, long long stamp, const char *lars, char at[32],
                            char org[101])
 {
-    /* the database's identity: its file (SQLite) or URI (PostgreSQL) */
-    const char *file = s->db ? sqlite3_db_filename(s->db, "main") : s->uri;
+    const char *file = ar_store_db_id(s);
     int rc = stamp < 0 ? ar_store_stamp(s, &stamp) : 0;
     at[0] = org[0] = '\0';
     if (rc)

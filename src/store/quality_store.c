@@ -3,6 +3,7 @@
  * counts the dashboards draw. */
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/msg.h"
 #include "store/sqlite_int.h"
 #include "store/store.h"
 
@@ -16,28 +17,28 @@
 #include <string.h>
 #include <strings.h>
 
-static json_t *col(sqlite3_stmt *st, int c)
+static json_t *col(struct ar_sql_stmt *st, int c)
 {
-    switch (sqlite3_column_type(st, c)) {
-    case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, c));
-    case SQLITE_NULL: return json_null();
-    default: return json_string((const char *)sqlite3_column_text(st, c));
+    switch (ar_sql_column_type(st, c)) {
+    case AR_SQL_INT: return json_integer(ar_sql_column_int64(st, c));
+    case AR_SQL_NULL: return json_null();
+    default: return json_string(ar_sql_column_text(st, c));
     }
 }
 
 /* Every row as an object keyed by column name. */
-static int rows(sqlite3_stmt *st, json_t **out)
+static int rows(struct ar_sql_stmt *st, json_t **out)
 {
     json_t *arr = json_array();
     int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((r = ar_sql_step(st)) == AR_SQL_ROW) {
         json_t *o = json_object();
-        for (int c = 0; c < sqlite3_column_count(st); c++)
-            json_object_set_new(o, sqlite3_column_name(st, c), col(st, c));
+        for (int c = 0; c < ar_sql_column_count(st); c++)
+            json_object_set_new(o, ar_sql_column_name(st, c), col(st, c));
         json_array_append_new(arr, o);
     }
-    sqlite3_finalize(st);
-    if (r != SQLITE_DONE) {
+    ar_sql_finalize(st);
+    if (r != AR_SQL_DONE) {
         json_decref(arr);
         return AR_EIO;
     }
@@ -167,14 +168,21 @@ static int df_build(struct ar_store *s, long long docs, struct dftab **out)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, df_register_exit);
-    sqlite3_stmt *st;
+    struct ar_sql_stmt *st;
     long long n = 0;
-    int rc = ar_sqlite_prep(s, "quality", "SELECT count(*) FROM registration_fts_vocab", &st);
+    /* SQLite: FTS5's vocabulary table; PostgreSQL: ts_stat over the words as written
+     * (the 'simple' configuration), as the words collected from an entry are */
+    int pg = ar_sql_kind(ar_store_sql(s)) == AR_SQL_PG;
+#define PG_VOCAB                                                                                   \
+    "ts_stat('SELECT to_tsvector(''simple'', nl || '' '' || en) FROM registration_fts')"
+    int rc = ar_store_sql_prep(
+        s, "quality",
+        pg ? "SELECT count(*) FROM " PG_VOCAB : "SELECT count(*) FROM registration_fts_vocab", &st);
     if (rc)
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (ar_sql_step(st) == AR_SQL_ROW)
+        n = ar_sql_column_int64(st, 0);
+    ar_sql_finalize(st);
     struct dftab *t = ar_xcalloc(1, sizeof *t);
     t->cap = 1024;
     while (t->cap < (size_t)n * 2 + 16)
@@ -183,14 +191,17 @@ static int df_build(struct ar_store *s, long long docs, struct dftab **out)
     t->df = ar_xcalloc(t->cap, sizeof *t->df);
     t->docs = docs;
     t->built = time(NULL);
-    if ((rc = ar_sqlite_prep(s, "quality", "SELECT term, doc FROM registration_fts_vocab", &st))) {
+    if ((rc = ar_store_sql_prep(s, "quality",
+                                pg ? "SELECT word, ndoc FROM " PG_VOCAB
+                                   : "SELECT term, doc FROM registration_fts_vocab",
+                                &st))) {
         df_free(t);
         return rc;
     }
     long long k = 0;
-    while (sqlite3_step(st) == SQLITE_ROW && k++ < n)
-        df_put(t, (const char *)sqlite3_column_text(st, 0), (uint32_t)sqlite3_column_int64(st, 1));
-    sqlite3_finalize(st);
+    while (ar_sql_step(st) == AR_SQL_ROW && k++ < n)
+        df_put(t, ar_sql_column_text(st, 0), (uint32_t)ar_sql_column_int64(st, 1));
+    ar_sql_finalize(st);
     *out = t;
     return 0;
 }
@@ -203,32 +214,32 @@ static int by_weight(const void *a, const void *b)
 
 int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_org, json_t **out)
 {
-    sqlite3_stmt *st = NULL;
+    struct ar_sql_stmt *st = NULL;
     long long id = 0, org = 0, total = 0;
     struct term terms[SIM_TERMS];
-    int n = 0, rc = ar_sqlite_prep(s, "quality",
-                                   "SELECT r.id, r.org_id, f.nl, f.en FROM registrations r JOIN"
-                                   " registration_fts f ON f.rowid = r.id WHERE r.lars = ?1",
-                                   &st);
+    int n = 0, rc = ar_store_sql_prep(s, "quality",
+                                      "SELECT r.id, r.org_id, f.nl, f.en FROM registrations r JOIN"
+                                      " registration_fts f ON f.rowid = r.id WHERE r.lars = ?1",
+                                      &st);
     if (rc)
         return rc;
-    ar_sqlite_bind_text(st, 1, lars);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+    ar_sql_bind_text(st, 1, lars);
+    if (ar_sql_step(st) != AR_SQL_ROW) {
+        ar_sql_finalize(st);
         return AR_ENOTFOUND;
     }
-    id = sqlite3_column_int64(st, 0);
-    org = sqlite3_column_int64(st, 1);
-    n = collect((const char *)sqlite3_column_text(st, 2), terms, 0);
-    n = collect((const char *)sqlite3_column_text(st, 3), terms, n);
-    sqlite3_finalize(st);
+    id = ar_sql_column_int64(st, 0);
+    org = ar_sql_column_int64(st, 1);
+    n = collect(ar_sql_column_text(st, 2), terms, 0);
+    n = collect(ar_sql_column_text(st, 3), terms, n);
+    ar_sql_finalize(st);
     /* registrations are never deleted: the largest id is their number, read from the
      * index instead of counting every row */
-    if ((rc = ar_sqlite_prep(s, "quality", "SELECT max(id) FROM registrations", &st)))
+    if ((rc = ar_store_sql_prep(s, "quality", "SELECT max(id) FROM registrations", &st)))
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        total = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (ar_sql_step(st) == AR_SQL_ROW)
+        total = ar_sql_column_int64(st, 0);
+    ar_sql_finalize(st);
     /* tf-idf with the index's own document frequencies */
     pthread_mutex_lock(&g_df_mu);
     if (!g_df || time(NULL) - g_df->built > 600 || llabs(total - g_df->docs) * 100 > g_df->docs ||
@@ -261,23 +272,28 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
     size_t cap = 1024, used = 0;
     struct cand *c = ar_xcalloc(cap, sizeof *c);
     json_t *items = json_array();
-    if ((rc = ar_sqlite_prep(s, "quality",
-                             "SELECT rowid FROM registration_fts WHERE registration_fts MATCH ?1",
-                             &st))) {
+    int pg = ar_sql_kind(ar_store_sql(s)) == AR_SQL_PG;
+    if ((rc = ar_store_sql_prep(s, "quality",
+                                pg ? "SELECT rowid FROM registration_fts WHERE tsv @@"
+                                     " (to_tsquery('dutch', ?1) || to_tsquery('english', ?1))"
+                                   : "SELECT rowid FROM registration_fts WHERE registration_fts"
+                                     " MATCH ?1",
+                                &st))) {
         free(c);
         json_decref(items);
         return rc;
     }
     for (int i = 0; i < n && i < SIM_QUERY && terms[i].weight > 0; i++) {
-        char q[sizeof terms[0].w + 3] = "\"";
+        /* one quoted word: "w" for FTS5, 'w' for tsquery (words hold no quotes) */
+        char q[sizeof terms[0].w + 3] = {pg ? '\'' : '"'};
         size_t wl = strnlen(terms[i].w, sizeof terms[0].w - 1);
         memcpy(q + 1, terms[i].w, wl);
-        q[wl + 1] = '"';
+        q[wl + 1] = q[0];
         q[wl + 2] = '\0';
-        sqlite3_reset(st);
-        ar_sqlite_bind_text(st, 1, q);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            long long rid = sqlite3_column_int64(st, 0);
+        ar_sql_reset(st);
+        ar_sql_bind_text(st, 1, q);
+        while (ar_sql_step(st) == AR_SQL_ROW) {
+            long long rid = ar_sql_column_int64(st, 0);
             if (rid == id)
                 continue;
             if (used * 2 >= cap) { /* grow the open-addressing table */
@@ -303,9 +319,9 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
             c[h].score += terms[i].weight;
         }
     }
-    sqlite3_finalize(st);
+    ar_sql_finalize(st);
     /* the best first: repeated selection of the maximum is enough for a handful */
-    if ((rc = ar_sqlite_prep(
+    if ((rc = ar_store_sql_prep(
              s, "quality",
              "SELECT r.lars, r.name, o.slug, o.name FROM registrations r JOIN organisations"
              " o ON o.id = r.org_id WHERE r.id = ?1 AND (?2 OR r.org_id != ?3) AND r.name"
@@ -323,20 +339,19 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
                 best = k;
         if (best == cap)
             break;
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, c[best].id);
-        sqlite3_bind_int(st, 2, same_org);
-        sqlite3_bind_int64(st, 3, org);
-        if (sqlite3_step(st) == SQLITE_ROW)
+        ar_sql_reset(st);
+        ar_sql_bind_int64(st, 1, c[best].id);
+        ar_sql_bind_int64(st, 2, same_org);
+        ar_sql_bind_int64(st, 3, org);
+        if (ar_sql_step(st) == AR_SQL_ROW)
             json_array_append_new(
-                items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:f}", "id",
-                                 (const char *)sqlite3_column_text(st, 0), "name",
-                                 (const char *)sqlite3_column_text(st, 1), "organization", "slug",
-                                 (const char *)sqlite3_column_text(st, 2), "name",
-                                 (const char *)sqlite3_column_text(st, 3), "score", c[best].score));
+                items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:f}", "id", ar_sql_column_text(st, 0),
+                                 "name", ar_sql_column_text(st, 1), "organization", "slug",
+                                 ar_sql_column_text(st, 2), "name", ar_sql_column_text(st, 3),
+                                 "score", c[best].score));
         c[best].id = -c[best].id; /* taken */
     }
-    sqlite3_finalize(st);
+    ar_sql_finalize(st);
     free(c);
     json_t *words = json_array();
     for (int i = 0; i < n && i < SIM_QUERY && terms[i].weight > 0; i++)
@@ -349,85 +364,86 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
 
 int ar_store_link_refs_reset(struct ar_store *s)
 {
-    sqlite3_stmt *st;
-    int rc = ar_sqlite_prep(s, "quality", "DELETE FROM link_refs", &st);
-    return rc ? rc : ar_sqlite_finish(s, "quality", st, NULL);
+    struct ar_sql_stmt *st;
+    int rc = ar_store_sql_prep(s, "quality", "DELETE FROM link_refs", &st);
+    return rc ? rc : ar_store_sql_write(s, "quality", st, NULL);
 }
 
 int ar_store_link_ref_add(struct ar_store *s, const char *url, const char *lars, const char *field)
 {
-    sqlite3_stmt *st;
-    int rc = ar_sqlite_prep(s, "quality",
-                            "INSERT INTO links(url) VALUES (?1) ON CONFLICT DO NOTHING", &st);
+    struct ar_sql_stmt *st;
+    int rc = ar_store_sql_prep(s, "quality",
+                               "INSERT INTO links(url) VALUES (?1) ON CONFLICT DO NOTHING", &st);
     if (rc)
         return rc;
-    ar_sqlite_bind_text(st, 1, url);
-    if ((rc = ar_sqlite_finish(s, "quality", st, NULL)))
+    ar_sql_bind_text(st, 1, url);
+    if ((rc = ar_store_sql_write(s, "quality", st, NULL)))
         return rc;
-    if ((rc = ar_sqlite_prep(s, "quality",
-                             "INSERT INTO link_refs(url, reg_id, field) SELECT ?1, id, ?3 FROM"
-                             " registrations WHERE lars = ?2 ON CONFLICT DO NOTHING",
-                             &st)))
+    if ((rc = ar_store_sql_prep(s, "quality",
+                                "INSERT INTO link_refs(url, reg_id, field) SELECT ?1, id, ?3 FROM"
+                                " registrations WHERE lars = ?2 ON CONFLICT DO NOTHING",
+                                &st)))
         return rc;
-    ar_sqlite_bind_text(st, 1, url);
-    ar_sqlite_bind_text(st, 2, lars);
-    ar_sqlite_bind_text(st, 3, field);
-    return ar_sqlite_finish(s, "quality", st, NULL);
+    ar_sql_bind_text(st, 1, url);
+    ar_sql_bind_text(st, 2, lars);
+    ar_sql_bind_text(st, 3, field);
+    return ar_store_sql_write(s, "quality", st, NULL);
 }
 
 int ar_store_links_due(struct ar_store *s, long long now, int limit, json_t **out)
 {
-    sqlite3_stmt *st;
-    int rc =
-        ar_sqlite_prep(s, "quality",
-                       "SELECT l.url, l.failures FROM links l WHERE l.next_check <= ?1 AND EXISTS"
-                       " (SELECT 1 FROM link_refs f WHERE f.url = l.url) ORDER BY l.next_check"
-                       " LIMIT ?2",
-                       &st);
+    struct ar_sql_stmt *st;
+    int rc = ar_store_sql_prep(
+        s, "quality",
+        "SELECT l.url, l.failures FROM links l WHERE l.next_check <= ?1 AND EXISTS"
+        " (SELECT 1 FROM link_refs f WHERE f.url = l.url) ORDER BY l.next_check"
+        " LIMIT ?2",
+        &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int(st, 2, limit);
+    ar_sql_bind_int64(st, 1, now);
+    ar_sql_bind_int64(st, 2, limit);
     return rows(st, out);
 }
 
 int ar_store_link_result(struct ar_store *s, const char *url, int status, const char *error,
                          const char *checked, long ms, int failures, long long next_check)
 {
-    sqlite3_stmt *st;
+    struct ar_sql_stmt *st;
     ar_sqlite_mark_dirty(s); /* pages show broken links */
-    int rc = ar_sqlite_prep(s, "quality",
-                            "UPDATE links SET status = ?2, error = ?3, checked = ?4, failures = ?5,"
-                            " next_check = ?6 WHERE url = ?1",
-                            &st);
+    int rc =
+        ar_store_sql_prep(s, "quality",
+                          "UPDATE links SET status = ?2, error = ?3, checked = ?4, failures = ?5,"
+                          " next_check = ?6 WHERE url = ?1",
+                          &st);
     if (rc)
         return rc;
-    ar_sqlite_bind_text(st, 1, url);
+    ar_sql_bind_text(st, 1, url);
     if (status)
-        sqlite3_bind_int(st, 2, status);
+        ar_sql_bind_int64(st, 2, status);
     else
-        sqlite3_bind_null(st, 2);
-    ar_sqlite_bind_text(st, 3, error);
-    ar_sqlite_bind_text(st, 4, checked);
-    sqlite3_bind_int(st, 5, failures);
-    sqlite3_bind_int64(st, 6, next_check);
-    if ((rc = ar_sqlite_finish(s, "quality", st, NULL)))
+        ar_sql_bind_null(st, 2);
+    ar_sql_bind_text(st, 3, error);
+    ar_sql_bind_text(st, 4, checked);
+    ar_sql_bind_int64(st, 5, failures);
+    ar_sql_bind_int64(st, 6, next_check);
+    if ((rc = ar_store_sql_write(s, "quality", st, NULL)))
         return rc;
-    if ((rc = ar_sqlite_prep(
+    if ((rc = ar_store_sql_prep(
              s, "quality",
              "INSERT INTO link_history(url, checked, status, ms, error) VALUES (?1, ?2, ?3,"
              " ?4, ?5)",
              &st)))
         return rc;
-    ar_sqlite_bind_text(st, 1, url);
-    ar_sqlite_bind_text(st, 2, checked);
+    ar_sql_bind_text(st, 1, url);
+    ar_sql_bind_text(st, 2, checked);
     if (status)
-        sqlite3_bind_int(st, 3, status);
+        ar_sql_bind_int64(st, 3, status);
     else
-        sqlite3_bind_null(st, 3);
-    sqlite3_bind_int64(st, 4, ms);
-    ar_sqlite_bind_text(st, 5, error);
-    return ar_sqlite_finish(s, "quality", st, NULL);
+        ar_sql_bind_null(st, 3);
+    ar_sql_bind_int64(st, 4, ms);
+    ar_sql_bind_text(st, 5, error);
+    return ar_store_sql_write(s, "quality", st, NULL);
 }
 
 #define LINK_COLS                                                                                  \
@@ -437,40 +453,41 @@ int ar_store_link_result(struct ar_store *s, const char *url, int status, const 
 
 int ar_store_links_of(struct ar_store *s, const char *lars, json_t **out)
 {
-    sqlite3_stmt *st;
-    int rc =
-        ar_sqlite_prep(s, "quality", LINK_COLS " WHERE r.lars = ?1 ORDER BY f.field, f.url", &st);
+    struct ar_sql_stmt *st;
+    int rc = ar_store_sql_prep(s, "quality", LINK_COLS " WHERE r.lars = ?1 ORDER BY f.field, f.url",
+                               &st);
     if (rc)
         return rc;
-    ar_sqlite_bind_text(st, 1, lars);
+    ar_sql_bind_text(st, 1, lars);
     return rows(st, out);
 }
 
 int ar_store_links_broken(struct ar_store *s, const char *org, json_t **out)
 {
-    sqlite3_stmt *st;
-    int rc = ar_sqlite_prep(s, "quality",
-                            LINK_COLS " WHERE l.failures >= 2 AND (?1 IS NULL OR o.slug = ?1) AND"
-                                      " r.retracted IS NULL ORDER BY"
-                                      " r.lars, f.field LIMIT 5000",
-                            &st);
+    struct ar_sql_stmt *st;
+    int rc = ar_store_sql_prep(
+        s, "quality",
+        LINK_COLS " WHERE l.failures >= 2 AND (CAST(?1 AS TEXT) IS NULL OR o.slug = ?1) AND"
+                  " r.retracted IS NULL ORDER BY"
+                  " r.lars, f.field LIMIT 5000",
+        &st);
     if (rc)
         return rc;
-    ar_sqlite_bind_text(st, 1, org);
+    ar_sql_bind_text(st, 1, org);
     return rows(st, out);
 }
 
 int ar_store_link_history(struct ar_store *s, const char *url, json_t **out)
 {
-    sqlite3_stmt *st;
-    int rc =
-        ar_sqlite_prep(s, "quality",
-                       "SELECT checked, status, ms, error FROM link_history WHERE url = ?1 ORDER BY"
-                       " checked DESC LIMIT 50",
-                       &st);
+    struct ar_sql_stmt *st;
+    int rc = ar_store_sql_prep(
+        s, "quality",
+        "SELECT checked, status, ms, error FROM link_history WHERE url = ?1 ORDER BY"
+        " checked DESC LIMIT 50",
+        &st);
     if (rc)
         return rc;
-    ar_sqlite_bind_text(st, 1, url);
+    ar_sql_bind_text(st, 1, url);
     return rows(st, out);
 }
 
@@ -479,73 +496,80 @@ int ar_store_link_history(struct ar_store *s, const char *url, json_t **out)
 int ar_store_report_add(struct ar_store *s, const char *lars, const char *created,
                         const char *message, const char *contact, long long *id)
 {
-    sqlite3_stmt *st;
+    struct ar_sql_stmt *st;
     ar_sqlite_mark_dirty(s);
-    int rc = ar_sqlite_prep(
+    int rc = ar_store_sql_prep(
         s, "quality",
         "INSERT INTO reports(reg_id, created, message, contact) SELECT id, ?2, ?3, ?4"
-        " FROM registrations WHERE lars = ?1",
+        " FROM registrations WHERE lars = ?1 RETURNING id",
         &st);
     if (rc)
         return rc;
-    ar_sqlite_bind_text(st, 1, lars);
-    ar_sqlite_bind_text(st, 2, created);
-    ar_sqlite_bind_text(st, 3, message);
-    ar_sqlite_bind_text(st, 4, contact);
-    if ((rc = ar_sqlite_finish(s, "quality", st, NULL)))
-        return rc;
-    if (sqlite3_changes(ar_sqlite_db(s)) == 0)
-        return AR_ENOTFOUND;
-    *id = sqlite3_last_insert_rowid(ar_sqlite_db(s));
-    return 0;
+    ar_sql_bind_text(st, 1, lars);
+    ar_sql_bind_text(st, 2, created);
+    ar_sql_bind_text(st, 3, message);
+    ar_sql_bind_text(st, 4, contact);
+    int r = ar_sql_step(st);
+    if (r == AR_SQL_ROW) {
+        *id = ar_sql_column_int64(st, 0);
+        r = ar_sql_step(st);
+    } else if (r == AR_SQL_DONE) {
+        r = AR_ENOTFOUND; /* no such registration */
+    }
+    if (r && r != AR_ENOTFOUND)
+        ar_msg(AR_MSG_ERR, "store: report: %s", ar_sql_errmsg(ar_store_sql(s)));
+    ar_sql_finalize(st);
+    return r;
 }
 
 int ar_store_reports(struct ar_store *s, const char *lars, const char *org, int open_only,
                      json_t **out)
 {
-    sqlite3_stmt *st;
-    int rc =
-        ar_sqlite_prep(s, "quality",
-                       "SELECT p.id, r.lars AS registration, o.slug AS organization, p.created,"
-                       " p.message, p.contact, p.answer, p.answered, p.answered_by FROM reports p"
-                       " JOIN registrations r ON r.id = p.reg_id JOIN organisations o ON o.id ="
-                       " r.org_id WHERE (?1 IS NULL OR r.lars = ?1) AND (?2 IS NULL OR o.slug = ?2)"
-                       " AND (?3 = 0 OR p.answered IS NULL) ORDER BY p.id DESC LIMIT 1000",
-                       &st);
+    struct ar_sql_stmt *st;
+    int rc = ar_store_sql_prep(
+        s, "quality",
+        "SELECT p.id, r.lars AS registration, o.slug AS organization, p.created,"
+        " p.message, p.contact, p.answer, p.answered, p.answered_by FROM reports p"
+        " JOIN registrations r ON r.id = p.reg_id JOIN organisations o ON o.id ="
+        " r.org_id WHERE (CAST(?1 AS TEXT) IS NULL OR r.lars = ?1) AND (CAST(?2 AS TEXT) IS NULL "
+        "OR o.slug = ?2)"
+        " AND (?3 = 0 OR p.answered IS NULL) ORDER BY p.id DESC LIMIT 1000",
+        &st);
     if (rc)
         return rc;
-    ar_sqlite_bind_text(st, 1, lars);
-    ar_sqlite_bind_text(st, 2, org);
-    sqlite3_bind_int(st, 3, open_only);
+    ar_sql_bind_text(st, 1, lars);
+    ar_sql_bind_text(st, 2, org);
+    ar_sql_bind_int64(st, 3, open_only);
     return rows(st, out);
 }
 
 int ar_store_report_answer(struct ar_store *s, long long id, const char *answer,
                            const char *answered, const char *by)
 {
-    sqlite3_stmt *st;
+    struct ar_sql_stmt *st;
     ar_sqlite_mark_dirty(s);
-    int rc = ar_sqlite_prep(
+    int rc = ar_store_sql_prep(
         s, "quality",
         "UPDATE reports SET answer = ?2, answered = ?3, answered_by = ?4 WHERE id = ?1"
         " AND answered IS NULL",
         &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    ar_sqlite_bind_text(st, 2, answer);
-    ar_sqlite_bind_text(st, 3, answered);
-    ar_sqlite_bind_text(st, 4, by);
-    if ((rc = ar_sqlite_finish(s, "quality", st, NULL)))
+    ar_sql_bind_int64(st, 1, id);
+    ar_sql_bind_text(st, 2, answer);
+    ar_sql_bind_text(st, 3, answered);
+    ar_sql_bind_text(st, 4, by);
+    int n = 0;
+    if ((rc = ar_store_sql_write(s, "quality", st, &n)))
         return rc;
-    return sqlite3_changes(ar_sqlite_db(s)) ? 0 : AR_ECONFLICT;
+    return n ? 0 : AR_ECONFLICT;
 }
 
 int ar_store_each_latest_org(struct ar_store *s, const char *slug,
                              int (*fn)(void *ctx, const char *doc), void *ctx)
 {
-    sqlite3_stmt *st;
-    int rc = ar_sqlite_prep(
+    struct ar_sql_stmt *st;
+    int rc = ar_store_sql_prep(
         s, "quality",
         "SELECT v.doc FROM registrations r JOIN organisations o ON o.id = r.org_id JOIN"
         " versions v ON v.reg_id = r.id AND v.version = r.version WHERE o.slug = ?1"
@@ -553,21 +577,21 @@ int ar_store_each_latest_org(struct ar_store *s, const char *slug,
         &st);
     if (rc)
         return rc;
-    ar_sqlite_bind_text(st, 1, slug);
+    ar_sql_bind_text(st, 1, slug);
     int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        if ((rc = fn(ctx, (const char *)sqlite3_column_text(st, 0))))
+    while ((r = ar_sql_step(st)) == AR_SQL_ROW)
+        if ((rc = fn(ctx, ar_sql_column_text(st, 0))))
             break;
-    sqlite3_finalize(st);
-    return rc ? rc : r == SQLITE_DONE ? 0 : AR_EIO;
+    ar_sql_finalize(st);
+    return rc ? rc : r == AR_SQL_DONE ? 0 : AR_EIO;
 }
 
 /* ---- dashboards ---------------------------------------------------------------------------- */
 
 static int query_rows(struct ar_store *s, const char *sql, json_t **out)
 {
-    sqlite3_stmt *st;
-    int rc = ar_sqlite_prep(s, "quality", sql, &st);
+    struct ar_sql_stmt *st;
+    int rc = ar_store_sql_prep(s, "quality", sql, &st);
     return rc ? rc : rows(st, out);
 }
 
@@ -587,14 +611,21 @@ int ar_store_dashboard(struct ar_store *s, json_t **out)
             &by_pubcat);
     /* the latest classification of each public registration */
     if (!rc)
-        rc =
-            query_rows(s,
-                       "SELECT json_extract(c.doc, '$.assessment.risk') AS key, count(*) AS n"
-                       " FROM classifications c JOIN registrations r ON r.id = c.reg_id WHERE"
-                       " c.id = (SELECT max(id) FROM classifications WHERE reg_id = c.reg_id)"
-                       " AND r.retracted IS NULL AND NOT EXISTS (SELECT 1 FROM withholdings w WHERE"
-                       " w.reg_id = r.id AND w.state = 'withheld') GROUP BY 1 ORDER BY 2 DESC",
-                       &risk);
+        rc = query_rows(
+            s,
+            ar_sql_kind(ar_store_sql(s)) == AR_SQL_PG
+                ? "SELECT CAST(c.doc AS json)->'assessment'->>'risk' AS key, count(*)"
+                  " AS n FROM classifications c JOIN registrations r ON r.id ="
+                  " c.reg_id WHERE c.id = (SELECT max(id) FROM classifications WHERE"
+                  " reg_id = c.reg_id) AND r.retracted IS NULL AND NOT EXISTS (SELECT"
+                  " 1 FROM withholdings w WHERE w.reg_id = r.id AND w.state ="
+                  " 'withheld') GROUP BY 1 ORDER BY 2 DESC"
+                : "SELECT json_extract(c.doc, '$.assessment.risk') AS key, count(*) AS n"
+                  " FROM classifications c JOIN registrations r ON r.id = c.reg_id WHERE"
+                  " c.id = (SELECT max(id) FROM classifications WHERE reg_id = c.reg_id)"
+                  " AND r.retracted IS NULL AND NOT EXISTS (SELECT 1 FROM withholdings w WHERE"
+                  " w.reg_id = r.id AND w.state = 'withheld') GROUP BY 1 ORDER BY 2 DESC",
+            &risk);
     if (!rc)
         rc =
             query_rows(s,
