@@ -390,12 +390,35 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
     return 0;
 }
 
-/* A key file: given by flag, else next to the database (PATH.key, PATH.enc). */
+/* Where the files that belong to a database live (its keys, accounts and tokens): next
+ * to a SQLite file (PATH.key, …); for a PostgreSQL database, named after it in
+ * ALGOREG_STATE_DIR (default /var/lib/algoreg): DIR/DBNAME.key, …. */
+static const char *db_base(char *buf, size_t n, const char *db)
+{
+    if (!ar_store_is_pg_uri(db)) {
+        snprintf(buf, n, "%s", db);
+        return buf;
+    }
+    const char *dir = getenv("ALGOREG_STATE_DIR");
+    const char *name = strrchr(db, '/') ? strrchr(db, '/') + 1 : "algoreg";
+    size_t len = strcspn(name, "?#"), k = 0;
+    char clean[64];
+    for (size_t i = 0; i < len && k + 1 < sizeof clean; i++) /* a file name, whatever the URI */
+        clean[k++] = isalnum((unsigned char)name[i]) || name[i] == '-' ? name[i] : '_';
+    clean[k] = '\0';
+    snprintf(buf, n, "%s/%s", dir && *dir ? dir : "/var/lib/algoreg", k ? clean : "algoreg");
+    return buf;
+}
+
+/* A key file: given by flag, else the database's own (PATH.key, PATH.enc; see db_base). */
 static const char *key_path(char *buf, size_t n, const char *given, const char *db, const char *ext)
 {
+    char base[4000];
     if (given)
         return given;
-    snprintf(buf, n, "%s.%s", db, ext);
+    db_base(base, sizeof base, db);
+    if ((size_t)snprintf(buf, n, "%s.%s", base, ext) >= n)
+        buf[0] = '\0'; /* too long to be a path: opening "" fails with a message */
     return buf;
 }
 
@@ -871,7 +894,8 @@ static int cmd_init(int argc, char **argv)
             goto out;
         }
     }
-    if (ar_cli_first_accounts(s, o.db, o.demo))
+    char base[4096];
+    if (ar_cli_first_accounts(s, db_base(base, sizeof base, o.db), o.demo))
         goto out;
     fprintf(stderr, "algoreg: database ready at %s (schema %d)\n", o.db,
             ar_store_schema_version(s));
@@ -945,7 +969,7 @@ static int check_values(const struct ar_cfg *cfg, const char *path)
 static int serve_tokens(const struct opts *o, struct ar_app *app)
 {
     char tokpath[4096];
-    snprintf(tokpath, sizeof tokpath, "%s.tokens", o->db);
+    key_path(tokpath, sizeof tokpath, NULL, o->db, "tokens");
     const char *tp = o->tokens ? o->tokens : tokpath;
     struct stat sb;
     if (stat(tp, &sb) == 0) {
@@ -1258,7 +1282,13 @@ static int cmd_config(int argc, char **argv)
             fprintf(stderr, "%s: db is not set (serve needs --db or db = PATH)\n", path);
             problems++;
         } else {
-            problems += check_file(path, "db", o.db, 0);
+            char why[512];
+            if (!ar_store_is_pg_uri(o.db)) {
+                problems += check_file(path, "db", o.db, 0);
+            } else if (ar_store_pg_reachable(o.db, why, sizeof why)) {
+                fprintf(stderr, "%s: db: %s\n", path, why);
+                problems++;
+            }
             problems +=
                 check_file(path, "log-key", key_path(buf, sizeof buf, o.log_key, o.db, "key"), 1);
             problems +=

@@ -7,11 +7,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* PostgreSQL type OIDs (pg_type.h is a server header; these numbers never change). */
 enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_OID = 26 };
 
 #define MAX_PARAMS 64
+
+static void (*_Atomic g_timer)(unsigned long long ns);
+
+void ar_sql_set_timer(void (*fn)(unsigned long long ns))
+{
+    g_timer = fn;
+}
+
+/* A PostgreSQL round trip, timed for the metrics. */
+static PGresult *timed(PGresult *(*run)(struct ar_sql_stmt *, struct ar_sql *, const char *),
+                       struct ar_sql_stmt *st, struct ar_sql *c, const char *sql)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    PGresult *r = run(st, c, sql);
+    void (*fn)(unsigned long long) = g_timer;
+    if (fn) {
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        fn((unsigned long long)(b.tv_sec - a.tv_sec) * 1000000000ull +
+           (unsigned long long)(b.tv_nsec - a.tv_nsec));
+    }
+    return r;
+}
 
 struct ar_sql {
     enum ar_sql_kind kind;
@@ -119,11 +143,23 @@ static int lite_code(int r)
                                                 : AR_EIO;
 }
 
+static PGresult *run_exec(struct ar_sql_stmt *st, struct ar_sql *c, const char *sql)
+{
+    (void)st;
+    return PQexec(c->pg, sql);
+}
+
+static PGresult *run_params(struct ar_sql_stmt *st, struct ar_sql *c, const char *sql)
+{
+    return PQexecParams(c->pg, sql, st->nparams, NULL, (const char *const *)st->vals, st->lens,
+                        st->fmts, 0);
+}
+
 int ar_sql_exec(struct ar_sql *c, const char *sql)
 {
     if (c->kind == AR_SQL_SQLITE)
         return lite_code(sqlite3_exec(c->db, sql, NULL, NULL, NULL));
-    PGresult *r = PQexec(c->pg, sql);
+    PGresult *r = timed(run_exec, NULL, c, sql);
     ExecStatusType s = PQresultStatus(r);
     int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY
                  ? 0
@@ -278,8 +314,7 @@ int ar_sql_step(struct ar_sql_stmt *st)
         return rc;
     }
     if (!st->res) {
-        st->res = PQexecParams(st->c->pg, st->sql, st->nparams, NULL, (const char *const *)st->vals,
-                               st->lens, st->fmts, 0);
+        st->res = timed(run_params, st, st->c, st->sql);
         ExecStatusType s = PQresultStatus(st->res);
         if (s == PGRES_COMMAND_OK) {
             st->changes = atoll(PQcmdTuples(st->res));

@@ -68,6 +68,9 @@ void ar_sql_finalize(struct ar_sql_stmt *st); /* accepts NULL */
 /* Ready a statement to run again: its rows are dropped and its parameters unbound
  * (kept statements of the store's hot paths). */
 void ar_sql_reset(struct ar_sql_stmt *st);
+/* Called with the time of every PostgreSQL round trip (statement metrics; SQLite's are
+ * taken by its own profile hook). NULL for none. */
+void ar_sql_set_timer(void (*fn)(unsigned long long ns));
 /* 1 inside an open transaction (BEGIN without COMMIT or ROLLBACK yet). */
 int ar_sql_in_transaction(const struct ar_sql *c);
 

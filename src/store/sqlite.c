@@ -53,7 +53,7 @@ static const char *const sql_text[ST_COUNT] = {
     [ST_REG_INSERT] = "INSERT INTO registrations(lars, org_id, created, updated, version, name,"
                       " descr, name_en, descr_en, status, pubcat, is_ai, source_id, themes)"
                       " VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-                      " RETURNING id",
+                      " ON CONFLICT (lars) DO NOTHING RETURNING id",
     [ST_VERSION_INSERT] = "INSERT INTO versions(reg_id, version, author, created, note, doc)"
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_FTS_INSERT] = "INSERT INTO registration_fts(rowid, nl, en) VALUES (?1, ?2, ?3)",
@@ -326,6 +326,18 @@ static __thread struct {
     struct timespec t0;
 } tl_open[8];
 
+/* One statement's time into the histogram (SQLite's profile hook, PostgreSQL's
+ * executions through sql.h). */
+static void record_ns(unsigned long long ns)
+{
+    int b = 0;
+    while (b < AR_DB_BUCKETS - 1 && (double)ns / 1e9 > ar_store_timing_bounds[b])
+        b++;
+    atomic_fetch_add_explicit(&g_db_buckets[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_db_count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_db_ns, ns, memory_order_relaxed);
+}
+
 static int on_profile(unsigned type, void *ctx, void *stmt, void *ns_p)
 {
     (void)ctx;
@@ -356,12 +368,7 @@ static int on_profile(unsigned type, void *ctx, void *stmt, void *ns_p)
             tl_open[i].stmt = NULL;
             break;
         }
-    int b = 0;
-    while (b < AR_DB_BUCKETS - 1 && (double)ns / 1e9 > ar_store_timing_bounds[b])
-        b++;
-    atomic_fetch_add_explicit(&g_db_buckets[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&g_db_count, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&g_db_ns, ns, memory_order_relaxed);
+    record_ns(ns);
     return 0;
 }
 
@@ -436,6 +443,7 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
     snprintf(s->uri, sizeof s->uri, "%s", uri);
     if (ar_store_is_pg_uri(uri)) {
         char why[512];
+        ar_sql_set_timer(record_ns);
         if ((rc = ar_sql_pg(&s->sql, uri, why, sizeof why))) {
             ar_msg(AR_MSG_ERR, "cannot open the database: %s", why);
             goto out;
@@ -477,6 +485,14 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
     s = NULL;
 out:
     ar_store_close(s);
+    return rc;
+}
+
+int ar_store_pg_reachable(const char *uri, char *why, size_t whylen)
+{
+    struct ar_sql *c = NULL;
+    int rc = ar_sql_pg(&c, uri, why, whylen);
+    ar_sql_close(c);
     return rc;
 }
 
@@ -981,10 +997,14 @@ int ar_store_reg_insert(struct ar_store *s, const struct ar_reg_write *w)
     ar_sql_bind_int64(st, 2, oid);
     ar_sql_bind_text(st, 3, w->created);
     bind_reg(st, 4, w);
+    /* A taken id comes back as no row rather than an error: PostgreSQL aborts the whole
+     * transaction on a failed statement, and the caller draws another id and goes on. */
     int r = ar_sql_step(st);
     if (r == AR_SQL_ROW)
         rid = ar_sql_column_int64(st, 0);
     ar_sql_reset(st);
+    if (r == AR_SQL_DONE)
+        return AR_ECONFLICT;
     if (r != AR_SQL_ROW)
         return fail(s, "registration insert", r);
     return write_version(s, rid, 1, w);

@@ -50,6 +50,8 @@ struct ar_org {
 int ar_store_open(struct ar_store **out, const char *uri, int create);
 /* 1 for a PostgreSQL URI (postgresql:// or postgres://), 0 for a SQLite file. */
 int ar_store_is_pg_uri(const char *uri);
+/* 0 when the PostgreSQL server at uri takes a connection; else AR_EUNAVAIL with why. */
+int ar_store_pg_reachable(const char *uri, char *why, size_t whylen);
 /* Whether PostgreSQL may be opened: the backend is not complete yet (issue 6), so only
  * with ALGOREG_PG_INCOMPLETE=1, for development and its tests. */
 int ar_store_pg_ready(void);

@@ -138,11 +138,12 @@ int ar_store_cosigs_covering(struct ar_store *s, uint64_t index, json_t **out)
 {
     /* Per witness, its earliest cosignature of a tree that contains leaf index. */
     struct ar_sql_stmt *st;
-    int rc =
-        ar_store_sql_prep(s, "witness",
-                          "SELECT witness, MIN(ts), size FROM cosignatures WHERE size > ?1 GROUP BY"
-                          " witness ORDER BY MIN(ts), witness",
-                          &st);
+    int rc = ar_store_sql_prep(
+        s, "witness",
+        "SELECT witness, ts, size FROM (SELECT witness, ts, size, row_number() OVER"
+        " (PARTITION BY witness ORDER BY ts, size) AS n FROM cosignatures"
+        " WHERE size > ?1) AS f WHERE n = 1 ORDER BY ts, witness",
+        &st);
     if (rc)
         return rc;
     ar_sql_bind_int64(st, 1, (long long)index);

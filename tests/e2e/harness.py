@@ -5,6 +5,7 @@ Uses only the Python standard library. The server binary is the sanitizer build
 server exit non-zero, which stop() turns into a test failure."""
 import json
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -13,6 +14,87 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# ALGOREG_TEST_BACKEND=postgresql runs the servers on databases of the PostgreSQL at
+# ALGOREG_TEST_PG (scripts/run-tests.sh starts one): each Server gets a new database, and
+# the files a database owns (keys, accounts) go to one state folder for the run.
+PG = os.environ.get("ALGOREG_TEST_BACKEND") == "postgresql"
+if PG:
+    os.environ["ALGOREG_PG_INCOMPLETE"] = "1"
+    os.environ.setdefault("ALGOREG_STATE_DIR", tempfile.mkdtemp(prefix="algoreg-pgstate-"))
+
+
+def new_database():
+    """A new empty database: a SQLite path in a new folder, or a new PostgreSQL
+    database's URI; and the base of the files it owns (PATH.key, PATH.accounts, ...)."""
+    if not PG:
+        d = tempfile.mkdtemp(prefix="algoreg-e2e-")
+        path = os.path.join(d, "algoreg.db")
+        return path, path
+    import uuid
+    name = "t" + uuid.uuid4().hex[:16]
+    uri = os.environ["ALGOREG_TEST_PG"]
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", uri, "-c", "CREATE DATABASE " + name],
+                   check=True, capture_output=True, timeout=60)
+    return uri.rsplit("/", 1)[0] + "/" + name, os.path.join(os.environ["ALGOREG_STATE_DIR"], name)
+
+
+def db_bytes(db):
+    """Everything database db stores, as bytes: the SQLite file and its WAL, or a
+    pg_dump of the PostgreSQL database's data (for checks that a secret is stored
+    nowhere in plain text)."""
+    if db.startswith("postgresql://"):
+        return subprocess.run(["pg_dump", "--data-only", db], check=True, capture_output=True,
+                              timeout=120).stdout
+    out = b""
+    for suffix in ("", "-wal"):
+        if os.path.exists(db + suffix):
+            with open(db + suffix, "rb") as f:
+                out += f.read()
+    return out
+
+
+def db_query(db, sql):
+    """The first row of a read-only query on database db, as a tuple of strings or
+    numbers (SQL that both databases understand)."""
+    if db.startswith("postgresql://"):
+        r = subprocess.run(["psql", "-At", "-F", "\t", db, "-c", sql], check=True,
+                           capture_output=True, text=True, timeout=60)
+        return tuple(int(v) if v.lstrip("-").isdigit() else v
+                     for v in r.stdout.splitlines()[0].split("\t"))
+    import sqlite3
+    c = sqlite3.connect(db)
+    try:
+        return c.execute(sql).fetchone()
+    finally:
+        c.close()
+
+
+def copy_database(db):
+    """A copy of (stopped) database db with the files it owns, as a new database."""
+    if db.startswith("postgresql://"):
+        new, files = new_database()
+        name = new.rsplit("/", 1)[1]
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", db.rsplit("/", 1)[0] + "/algoreg",
+                        "-c", "DROP DATABASE %s" % name, "-c",
+                        "CREATE DATABASE %s TEMPLATE %s" % (name, db.rsplit("/", 1)[1])],
+                       check=True, capture_output=True, timeout=60)
+    else:
+        new = os.path.join(tempfile.mkdtemp(prefix="algoreg-e2e-"), "algoreg.db")
+        files = new
+        for ext in ("-wal", "-shm", ""):
+            if os.path.exists(db + ext):
+                shutil.copy2(db + ext, new + ext)
+    for ext in (".key", ".enc", ".accounts"):
+        if os.path.exists(files_of(db) + ext):
+            shutil.copy2(files_of(db) + ext, files + ext)
+    return new
+
+
+def files_of(db):
+    """The base path of the files database db owns (its keys, accounts, tokens)."""
+    if db.startswith("postgresql://"):
+        return os.path.join(os.environ["ALGOREG_STATE_DIR"], db.rsplit("/", 1)[1].split("?")[0])
+    return db
 BIN = os.environ.get("ALGOREG_BIN", os.path.join(ROOT, "build", "algoreg-san"))
 TOKEN = "test-token-0123456789abcdef"
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
@@ -55,7 +137,13 @@ class Server:
         """A server on a new database, or on db (an existing one) when given; args are
         extra options for algoreg serve (serve_args)."""
         self.dir = tempfile.mkdtemp(prefix="algoreg-e2e-")
-        self.db = db or os.path.join(self.dir, "algoreg.db")
+        if db:
+            self.db = db
+        elif PG:
+            self.db = new_database()[0]
+        else:
+            self.db = os.path.join(self.dir, "algoreg.db")
+        self.files = files_of(self.db)  # PATH.key, PATH.accounts, ... of this database
         if not db:
             args = ["init", "--db", self.db] + (["--demo"] if demo else [])
             r = run_cli(*args)

@@ -4,12 +4,11 @@ and a graceful stop that signs a final checkpoint."""
 import json
 import os
 import re
-import sqlite3
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, TOKEN, Server, free_port, run_cli  # noqa: E402
+from harness import ROOT, TOKEN, Server, db_query, free_port, run_cli  # noqa: E402
 
 REC = {"name": "Kentekenherkenning", "description_short": "Herkent kentekens.",
        "organization": "Politie", "status": "In gebruik", "contact_email": "a@b.nl",
@@ -92,10 +91,8 @@ class Ops(unittest.TestCase):
         self.assertNotIn(TOKEN, blob)
         self.assertNotIn("zoekterm", blob)  # no query strings
         # the final checkpoint covers everything written
-        db = sqlite3.connect(srv0.db)
-        size = db.execute("SELECT max(idx) + 1 FROM log_leaves").fetchone()[0]
-        signed = db.execute("SELECT max(size) FROM log_checkpoints").fetchone()[0]
-        db.close()
+        size = db_query(srv0.db, "SELECT max(idx) + 1 FROM log_leaves")[0]
+        signed = db_query(srv0.db, "SELECT max(size) FROM log_checkpoints")[0]
         self.assertEqual(signed, size)
         self.assertFalse(os.path.exists(srv0.db + "-wal") and os.path.getsize(srv0.db + "-wal") > 0,
                          "the WAL is folded into the database at shutdown")
@@ -122,14 +119,14 @@ class Config(unittest.TestCase):
         self.assertIn("bad.conf:4:", r.stderr.decode())
         self.assertIn("nothing started", r.stderr.decode())
         # a key file others can read is refused by the check
-        os.chmod(srv0.db + ".key", 0o644)
+        os.chmod(srv0.files + ".key", 0o644)
         good = os.path.join(srv0.dir, "good.conf")
         port = free_port()
         with open(good, "w") as f:
             f.write("listen = 127.0.0.1:%d\ndb = %s\nrate-limit = 50\n" % (port, srv0.db))
         r = run_cli("config", "check", "--config", good)
         self.assertIn("chmod 600", r.stderr.decode())
-        os.chmod(srv0.db + ".key", 0o600)
+        os.chmod(srv0.files + ".key", 0o600)
         r = run_cli("config", "check", "--config", good)
         self.assertEqual((r.returncode, r.stdout.decode().strip()), (0, good + ": ok"))
         r = run_cli("config", "check", "--config", good, env={"ALGOREG_RATE_LIMIT": "lots"})
@@ -163,7 +160,7 @@ class Config(unittest.TestCase):
             if line.startswith("db ="):
                 line = "db = " + srv0.db
             for ext in ("key", "enc"):
-                line = line.replace("/var/lib/algoreg/algoreg.db." + ext, srv0.db + "." + ext)
+                line = line.replace("/var/lib/algoreg/algoreg.db." + ext, srv0.files + "." + ext)
             if line.startswith(("tokens =", "smtp-credentials =")):
                 continue  # no token or relay password file in this register
             lines.append(line)

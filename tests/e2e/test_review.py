@@ -90,7 +90,7 @@ class Review(unittest.TestCase):
             self.assertIn(b"go (prosecutor", body)
             # a registrant has no review pages
             red = Browser()
-            with open(srv.db + ".accounts") as f:
+            with open(srv.files + ".accounts") as f:
                 acc = {l.split("\t")[0]: l.split("\t")[2]
                        for l in f if l.strip() and not l.startswith("#")}
             red.request("POST", srv.base + "/login",

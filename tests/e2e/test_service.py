@@ -368,7 +368,7 @@ class Service(unittest.TestCase):
         missing = os.path.join(self.dir, "nowhere.db")
         refused(["--db", missing], "cannot open the database " + missing)
         self.assertFalse(os.path.exists(missing), "serve never creates a database")
-        key = self.db + ".key"
+        key = self.srv0.files + ".key"
         refused(["--db", self.db], "must not be readable by group or others (chmod 600)",
                 lambda: os.chmod(key, 0o644), lambda: os.chmod(key, 0o600))
         refused(["--db", self.db], "is missing (algoreg init creates it)",

@@ -21,7 +21,7 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, Server, run_cli  # noqa: E402
+from harness import PG, ROOT, Server, run_cli  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "schema")
 REC = {"name": "Kentekenherkenning na de upgrade", "description_short": "Herkent kentekens.",
@@ -67,6 +67,7 @@ def vkey_of(srv):
     return log["verifier_key"]
 
 
+@unittest.skipIf(PG, "schema fixtures are SQLite files; PostgreSQL databases start at the current schema")
 class Upgrade(unittest.TestCase):
     def test_every_earlier_schema(self):
         latest = latest_schema()
@@ -148,6 +149,7 @@ class Upgrade(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(srv.dir, "b.db")))
 
 
+@unittest.skipIf(PG, "algoreg backup and restore of PostgreSQL databases are not written yet (issue 6)")
 class Backup(unittest.TestCase):
     def test_backup_while_writing_and_restore(self):
         srv = Server(demo=True)

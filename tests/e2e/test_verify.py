@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, run_cli  # noqa: E402
+from harness import Server, copy_database, run_cli  # noqa: E402
 from test_log import b64, verify_consistency, verify_inclusion  # noqa: E402
 
 VALID = {"name": "Verify", "description_short": "x", "organization": "Politie",
@@ -97,15 +97,9 @@ class Verify(unittest.TestCase):
         a = Server(demo=True)
         a.stop()
         # B is a copy of A with the same signing key: one log operator, two trees.
-        b_dir = os.path.join(a.dir, "b")
-        os.makedirs(b_dir)
-        for ext in ("", ".key", ".enc", ".accounts"):
-            shutil.copy2(a.db + ext, os.path.join(b_dir, "algoreg.db" + ext))
-        for ext in ("-wal", "-shm"):
-            if os.path.exists(a.db + ext):
-                shutil.copy2(a.db + ext, os.path.join(b_dir, "algoreg.db" + ext))
+        b_db = copy_database(a.db)
         a = Server(db=a.db)
-        b = Server(db=os.path.join(b_dir, "algoreg.db"))
+        b = Server(db=b_db)
         try:
             a.json("POST", "/api/v1/registrations", dict(VALID, name="Gezien door A"))
             saved = os.path.join(a.dir, "cp-a")

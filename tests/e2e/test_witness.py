@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, TOKEN, Server, free_port, run_cli  # noqa: E402
+from harness import BIN, TOKEN, Server, files_of, free_port, run_cli  # noqa: E402
 
 
 class Witness:
@@ -85,7 +85,7 @@ class Witnesses(unittest.TestCase):
         cls.vkey = first.json("GET", "/api/v1/log")[2]["verifier_key"]
         first.stop()
         cls.w = [Witness("witness%d.example/algoreg" % i, cls.vkey) for i in (1, 2, 3)]
-        cls.wfile = os.path.join(os.path.dirname(cls.db), "witnesses.txt")
+        cls.wfile = os.path.join(first.dir, "witnesses.txt")
         with open(cls.wfile, "w") as f:
             for w in cls.w:
                 f.write("%s %s\n" % (w.url, w.vkey))
@@ -198,7 +198,7 @@ class Witnesses(unittest.TestCase):
         db2 = os.path.join(other, "b.db")
         r = run_cli("init", "--db", db2)
         self.assertEqual(r.returncode, 0, r.stderr)
-        shutil.copy(self.db + ".key", db2 + ".key")
+        shutil.copy(files_of(self.db) + ".key", db2 + ".key")
         os.chmod(db2 + ".key", 0o600)
         size = self.status()["log_size"]
         b = Server(db=db2, serve_args=("--witnesses", self.wfile))

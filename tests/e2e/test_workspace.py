@@ -180,7 +180,7 @@ class WithholdFields(unittest.TestCase):
     def test_withholding_chosen_fields_from_the_form(self):
         srv = Server(demo=True)
         try:
-            with open(srv.db + ".accounts") as f:
+            with open(srv.files + ".accounts") as f:
                 acc = {l.split("\t")[0]: l.split("\t")[2]
                        for l in f if l.strip() and not l.startswith("#")}
 
@@ -240,7 +240,7 @@ class DueSoon(unittest.TestCase):
                  datetime.timedelta(days=160)).strftime("%Y-%m-%dT12:00:00Z")
         srv = Server(demo=True, env={"ALGOREG_NOW": later})
         try:
-            with open(srv.db + ".accounts") as f:
+            with open(srv.files + ".accounts") as f:
                 acc = {l.split("\t")[0]: l.split("\t")[2]
                        for l in f if l.strip() and not l.startswith("#")}
             for who, path, mark in (("redacteur", "/workspace", b'class="utrecht-alert'
