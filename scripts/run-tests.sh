@@ -26,11 +26,11 @@ else
     echo "postgresql: the throw-away cluster did not start"
     add 0 1
 fi
-trap '[ -n "$pg" ] && scripts/pg-tmp.sh stop "$pg"' EXIT
+trap '[ -z "$pg" ] || scripts/pg-tmp.sh stop "$pg"' EXIT
 
-for t in build/tests/test_*; do
-    [ -x "$t" ] || continue
-    "$t" >"$log" 2>&1
+# unit LABEL BINARY: run one cmocka binary and count what it reports.
+unit() {
+    "$2" >"$log" 2>&1
     rc=$?
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log")
     f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | head -1)
@@ -38,9 +38,21 @@ for t in build/tests/test_*; do
     f=${f:-0}
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # crash or sanitizer report
     if [ "$f" -ne 0 ]; then cat "$log"; fi
-    echo "unit $(basename "$t"): $p passed, $f failed"
+    echo "$1 $(basename "$2"): $p passed, $f failed"
     add "$p" "$f"
+}
+
+for t in build/tests/test_*; do
+    [ -x "$t" ] && unit unit "$t"
 done
+# The unit tests whose store is tests/unit/storefx.h, again on PostgreSQL.
+if [ -n "$pg" ]; then
+    export ALGOREG_TEST_BACKEND=postgresql
+    for t in approval auth exception notice; do
+        unit unit-pg "build/tests/test_$t"
+    done
+    unset ALGOREG_TEST_BACKEND
+fi
 
 # suite NAME COMMAND...: run a suite whose last line is "NAME: N passed, M failed".
 suite() {
@@ -60,6 +72,7 @@ suite() {
 }
 
 suite e2e python3 tests/e2e/run.py
+[ -n "$pg" ] && suite e2e-pg env ALGOREG_TEST_BACKEND=postgresql python3 tests/e2e/run.py
 suite browser node tests/browser/site.test.mjs
 suite fuzz scripts/fuzz.sh
 suite package python3 tests/package/run.py

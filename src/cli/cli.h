@@ -11,9 +11,14 @@ int ar_cli_migrate(int argc, char **argv); /* dbadmin.c */
 int ar_cli_backup(int argc, char **argv);
 int ar_cli_restore(int argc, char **argv);
 
+/* Where the files a database owns (keys, accounts, tokens) live, without the extension:
+ * the SQLite file's own path, or ALGOREG_STATE_DIR/DBNAME for a PostgreSQL URI. */
+const char *ar_cli_db_base(char *buf, size_t n, const char *db);
+
 /* A register without accounts gets the administrator 'admin' (with demo also one
  * account per working role); passwords and API tokens go to db.accounts (mode 0600,
- * never overwritten). Nothing when accounts exist. Non-zero, said why, on failure. */
+ * never overwritten; see ar_cli_db_base). Nothing when accounts exist. Non-zero, said why, on
+ * failure. */
 int ar_cli_first_accounts(struct ar_store *s, const char *db, int demo);
 
 #endif

@@ -85,7 +85,9 @@ static const char *usage_init =
     "withheld content PATH.enc (both mode 0600). A register without accounts gets the\n"
     "administrator account 'admin' (with --demo also one account per working role); their\n"
     "passwords and API tokens are written to PATH.accounts (mode 0600).\n"
-    "  --db PATH   database file\n"
+    "  --db PATH   database file, or postgresql://USER@HOST:PORT/DB (an existing, empty\n"
+    "              database; its keys and accounts file go to ALGOREG_STATE_DIR, default\n"
+    "              /var/lib/algoreg, as DB.key, DB.enc, DB.accounts)\n"
     "  --demo      load demonstration registrations (police and public prosecutor) and\n"
     "              accounts: redacteur, goedkeurder (politie), toezicht,\n"
     "              rechter-commissaris, toetsingscommissie\n";
@@ -100,7 +102,8 @@ static const char *usage_serve =
     "configuration file (--config FILE, ALGOREG_CONFIG, or " AR_CONFIG_DEFAULT " when it\n"
     "exists: \"key = value\" lines, keys as below without the dashes), then ALGOREG_<KEY>\n"
     "variables, then these options; check it with algoreg config check.\n"
-    "  --db PATH          database file (created by algoreg init)\n"
+    "  --db PATH          database file (created by algoreg init), or a PostgreSQL URI\n"
+    "                     postgresql://USER@HOST:PORT/DB: several servers may share it\n"
     "  --listen ADDR:PORT address to listen on (default 127.0.0.1:8080)\n"
     "  --tokens FILE      service tokens for the operator's own automation,\n"
     "                     NAME:TOKEN[:ROLE] per line (default PATH.tokens when present).\n"
@@ -393,7 +396,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
 /* Where the files that belong to a database live (its keys, accounts and tokens): next
  * to a SQLite file (PATH.key, …); for a PostgreSQL database, named after it in
  * ALGOREG_STATE_DIR (default /var/lib/algoreg): DIR/DBNAME.key, …. */
-static const char *db_base(char *buf, size_t n, const char *db)
+const char *ar_cli_db_base(char *buf, size_t n, const char *db)
 {
     if (!ar_store_is_pg_uri(db)) {
         snprintf(buf, n, "%s", db);
@@ -410,13 +413,13 @@ static const char *db_base(char *buf, size_t n, const char *db)
     return buf;
 }
 
-/* A key file: given by flag, else the database's own (PATH.key, PATH.enc; see db_base). */
+/* A key file: given by flag, else the database's own (PATH.key, PATH.enc; see ar_cli_db_base). */
 static const char *key_path(char *buf, size_t n, const char *given, const char *db, const char *ext)
 {
     char base[4000];
     if (given)
         return given;
-    db_base(base, sizeof base, db);
+    ar_cli_db_base(base, sizeof base, db);
     if ((size_t)snprintf(buf, n, "%s.%s", base, ext) >= n)
         buf[0] = '\0'; /* too long to be a path: opening "" fails with a message */
     return buf;
@@ -820,7 +823,8 @@ int ar_cli_first_accounts(struct ar_store *s, const char *db, int demo)
     char path[4096];
     if (ar_store_acct_count(s, &n) || n > 0)
         return 0;
-    snprintf(path, sizeof path, "%s.accounts", db);
+    char base[4000];
+    snprintf(path, sizeof path, "%s.accounts", ar_cli_db_base(base, sizeof base, db));
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
@@ -894,8 +898,7 @@ static int cmd_init(int argc, char **argv)
             goto out;
         }
     }
-    char base[4096];
-    if (ar_cli_first_accounts(s, db_base(base, sizeof base, o.db), o.demo))
+    if (ar_cli_first_accounts(s, o.db, o.demo))
         goto out;
     fprintf(stderr, "algoreg: database ready at %s (schema %d)\n", o.db,
             ar_store_schema_version(s));

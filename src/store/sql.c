@@ -70,6 +70,35 @@ struct ar_sql *ar_sql_sqlite(sqlite3 *db)
     return c;
 }
 
+/* UTC and unambiguous text: what the store reads back must not depend on the server's
+ * or the role's settings. 1 when set. */
+static int pg_session(struct ar_sql *c)
+{
+    PGresult *r = PQexec(c->pg, "SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8';"
+                                " SET standard_conforming_strings = on");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
+/* A connection the server dropped (restart, failover, network) is made again before the
+ * next statement; whatever transaction it had is gone, and the statement that found
+ * the loss failed with AR_EUNAVAIL. 0, or AR_EUNAVAIL while the server stays away. */
+static int pg_alive(struct ar_sql *c)
+{
+    if (PQstatus(c->pg) == CONNECTION_OK)
+        return 0;
+    PQreset(c->pg);
+    if (PQstatus(c->pg) != CONNECTION_OK || !pg_session(c)) {
+        const char *m = PQerrorMessage(c->pg);
+        snprintf(c->err, sizeof c->err, "the database is unreachable: %.*s", (int)strcspn(m, "\n"),
+                 m);
+        return AR_EUNAVAIL;
+    }
+    c->err[0] = '\0';
+    return 0;
+}
+
 int ar_sql_pg(struct ar_sql **out, const char *conninfo, char *why, size_t whylen)
 {
     struct ar_sql *c = calloc(1, sizeof *c);
@@ -86,13 +115,7 @@ int ar_sql_pg(struct ar_sql **out, const char *conninfo, char *why, size_t whyle
         ar_sql_close(c);
         return AR_EUNAVAIL;
     }
-    /* UTC and unambiguous text: what the store reads back must not depend on the
-     * server's or the role's settings */
-    PGresult *r = PQexec(c->pg, "SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8';"
-                                " SET standard_conforming_strings = on");
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) {
+    if (!pg_session(c)) {
         snprintf(why, whylen, "the session could not be set up: %s", PQerrorMessage(c->pg));
         ar_sql_close(c);
         return AR_EIO;
@@ -159,11 +182,13 @@ int ar_sql_exec(struct ar_sql *c, const char *sql)
 {
     if (c->kind == AR_SQL_SQLITE)
         return lite_code(sqlite3_exec(c->db, sql, NULL, NULL, NULL));
+    int rc = pg_alive(c);
+    if (rc)
+        return rc;
     PGresult *r = timed(run_exec, NULL, c, sql);
     ExecStatusType s = PQresultStatus(r);
-    int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY
-                 ? 0
-                 : pg_error(c, r);
+    rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY ? 0
+                                                                                 : pg_error(c, r);
     PQclear(r);
     return rc;
 }
@@ -314,6 +339,9 @@ int ar_sql_step(struct ar_sql_stmt *st)
         return rc;
     }
     if (!st->res) {
+        int rc = pg_alive(st->c);
+        if (rc)
+            return rc;
         st->res = timed(run_params, st, st->c, st->sql);
         ExecStatusType s = PQresultStatus(st->res);
         if (s == PGRES_COMMAND_OK) {
@@ -323,10 +351,10 @@ int ar_sql_step(struct ar_sql_stmt *st)
             st->nrows = PQntuples(st->res);
             st->changes = atoll(PQcmdTuples(st->res)); /* … RETURNING */
         } else {
-            int rc = pg_error(st->c, st->res);
+            int err = pg_error(st->c, st->res);
             PQclear(st->res);
             st->res = NULL;
-            return rc;
+            return err;
         }
         st->row = 0;
     } else {

@@ -448,13 +448,6 @@ int ar_store_open(struct ar_store **out, const char *uri, int create)
             ar_msg(AR_MSG_ERR, "cannot open the database: %s", why);
             goto out;
         }
-        if (!ar_store_pg_ready()) {
-            ar_msg(AR_MSG_ERR, "--db postgresql://…: the PostgreSQL backend is not complete in"
-                               " this build (set ALGOREG_PG_INCOMPLETE=1 to use the parts that"
-                               " are, for development)");
-            rc = AR_EUNAVAIL;
-            goto out;
-        }
         if ((rc = migrate(s, "the PostgreSQL database")))
             goto out;
         *out = s;
@@ -499,14 +492,6 @@ int ar_store_pg_reachable(const char *uri, char *why, size_t whylen)
 int ar_store_is_pg_uri(const char *uri)
 {
     return uri && (!strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11));
-}
-
-int ar_store_pg_ready(void)
-{
-    /* the store's files move onto sql.h one by one; until every one has, PostgreSQL is
-     * for development only */
-    const char *e = getenv("ALGOREG_PG_INCOMPLETE");
-    return e && !strcmp(e, "1");
 }
 
 /* Open path read-only for a look: integrity, algoreg's meta table, user_version. */
@@ -554,7 +539,29 @@ out:
 
 int ar_store_file_version(const char *path, int *version)
 {
-    return inspect(path, 0, version);
+    if (!ar_store_is_pg_uri(path))
+        return inspect(path, 0, version);
+    /* PostgreSQL: the meta row, read without migrating */
+    struct ar_store s = {0};
+    char why[512];
+    if (ar_sql_pg(&s.sql, path, why, sizeof why)) {
+        ar_msg(AR_MSG_ERR, "cannot open the database: %s", why);
+        return AR_EIO;
+    }
+    *version = ar_store_schema_version(&s);
+    ar_sql_close(s.sql);
+    return *version < 0 ? AR_EIO : 0;
+}
+
+/* backup and restore copy SQLite files; a PostgreSQL database is copied with its own
+ * tools until algoreg's own exist (issue 6). */
+static int sqlite_only(const char *what, const char *a, const char *b)
+{
+    if (!ar_store_is_pg_uri(a) && !ar_store_is_pg_uri(b))
+        return 0;
+    ar_msg(AR_MSG_ERR, "%s copies SQLite databases; for PostgreSQL use pg_dump and pg_restore",
+           what);
+    return AR_EINVAL;
 }
 
 /* Copy everything of from into the file dest through SQLite's backup API, under a
@@ -645,12 +652,16 @@ static int copy_db(const char *src, const char *dest, int full, int *version)
 int ar_store_backup(const char *path, const char *dest)
 {
     int v;
+    if (sqlite_only("backup", path, dest))
+        return AR_EINVAL;
     return copy_db(path, dest, 0, &v);
 }
 
 int ar_store_restore(const char *src, const char *dest)
 {
     int v, rc;
+    if ((rc = sqlite_only("restore", src, dest)))
+        return rc;
     if ((rc = copy_db(src, dest, 1, &v)))
         return rc;
     struct ar_store *s = NULL;

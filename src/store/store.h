@@ -44,17 +44,17 @@ struct ar_org {
     const char *slug, *name, *kind, *contact;
 };
 
-/* uri is a file path for SQLite (":memory:" works). create: make the file and run
- * migrations; otherwise the file must exist. Migrations newer than this binary knows
- * are refused (no silent downgrade). */
+/* uri is a file path for SQLite (":memory:" works), or a PostgreSQL URI
+ * (postgresql://USER@HOST:PORT/DB; the database must exist, its tables are made by the
+ * migrations of migrations/postgresql). create: make the SQLite file; migrations run
+ * either way. Migrations newer than this binary knows are refused (no silent
+ * downgrade). */
 int ar_store_open(struct ar_store **out, const char *uri, int create);
 /* 1 for a PostgreSQL URI (postgresql:// or postgres://), 0 for a SQLite file. */
 int ar_store_is_pg_uri(const char *uri);
 /* 0 when the PostgreSQL server at uri takes a connection; else AR_EUNAVAIL with why. */
 int ar_store_pg_reachable(const char *uri, char *why, size_t whylen);
-/* Whether PostgreSQL may be opened: the backend is not complete yet (issue 6), so only
- * with ALGOREG_PG_INCOMPLETE=1, for development and its tests. */
-int ar_store_pg_ready(void);
+
 void ar_store_close(struct ar_store *s); /* accepts NULL */
 /* The schema version the database is at. */
 int ar_store_schema_version(struct ar_store *s);
@@ -73,6 +73,13 @@ int ar_store_backup(const char *path, const char *dest);
  * algoreg database no newer than this binary; dest is written under a temporary name
  * and renamed, then migrated forward. AR_ECONFLICT when dest exists. */
 int ar_store_restore(const char *src, const char *dest);
+
+/* Every row of src into dst, either backend to either: dst must be new (no
+ * registrations) and at the same schema version; ids, versions, the log, checkpoints,
+ * sealed bytes and accounts go across as they are, so dst serves the same tree under the
+ * same signatures. src is read in one transaction (servers may keep writing), dst written
+ * in one (all or nothing). *rows counts the rows copied. */
+int ar_store_copy(struct ar_store *src, struct ar_store *dst, long long *rows);
 
 /* Transactions nest: the outermost is BEGIN IMMEDIATE … COMMIT, inner ones are
  * savepoints, so one record of a bulk import can be undone without the rest. */

@@ -19,7 +19,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # the files a database owns (keys, accounts) go to one state folder for the run.
 PG = os.environ.get("ALGOREG_TEST_BACKEND") == "postgresql"
 if PG:
-    os.environ["ALGOREG_PG_INCOMPLETE"] = "1"
     os.environ.setdefault("ALGOREG_STATE_DIR", tempfile.mkdtemp(prefix="algoreg-pgstate-"))
 
 

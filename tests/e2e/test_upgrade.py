@@ -149,7 +149,7 @@ class Upgrade(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(srv.dir, "b.db")))
 
 
-@unittest.skipIf(PG, "algoreg backup and restore of PostgreSQL databases are not written yet (issue 6)")
+@unittest.skipIf(PG, "SQLite's online backup; PostgreSQL's backup and restore: test_postgresql")
 class Backup(unittest.TestCase):
     def test_backup_while_writing_and_restore(self):
         srv = Server(demo=True)
