@@ -128,6 +128,7 @@ test:
 
 bench: deps
 	@scripts/bench.sh
+	@scripts/bench-pg.sh
 
 # The Debian package, built by dpkg-buildpackage from a copy of the tree (the NL Design
 # System style sheets included, nothing else of node_modules) into build/deb/, then

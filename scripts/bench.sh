@@ -7,6 +7,7 @@
 #   * server RSS with 100,000 entries
 set -eu
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 scripts/deps.sh --test wrk nginx-light procps bc >/dev/null
 make -s build/algoreg
 N=${BENCH_N:-100000}
@@ -84,31 +85,6 @@ mkdir -p "$W/tmp"
 nginx -c "$W/nginx.conf" -g 'daemon off;' &
 NGX=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$nport/entry.html" && break; sleep 0.1; done
-
-# wrk URL CONNECTIONS [script] -> "rps p50 p99" (latencies in ms)
-run_wrk() {
-    t=2
-    [ "$2" -ge 2 ] || t=1
-    if [ -n "${3:-}" ]; then
-        out=$(PATHS="$3" wrk -t$t -c"$2" -d"${DUR}s" --latency -s bench/paths.lua "$1")
-    else
-        out=$(wrk -t$t -c"$2" -d"${DUR}s" --latency "$1")
-    fi
-    echo "$out" >>"$W/wrk.log"
-    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-    p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-    p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-    errs=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
-    echo "$rps $(ms "$p50") $(ms "$p99") ${errs:-}"
-}
-ms() { # wrk prints 812.00us, 1.23ms or 1.02s
-    case "$1" in
-    *us) echo "$1" | sed 's/us$//' | awk '{printf "%.3f", $1/1000}' ;;
-    *ms) echo "$1" | sed 's/ms$//' | awk '{printf "%.3f", $1}' ;;
-    *s) echo "$1" | sed 's/s$//' | awk '{printf "%.3f", $1*1000}' ;;
-    *) echo "$1" ;;
-    esac
-}
 
 echo "bench: nginx static entry page"
 set -- $(run_wrk "http://127.0.0.1:$nport/entry.html" 64); ng_rps=$1; ng_p50=$2; ng_p99=$3

@@ -41,6 +41,8 @@ struct ar_sql {
     enum ar_sql_kind kind;
     sqlite3 *db;
     PGconn *pg;
+    unsigned gen;   /* PostgreSQL: bumped at each reconnection (prepared statements die) */
+    unsigned names; /* PostgreSQL: prepared statements named so far */
     char err[512];
 };
 
@@ -58,6 +60,9 @@ struct ar_sql_stmt {
     long long changes;
     unsigned char *blob; /* the last bytea value decoded */
     int stepped;         /* SQLite: stepped since the last binding (reset before binding) */
+    int keep;            /* PostgreSQL: prepared on the server once (ar_sql_keep) */
+    unsigned gen;        /* the connection generation it was prepared in */
+    char name[24];
 };
 
 struct ar_sql *ar_sql_sqlite(sqlite3 *db)
@@ -96,6 +101,7 @@ static int pg_alive(struct ar_sql *c)
         return AR_EUNAVAIL;
     }
     c->err[0] = '\0';
+    c->gen++;
     return 0;
 }
 
@@ -174,8 +180,19 @@ static PGresult *run_exec(struct ar_sql_stmt *st, struct ar_sql *c, const char *
 
 static PGresult *run_params(struct ar_sql_stmt *st, struct ar_sql *c, const char *sql)
 {
-    return PQexecParams(c->pg, sql, st->nparams, NULL, (const char *const *)st->vals, st->lens,
-                        st->fmts, 0);
+    if (!st->keep)
+        return PQexecParams(c->pg, sql, st->nparams, NULL, (const char *const *)st->vals, st->lens,
+                            st->fmts, 0);
+    if (st->gen != c->gen || !st->name[0]) { /* parsed and planned once per connection */
+        snprintf(st->name, sizeof st->name, "ar%u", ++c->names);
+        PGresult *p = PQprepare(c->pg, st->name, sql, st->nparams, NULL);
+        if (PQresultStatus(p) != PGRES_COMMAND_OK)
+            return p; /* the error, as a result */
+        PQclear(p);
+        st->gen = c->gen;
+    }
+    return PQexecPrepared(c->pg, st->name, st->nparams, (const char *const *)st->vals, st->lens,
+                          st->fmts, 0);
 }
 
 int ar_sql_exec(struct ar_sql *c, const char *sql)
@@ -475,4 +492,9 @@ int ar_sql_in_transaction(const struct ar_sql *c)
     if (c->kind == AR_SQL_SQLITE)
         return !sqlite3_get_autocommit(c->db);
     return PQtransactionStatus(c->pg) != PQTRANS_IDLE;
+}
+
+void ar_sql_keep(struct ar_sql_stmt *st)
+{
+    st->keep = 1;
 }

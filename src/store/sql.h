@@ -65,6 +65,9 @@ const char *ar_sql_column_text(struct ar_sql_stmt *st, int i);
 long long ar_sql_column_int64(struct ar_sql_stmt *st, int i);
 const void *ar_sql_column_blob(struct ar_sql_stmt *st, int i, size_t *len);
 void ar_sql_finalize(struct ar_sql_stmt *st); /* accepts NULL */
+/* A statement the caller keeps and runs often: PostgreSQL parses and plans it once per
+ * connection (a server-side prepared statement); SQLite's are prepared anyway. */
+void ar_sql_keep(struct ar_sql_stmt *st);
 /* Ready a statement to run again: its rows are dropped and its parameters unbound
  * (kept statements of the store's hot paths). */
 void ar_sql_reset(struct ar_sql_stmt *st);

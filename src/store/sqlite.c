@@ -189,8 +189,11 @@ int ar_store_sql_all(struct ar_store *s, struct ar_sql_stmt *st,
 struct ar_sql_stmt *ar_store_sql_cached(struct ar_store *s, int slot, const char *sql)
 {
     struct ar_sql_stmt **st = &s->st[ST_EXTRA + slot];
-    if (!*st && ar_store_sql_prep(s, "prepare", sql, st))
-        return NULL;
+    if (!*st) {
+        if (ar_store_sql_prep(s, "prepare", sql, st))
+            return NULL;
+        ar_sql_keep(*st);
+    }
     ar_sql_reset(*st);
     return *st;
 }
@@ -205,8 +208,11 @@ static int fail(struct ar_store *s, const char *what, int code)
 
 static struct ar_sql_stmt *stmt(struct ar_store *s, int which)
 {
-    if (!s->st[which] && ar_store_sql_prep(s, "prepare", sql_text[which], &s->st[which]))
-        return NULL;
+    if (!s->st[which]) {
+        if (ar_store_sql_prep(s, "prepare", sql_text[which], &s->st[which]))
+            return NULL;
+        ar_sql_keep(s->st[which]);
+    }
     ar_sql_reset(s->st[which]);
     return s->st[which];
 }
