@@ -89,6 +89,19 @@ def copy_database(db):
     return new
 
 
+def national_law_config(folder, objectives):
+    """An AI Act configuration file in folder under a hypothetical Dutch Art. 5(5) law
+    that allows the given real-time objectives (the Netherlands has none); its path."""
+    with open(os.path.join(ROOT, "data", "aiact", "config.json")) as f:
+        cfg = json.load(f)
+    cfg["nl_art5_5"] = {"enabled": True, "allowed_objectives": list(objectives),
+                        "allowed_offences": []}
+    path = os.path.join(folder, "aiact.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    return path
+
+
 def files_of(db):
     """The base path of the files database db owns (its keys, accounts, tokens)."""
     if db.startswith("postgresql://"):

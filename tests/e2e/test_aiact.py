@@ -16,7 +16,7 @@ import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, SHARED, TOKEN, Server, run_cli  # noqa: E402
+from harness import ROOT, SHARED, TOKEN, Server, national_law_config, run_cli  # noqa: E402
 
 AUTH = "auth-token-0123456789abcdef"
 SUP = "supervisor-token-0123456789ab"
@@ -406,13 +406,7 @@ class RealtimeWithNationalLaw(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="algoreg-aiact-")
-        with open(os.path.join(ROOT, "data", "aiact", "config.json")) as f:
-            cfg = json.load(f)
-        cfg["nl_art5_5"] = {"enabled": True, "allowed_objectives": ["OBJ_II"],
-                            "allowed_offences": []}
-        cls.cfg = os.path.join(cls.dir, "aiact.json")
-        with open(cls.cfg, "w") as f:
-            json.dump(cfg, f)
+        cls.cfg = national_law_config(cls.dir, ["OBJ_II"])
         cls.env = {"ALGOREG_API_TOKENS": TOKENS, "ALGOREG_NOW": cls.T0}
         cls.srv = Server(demo=True, env=cls.env, serve_args=("--aiact-config", cls.cfg))
 

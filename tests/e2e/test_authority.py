@@ -5,7 +5,6 @@ request's elements checked rule by rule (with articles) on the authority's page 
 it decides, only the named authority seeing it, the refusal, and the deletion confirmed.
 A request that breaks rules shows which, and a police page names every rule that
 refused a step."""
-import json
 import os
 import re
 import sys
@@ -13,7 +12,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, Server, add_account  # noqa: E402
+from harness import Server, add_account, national_law_config  # noqa: E402
 from test_oidc import Browser  # noqa: E402
 
 PW = "Kettle-Orbit-Lantern-58"
@@ -39,13 +38,7 @@ class AuthorityPages(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="algoreg-authority-")
-        with open(os.path.join(ROOT, "data", "aiact", "config.json")) as f:
-            cfg = json.load(f)
-        cfg["nl_art5_5"] = {"enabled": True, "allowed_objectives": ["OBJ_I"],
-                            "allowed_offences": []}
-        cls.cfg = os.path.join(cls.dir, "aiact.json")
-        with open(cls.cfg, "w") as f:
-            json.dump(cfg, f)
+        cls.cfg = national_law_config(cls.dir, ["OBJ_I"])
         cls.srv = Server(demo=True, env={"ALGOREG_NOW": NOW},
                          serve_args=("--aiact-config", cls.cfg))
         for name, role, org in (("anna", "registrant", "politie"),

@@ -64,6 +64,18 @@ class Notices(unittest.TestCase):
         self.assertGreaterEqual(len(got), n, "%s never got %r" % (addr, subject_part))
         return got
 
+    def outbox_line(self, pred):
+        """The first line of algoreg mail list that pred accepts, once there is one (the
+        server sends every two seconds)."""
+        out = ""
+        for _ in range(100):
+            out = run_cli("mail", "list", "--db", self.srv.db).stdout.decode()
+            line = next((ln for ln in out.splitlines() if pred(ln)), None)
+            if line:
+                return line
+            self.sink.wait_for(lambda ms: False, timeout=0.2)
+        self.fail("no such outbox line:\n" + out)
+
     def assert_clean(self):
         """No message carries anything withheld, justified or reasoned."""
         for m in self.sink.messages:
@@ -163,15 +175,8 @@ class Notices(unittest.TestCase):
             st, _, d = self.api("anna", "POST", "/api/v1/registrations",
                                 {"record": self.record("Camerabeelden " + MARK)})
             self.assertEqual(st, 202)
-            line = None
-            for _ in range(100):  # the server's next run records the failure
-                out = run_cli("mail", "list", "--db", self.srv.db).stdout.decode()
-                line = next((ln for ln in out.splitlines() if "\tpiet\t" in ln and "451" in ln),
-                            None)
-                if line:
-                    break
-                self.sink.wait_for(lambda ms: False, timeout=0.2)
-            self.assertIsNotNone(line, out)
+            # the server's next run records the failure
+            line = self.outbox_line(lambda ln: "\tpiet\t" in ln and "451" in ln)
             self.assertIn("\twaiting\t-\t1\t", line)
         finally:
             self.sink.mode = "accept"
@@ -189,14 +194,7 @@ class Notices(unittest.TestCase):
             st, _, d = self.api("anna", "POST", "/api/v1/registrations",
                                 {"record": self.record("Gezichtsherkenning " + MARK)})
             self.assertEqual(st, 202)
-            line = None
-            for _ in range(100):
-                out = run_cli("mail", "list", "--db", self.srv.db).stdout.decode()
-                line = next((ln for ln in out.splitlines() if "\tfailed\t" in ln), None)
-                if line:
-                    break
-                self.sink.wait_for(lambda ms: False, timeout=0.2)
-            self.assertIsNotNone(line, out)
+            line = self.outbox_line(lambda ln: "\tfailed\t" in ln)
             self.assertIn("550", line)
             metrics = self.srv.request("GET", "/metrics", token=False)[2].decode()
             self.assertRegex(metrics, r"\nalgoreg_mail_failed [1-9]")
