@@ -48,7 +48,7 @@ done
 # The unit tests whose store is tests/unit/storefx.h, again on PostgreSQL.
 if [ -n "$pg" ]; then
     export ALGOREG_TEST_BACKEND=postgresql
-    for t in approval auth exception notice; do
+    for t in approval auth exception notice store; do
         unit unit-pg "build/tests/test_$t"
     done
     unset ALGOREG_TEST_BACKEND
@@ -74,6 +74,7 @@ suite() {
 suite e2e python3 tests/e2e/run.py
 [ -n "$pg" ] && suite e2e-pg env ALGOREG_TEST_BACKEND=postgresql python3 tests/e2e/run.py
 suite browser node tests/browser/site.test.mjs
+[ -n "$pg" ] && suite browser-pg env ALGOREG_TEST_BACKEND=postgresql node tests/browser/site.test.mjs
 suite fuzz scripts/fuzz.sh
 suite package python3 tests/package/run.py
 

@@ -49,7 +49,18 @@ async function axe(page, label) {
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'algoreg-browser-'));
-const db = path.join(dir, 'algoreg.db');
+/* ALGOREG_TEST_BACKEND=postgresql: each register is a new database of the PostgreSQL at
+   ALGOREG_TEST_PG, its files (keys, accounts) in ALGOREG_STATE_DIR. */
+const pg = process.env.ALGOREG_TEST_BACKEND === 'postgresql';
+if (pg && !process.env.ALGOREG_STATE_DIR) process.env.ALGOREG_STATE_DIR = dir;
+function newDb(name) {
+  if (!pg) { const p = path.join(dir, `${name}.db`); return { db: p, files: p }; }
+  const n = `b${process.pid}_${name}`;
+  const r = spawnSync('psql', ['-q', process.env.ALGOREG_TEST_PG, '-c', `DROP DATABASE IF EXISTS ${n}`, '-c', `CREATE DATABASE ${n}`]);
+  if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
+  return { db: process.env.ALGOREG_TEST_PG.replace(/\/[^/]*$/, `/${n}`), files: path.join(process.env.ALGOREG_STATE_DIR, n) };
+}
+const { db, files } = newDb('algoreg');
 const init = spawnSync(bin, ['init', '--db', db, '--demo']);
 if (init.status !== 0) { console.log(String(init.stderr)); process.exit(1); }
 const port = await freePort();
@@ -144,7 +155,7 @@ try {
     assert((await page.locator('h1').textContent()).includes('Crime Anticipation System'), 'english title');
   });
   /* the demonstration editor of the police, made by algoreg init --demo */
-  const token = readFileSync(db + '.accounts', 'utf8').split('\n').find((l) => l.startsWith('redacteur\t')).split('\t')[3].trim();
+  const token = readFileSync(files + '.accounts', 'utf8').split('\n').find((l) => l.startsWith('redacteur\t')).split('\t')[3].trim();
   await check('AI Act questionnaire: one question per step, back keeps answers, result saved', async () => {
     await page.goto(base + '/classify?reg=10000045');
     await axe(page, 'questionnaire');
@@ -188,7 +199,7 @@ try {
       await axe(page, p);
     }
   });
-  const accounts = Object.fromEntries(readFileSync(db + '.accounts', 'utf8').split('\n')
+  const accounts = Object.fromEntries(readFileSync(files + '.accounts', 'utf8').split('\n')
     .filter((l) => l && !l.startsWith('#')).map((l) => { const [n, r, pw, tok] = l.split('\t'); return [n, { r, pw, tok }]; }));
   /* sign pg in as one of the demonstration accounts, through the form */
   const login = async (pg, who) => {
@@ -512,10 +523,10 @@ try {
     cfg.nl_art5_5 = { enabled: true, allowed_objectives: ['OBJ_I'], allowed_offences: [] };
     const cfgPath = path.join(dir, 'aiact-law.json');
     writeFileSync(cfgPath, JSON.stringify(cfg));
-    const db2 = path.join(dir, 'law.db');
+    const { db: db2, files: files2 } = newDb('law');
     const i2 = spawnSync(bin, ['init', '--db', db2, '--demo']);
     assert(i2.status === 0, `init: ${i2.stderr}`);
-    const acc2 = Object.fromEntries(readFileSync(db2 + '.accounts', 'utf8').split('\n')
+    const acc2 = Object.fromEntries(readFileSync(files2 + '.accounts', 'utf8').split('\n')
       .filter((l) => l && !l.startsWith('#')).map((l) => { const [n, r, pw] = l.split('\t'); return [n, pw]; }));
     const port2 = await freePort();
     const srv2 = spawn(bin, ['serve', '--db', db2, '--listen', `127.0.0.1:${port2}`, '--aiact-config', cfgPath], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -618,5 +629,5 @@ try {
   server.kill('SIGTERM');
   await new Promise((r) => server.on('exit', r));
 }
-console.log(`browser: ${passed} passed, ${failed} failed`);
+console.log(`${pg ? 'browser-pg' : 'browser'}: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
