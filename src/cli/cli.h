@@ -11,6 +11,9 @@ int ar_cli_migrate(int argc, char **argv); /* dbadmin.c */
 int ar_cli_backup(int argc, char **argv);
 int ar_cli_restore(int argc, char **argv);
 
+/* db as it may be printed: a PostgreSQL URI's password replaced by "…" (messages go
+ * to logs and terminals; keep passwords in ~/.pgpass or PGPASSWORD anyway). */
+const char *ar_cli_db_shown(char *buf, size_t n, const char *db);
 /* Where the files a database owns (keys, accounts, tokens) live, without the extension:
  * the SQLite file's own path, or ALGOREG_STATE_DIR/DBNAME for a PostgreSQL URI. */
 const char *ar_cli_db_base(char *buf, size_t n, const char *db);

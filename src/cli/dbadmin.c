@@ -132,10 +132,13 @@ static int copy_register(const char *from, const char *to)
     if (!pg && rc)
         remove_sqlite(tmp);
     if (rc) {
-        fprintf(stderr, "algoreg: the copy into %s failed (above); nothing was kept\n", to);
+        fprintf(stderr, "algoreg: the copy into %s failed (above); nothing was kept\n",
+                ar_cli_db_shown(tmp, sizeof tmp, to));
         return 1;
     }
-    printf("%s: %lld rows copied from %s\n", to, rows, from);
+    char a[4200], b[4200];
+    printf("%s: %lld rows copied from %s\n", ar_cli_db_shown(a, sizeof a, to), rows,
+           ar_cli_db_shown(b, sizeof b, from));
     return 0;
 }
 
@@ -150,6 +153,8 @@ int ar_cli_migrate(int argc, char **argv)
         return check ? (fprintf(stderr, "algoreg: migrate: --check or --to, not both\n"), 2)
                      : copy_register(db, g_to);
     int have, latest = ar_store_schema_latest();
+    char shown[4200];
+    const char *name = ar_cli_db_shown(shown, sizeof shown, db);
     if (ar_store_file_version(db, &have))
         return 1; /* said why */
     if (have > latest) {
@@ -160,17 +165,17 @@ int ar_cli_migrate(int argc, char **argv)
         return 1;
     }
     if (have == latest) {
-        printf("%s: schema %d, up to date\n", db, have);
+        printf("%s: schema %d, up to date\n", name, have);
         return 0;
     }
     if (check) {
-        printf("%s: schema %d, migration to %d due\n", db, have, latest);
+        printf("%s: schema %d, migration to %d due\n", name, have, latest);
         return 1;
     }
     struct ar_store *s = NULL;
     rc = ar_store_open(&s, db, 0);
     if (rc == 0)
-        printf("%s: schema %d migrated to %d\n", db, have, ar_store_schema_version(s));
+        printf("%s: schema %d migrated to %d\n", name, have, ar_store_schema_version(s));
     /* a register from before accounts gets its first administrator, as init gives */
     if (rc == 0)
         rc = ar_cli_first_accounts(s, db, 0);

@@ -396,6 +396,18 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
 /* Where the files that belong to a database live (its keys, accounts and tokens): next
  * to a SQLite file (PATH.key, …); for a PostgreSQL database, named after it in
  * ALGOREG_STATE_DIR (default /var/lib/algoreg): DIR/DBNAME.key, …. */
+const char *ar_cli_db_shown(char *buf, size_t n, const char *db)
+{
+    /* postgresql://user:secret@host/db → postgresql://user:…@host/db */
+    const char *auth = ar_store_is_pg_uri(db) ? strstr(db, "://") + 3 : NULL;
+    const char *at = auth ? strchr(auth, '@') : NULL, *colon = auth ? strchr(auth, ':') : NULL;
+    if (at && colon && colon < at && !memchr(auth, '/', (size_t)(at - auth)))
+        snprintf(buf, n, "%.*s…%s", (int)(colon + 1 - db), db, at);
+    else
+        snprintf(buf, n, "%s", db);
+    return buf;
+}
+
 const char *ar_cli_db_base(char *buf, size_t n, const char *db)
 {
     if (!ar_store_is_pg_uri(db)) {
@@ -403,7 +415,9 @@ const char *ar_cli_db_base(char *buf, size_t n, const char *db)
         return buf;
     }
     const char *dir = getenv("ALGOREG_STATE_DIR");
-    const char *name = strrchr(db, '/') ? strrchr(db, '/') + 1 : "algoreg";
+    /* the database's name: the URI's path, before any ?query (which may hold slashes) */
+    const char *auth = strstr(db, "://") ? strstr(db, "://") + 3 : db;
+    const char *name = strchr(auth, '/') ? strchr(auth, '/') + 1 : "algoreg";
     size_t len = strcspn(name, "?#"), k = 0;
     char clean[64];
     for (size_t i = 0; i < len && k + 1 < sizeof clean; i++) /* a file name, whatever the URI */
@@ -900,8 +914,9 @@ static int cmd_init(int argc, char **argv)
     }
     if (ar_cli_first_accounts(s, o.db, o.demo))
         goto out;
-    fprintf(stderr, "algoreg: database ready at %s (schema %d)\n", o.db,
-            ar_store_schema_version(s));
+    char shown[4200];
+    fprintf(stderr, "algoreg: database ready at %s (schema %d)\n",
+            ar_cli_db_shown(shown, sizeof shown, o.db), ar_store_schema_version(s));
     rc = 0;
 out:
     ar_store_close(s);

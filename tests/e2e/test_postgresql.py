@@ -216,9 +216,15 @@ class PostgreSQL(unittest.TestCase):
         d = tempfile.mkdtemp(prefix="algoreg-parity-")
         lite = os.path.join(d, "a.db")
         pg = self.pg_db()
-        for db in (lite, pg):
+        # a password in the URI is never printed (the test cluster trusts loopback)
+        with_pw = pg.replace("postgresql://algoreg@", "postgresql://algoreg:Geheim-Wachtwoord@")
+        for db in (lite, with_pw):
             r = run_cli("init", "--db", db)
             self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn(b"Geheim-Wachtwoord", r.stdout + r.stderr)
+        r = run_cli("migrate", "--db", with_pw)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(b"Geheim-Wachtwoord", r.stdout + r.stderr)
         c = sqlite3.connect(lite)
         want = {}
         for (name,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name"
