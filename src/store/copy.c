@@ -132,6 +132,7 @@ static int copy_table(struct ar_store *src, struct ar_store *dst, const char *t,
             }
             if ((rc = ar_store_sql_prep(dst, "copy", sql, &out)))
                 break;
+            ar_sql_keep(out); /* one INSERT per row: parsed and planned once */
         }
         ar_sql_reset(out);
         for (int c = 0; c < n; c++) {
