@@ -19,10 +19,10 @@
 #include "json/json.h"
 #include "log/log.h"
 #include "store/store.h"
+#include "unit/storefx.h"
 
 #define CANARY "CANARY-TARGET-7731"
 
-static char dbpath[64];
 static struct ar_aiact_cfg cfg;
 static struct ar_tree *tree;
 static char lars_rt[9], lars_post[9];
@@ -61,13 +61,13 @@ static void register_eu(struct ar_store *s, const char *lars)
 
 static int setup(void **state)
 {
-    snprintf(dbpath, sizeof dbpath, "/tmp/algoreg-cases-%d.db", (int)getpid());
-    unlink(dbpath);
     struct ar_store *s = NULL;
     char why[200];
-    if (ar_store_open(&s, dbpath, 1) || ar_aiact_cfg_load(&cfg, NULL, why, sizeof why) ||
+    if (storefx_open(state, "cases", "2026-11-23T12:00:00Z") ||
+        ar_aiact_cfg_load(&cfg, NULL, why, sizeof why) ||
         ar_aiact_tree_open(&tree, NULL, why, sizeof why))
         return -1;
+    s = *state;
     now_is("2026-11-23T12:00:00Z");
     json_t *pr = json_array(), *r1 = record("Real-time camera"), *r2 = record("Post comparison");
     if (ar_ledger_create(s, r1, "t", "n", pr, lars_rt) ||
@@ -85,16 +85,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    ar_store_close(*state);
     ar_tree_free(tree);
-    char p[96];
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
-    unsetenv("ALGOREG_NOW");
-    return 0;
+    return storefx_close(state);
 }
 
 static long long open_case(struct ar_store *s, const char *kind, const char *lars)

@@ -16,16 +16,14 @@
 #include "model/registry.h"
 #include "sheet/sheet.h"
 #include "store/store.h"
-
-static char dbpath[64];
+#include "unit/storefx.h"
 
 static int setup(void **state)
 {
-    snprintf(dbpath, sizeof dbpath, "/tmp/algoreg-sheet-%d.db", (int)getpid());
-    unlink(dbpath);
     struct ar_store *s = NULL;
-    if (ar_store_open(&s, dbpath, 1))
+    if (storefx_open(state, "sheet", "2026-11-23T12:00:00Z"))
         return -1;
+    s = *state;
     json_t *pr = json_array();
     char id[9];
     json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "name",
@@ -58,9 +56,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    ar_store_close(*state);
-    unlink(dbpath);
-    return 0;
+    return storefx_close(state);
 }
 
 static char *csv_of(struct ar_store *s, const struct ar_query *q, long long *total)
