@@ -560,6 +560,32 @@ static void *link_checker(void *arg)
     return NULL;
 }
 
+/* The vocabulary similar entries are ranked by, renewed in a thread of its own: counting
+ * it over a large PostgreSQL register takes long enough that neither a visitor nor the
+ * publication of withheld entries should wait for it. */
+static void *vocab_keeper(void *arg)
+{
+    struct ar_app *app = arg;
+    pthread_mutex_lock(&g_tick_mu);
+    while (!g_tick_stop) {
+        pthread_mutex_unlock(&g_tick_mu);
+        struct ar_store *s = NULL;
+        if (ar_store_open(&s, app->db_path, 0) == 0) {
+            if (ar_store_similar_refresh(s))
+                ar_msg(AR_MSG_ERR, "similar entries: the vocabulary could not be counted");
+            ar_store_close(s);
+        }
+        pthread_mutex_lock(&g_tick_mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 30;
+        if (!g_tick_stop)
+            pthread_cond_timedwait(&g_tick_cv, &g_tick_mu, &until);
+    }
+    pthread_mutex_unlock(&g_tick_mu);
+    return NULL;
+}
+
 /* E-mail notices in their own thread, like the links: a slow relay must not hold up
  * the publication of withheld entries. Every two seconds what waits is sent; every 30,
  * reminders of end dates are queued and old messages dropped. */
@@ -741,6 +767,8 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     pthread_t link_thread = 0;
     int linking = app->link_minutes > 0 && !app->tables &&
                   pthread_create(&link_thread, NULL, link_checker, app) == 0;
+    pthread_t vocab_thread = 0;
+    int vocab = !app->tables && pthread_create(&vocab_thread, NULL, vocab_keeper, app) == 0;
     pthread_t mail_thread = 0;
     int mailing =
         app->notice && !app->tables && pthread_create(&mail_thread, NULL, mailer, app) == 0;
@@ -799,6 +827,8 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
         pthread_join(link_thread, NULL);
     if (mailing)
         pthread_join(mail_thread, NULL);
+    if (vocab)
+        pthread_join(vocab_thread, NULL);
     pthread_mutex_lock(&g_stores_mu);
     for (int i = 0; i < g_nstores; i++)
         ar_store_close(g_stores[i]);

@@ -206,6 +206,50 @@ static int df_build(struct ar_store *s, long long docs, struct dftab **out)
     return 0;
 }
 
+/* PostgreSQL's ts_stat parses every entry's text again (SQLite's vocabulary table is
+ * kept by FTS5): above this many entries a visitor's request never waits for it. */
+#define PG_INLINE_DOCS 50000
+
+static int is_pg(struct ar_store *s)
+{
+    return ar_sql_kind(ar_store_sql(s)) == AR_SQL_PG;
+}
+
+/* The table is ten minutes old or the number of entries moved by more than 1 %
+ * (called with g_df_mu held). */
+static int df_stale(long long total)
+{
+    return !g_df || time(NULL) - g_df->built > 600 ||
+           llabs(total - g_df->docs) * 100 > g_df->docs ||
+           (g_df->docs < 1000 && total != g_df->docs);
+}
+
+int ar_store_similar_refresh(struct ar_store *s)
+{
+    struct ar_sql_stmt *st = NULL;
+    long long total = 0;
+    int rc = ar_store_sql_prep(s, "quality", "SELECT max(id) FROM registrations", &st);
+    if (rc)
+        return rc;
+    if (ar_sql_step(st) == AR_SQL_ROW)
+        total = ar_sql_column_int64(st, 0);
+    ar_sql_finalize(st);
+    pthread_mutex_lock(&g_df_mu);
+    int stale = df_stale(total);
+    pthread_mutex_unlock(&g_df_mu);
+    if (!stale)
+        return 0;
+    /* built outside the lock: requests go on with the old table meanwhile */
+    struct dftab *t = NULL;
+    if ((rc = df_build(s, total, &t)))
+        return rc;
+    pthread_mutex_lock(&g_df_mu);
+    df_free(g_df);
+    g_df = t;
+    pthread_mutex_unlock(&g_df_mu);
+    return 0;
+}
+
 static int by_weight(const void *a, const void *b)
 {
     double x = ((const struct term *)a)->weight, y = ((const struct term *)b)->weight;
@@ -240,10 +284,10 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
     if (ar_sql_step(st) == AR_SQL_ROW)
         total = ar_sql_column_int64(st, 0);
     ar_sql_finalize(st);
-    /* tf-idf with the index's own document frequencies */
+    /* tf-idf with the index's own document frequencies; on a large PostgreSQL register
+     * the table is built by the server's ticker (ar_store_similar_refresh), not here */
     pthread_mutex_lock(&g_df_mu);
-    if (!g_df || time(NULL) - g_df->built > 600 || llabs(total - g_df->docs) * 100 > g_df->docs ||
-        (g_df->docs < 1000 && total != g_df->docs)) {
+    if (df_stale(total) && !(is_pg(s) && total > PG_INLINE_DOCS)) {
         struct dftab *t = NULL;
         if ((rc = df_build(s, total, &t)) == 0) {
             df_free(g_df);

@@ -282,6 +282,11 @@ int ar_store_wstate_refused(struct ar_store *s, const char *origin, const char *
  * organization{slug, name}, score}]}; other organisations only unless same_org. */
 int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_org, json_t **out);
 
+/* Renew the document frequencies similar entries are ranked by when they are stale (ten
+ * minutes, or 1 % more entries); the server's ticker calls it, so a large PostgreSQL
+ * register (whose vocabulary is counted by ts_stat) never makes a visitor wait. */
+int ar_store_similar_refresh(struct ar_store *s);
+
 /* Links: refs are rebuilt from the latest versions (reset, then add each); due lists
  * [{url, failures}] whose next check has come; result records one check. */
 int ar_store_link_refs_reset(struct ar_store *s);
