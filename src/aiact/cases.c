@@ -538,7 +538,9 @@ int ar_case_event(struct ar_store *s, const struct ar_aiact_cfg *cfg, long long 
             wrc = ar_notice_rbi_requested(s, id, kind, ar_json_str(c, "organization"),
                                           ar_json_str(c, "authority"), started != 0, st);
         }
-        if (!wrc && !refused && (is(event, "grant") || is(event, "reject")) && !is(kind, "review"))
+        if (!wrc && !refused &&
+            (is(event, "grant") || is(event, "reject") || is(event, "revoke")) &&
+            !is(kind, "review"))
             wrc = ar_notice_rbi_decided(s, id, ar_json_str(c, "created_by"), event);
         if (!wrc && !refused && is(kind, "realtime") &&
             (is(event, "start") || is(event, "start_urgent"))) {

@@ -288,9 +288,15 @@ int ar_notice_rbi_decided(struct ar_store *s, long long case_id, const char *to_
     char link[64];
     snprintf(link, sizeof link, "/workspace/cases/%lld", case_id);
     struct msg m = {.kind = "rbi_decided", .link = link};
+    int revoked = !strcmp(decision, "revoke");
     put(m.subject, sizeof m.subject, "Zaak %lld: %s / Case %lld: %s", case_id,
-        granted ? "toestemming verleend" : "toestemming geweigerd", case_id,
-        granted ? "authorised" : "refused");
+        granted   ? "toestemming verleend"
+        : revoked ? "toestemming ingetrokken"
+                  : "toestemming geweigerd",
+        case_id,
+        granted   ? "authorised"
+        : revoked ? "authorisation revoked"
+                  : "refused");
     put(m.body, sizeof m.body,
         granted ? "De autoriteit heeft het gebruik in zaak %lld toegestaan. Zie de zaak voor het"
                   " tijdvak en de voorwaarden.%s\n\n"

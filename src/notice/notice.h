@@ -47,7 +47,8 @@ int ar_notice_extension_requested(struct ar_store *s, const char *lars, const ch
 int ar_notice_rbi_requested(struct ar_store *s, long long case_id, const char *kind,
                             const char *org, const char *authority, int urgent,
                             const char *started);
-/* The authority decided: the police account that made the case. */
+/* The authority decided (grant, reject) or withdrew its authorisation (revoke): the
+ * police account that made the case. */
 int ar_notice_rbi_decided(struct ar_store *s, long long case_id, const char *to,
                           const char *decision);
 
