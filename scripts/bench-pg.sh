@@ -2,8 +2,8 @@
 # bench-pg.sh — the second half of `make bench`: the store on PostgreSQL against SQLite in
 # one run, with BENCH_PG_N (default 1,000,000) generated registrations: the time to copy
 # the register into PostgreSQL, search p50 over 500 queries, and entry-page requests per
-# second with one algoreg process and with two on the same PostgreSQL database, each
-# beside the same figure on SQLite. PostgreSQL 15 is a throw-away cluster with fsync on
+# second with one algoreg process and with two on the same database, each beside the
+# same figure on SQLite (two processes on one SQLite file in WAL mode). PostgreSQL 15 is a throw-away cluster with fsync on
 # and its default settings (shared_buffers 128 MB). Writes its section of BENCHMARKS.md
 # (after the one scripts/bench.sh writes).
 set -eu
@@ -50,17 +50,20 @@ grep -q "rows copied" "$W/copy.log" || { cat "$W/copy.log" >&2; exit 1; }
 mkdir -p "$W/state"
 for ext in key enc; do install -m 600 "$W/s.db.$ext" "$W/state/bench.$ext"; done
 psql -q "$DB" -c "VACUUM ANALYZE"
-ID=$(sed -n '5000p' "$W/gen.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["lars"])')
+line=$(echo "$N" | awk '{print ($1 < 5000 ? $1 : 5000)}')
+ID=$(sed -n "${line}p" "$W/gen.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["lars"])')
 
 p1=$(free_port)
 p2=$(free_port)
 p3=$(free_port)
+p4=$(free_port)
 serve "$W/s.db" "$p1"
 serve "$DB" "$p2"
 serve "$DB" "$p3"
+serve "$W/s.db" "$p4"
 # each process counts the vocabulary of similar entries in a thread of its own once it
 # starts (ts_stat over every text on PostgreSQL): measure after that, not during it
-for p in "$p1" "$p2" "$p3"; do
+for p in "$p1" "$p2" "$p3" "$p4"; do
     for _ in $(seq 600); do
         curl -sf "http://127.0.0.1:$p/api/v1/registrations/$ID/similar" | grep -q '"score"' && break
         sleep 1
@@ -69,6 +72,7 @@ done
 snap_lite=$(first_search_ms "$p1")
 snap_pg=$(first_search_ms "$p2")
 first_search_ms "$p3" >/dev/null
+first_search_ms "$p4" >/dev/null
 rss_pg=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' /proc/"$(echo $PIDS | awk '{print $2}')"/status)
 rss_lite=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' /proc/"$(echo $PIDS | awk '{print $1}')"/status)
 
@@ -79,11 +83,15 @@ echo "bench-pg: entry page, 64 connections"
 set -- $(run_wrk "http://127.0.0.1:$p1/registrations/$ID" 64); el_rps=$1
 set -- $(run_wrk "http://127.0.0.1:$p2/registrations/$ID" 64); ep1_rps=$1
 echo "bench-pg: entry page, two processes on one database, 32 connections each"
-run_wrk "http://127.0.0.1:$p2/registrations/$ID" 32 >"$W/two-a" &
-a=$!
-run_wrk "http://127.0.0.1:$p3/registrations/$ID" 32 >"$W/two-b"
-wait $a
-ep2_rps=$(cat "$W/two-a" "$W/two-b" | awk '{s += $1} END {printf "%.0f", s}')
+two() { # PORT PORT: requests per second of both together
+    run_wrk "http://127.0.0.1:$1/registrations/$ID" 32 >"$W/two-a" &
+    a=$!
+    run_wrk "http://127.0.0.1:$2/registrations/$ID" 32 >"$W/two-b"
+    wait $a
+    cat "$W/two-a" "$W/two-b" | awk '{s += $1} END {printf "%.0f", s}'
+}
+ep2_rps=$(two "$p2" "$p3")
+el2_rps=$(two "$p1" "$p4")
 pct() { echo "$1 $2" | awk '{printf "%.0f %%", 100 * $1 / $2}'; }
 
 cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
@@ -101,7 +109,7 @@ cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
     echo "| first search (builds the process's snapshot) | $snap_pg ms | $snap_lite ms | $(pct "$snap_pg" "$snap_lite") |"
     echo "| search, 500 different queries, p50 / p99 | $sp_p50 / $sp_p99 ms | $sl_p50 / $sl_p99 ms | $(pct "$sp_p50" "$sl_p50") (p50) |"
     echo "| entry page, one algoreg process, 64 connections | $(printf %.0f "$ep1_rps") req/s | $(printf %.0f "$el_rps") req/s | $(pct "$ep1_rps" "$el_rps") |"
-    echo "| entry page, two algoreg processes on one database, 2 × 32 connections | $ep2_rps req/s | (one process) $(printf %.0f "$el_rps") req/s | $(pct "$ep2_rps" "$el_rps") |"
+    echo "| entry page, two algoreg processes on one database, 2 × 32 connections | $ep2_rps req/s | $el2_rps req/s (two processes on one file) | $(pct "$ep2_rps" "$el2_rps") |"
     echo "| server memory after the first search (RSS) | $rss_pg MiB | $rss_lite MiB | — |"
     echo
     echo "Search and the entry page read a per-process snapshot and page cache keyed by the"
