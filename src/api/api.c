@@ -528,7 +528,7 @@ static void get_version(struct ar_req *r, const char *id, int version)
         }
         key = ar_arena_printf(r->arena, "api|%lld|%s|%d", stamp, id, version);
         size_t before = r->out.len;
-        if (ar_cache_get(key, &r->out)) {
+        if (ar_cache_get_or_claim(key, &r->out)) {
             /* the cached body starts with the ETag line */
             const char *nl = memchr(r->out.ptr + before, '\n', r->out.len - before);
             if (nl) {
@@ -555,6 +555,8 @@ static void get_version(struct ar_req *r, const char *id, int version)
                            id, version);
         store_error(r, rc, pr);
         json_decref(pr);
+        if (key)
+            ar_cache_release(key);
         return;
     }
     json_t *wh = NULL;
@@ -581,6 +583,7 @@ static void get_version(struct ar_req *r, const char *id, int version)
         if (ar_buf_ok(&c))
             ar_cache_put(key, c.ptr, c.len);
         ar_buf_free(&c);
+        ar_cache_release(key);
     }
 }
 

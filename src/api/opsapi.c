@@ -6,6 +6,7 @@
  * content, names or ids. */
 #include "api/api.h"
 #include "auth/auth.h"
+#include "base/cache.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "http/metrics.h"
@@ -89,6 +90,15 @@ static void h_metrics(struct ar_req *r)
           "E-mail notices given up in the last 30 days (algoreg mail list says why).",
           json_integer_value(json_object_get(f, "mail_failed")));
     json_decref(f);
+    struct ar_cache_stats cs;
+    ar_cache_stats(&cs);
+    gauge(b, "algoreg_page_cache_bytes", "Bytes of pages and responses kept in this process.",
+          (long long)cs.bytes);
+    gauge(b, "algoreg_page_cache_rendering",
+          "Cacheable pages being rendered now (one request per page renders it).",
+          (long long)cs.rendering);
+    gauge(b, "algoreg_page_cache_waiting",
+          "Requests waiting for another request's render of the same page.", (long long)cs.waiting);
 }
 
 const struct ar_route ar_ops_routes[] = {

@@ -162,7 +162,7 @@ int ar_api_org_quality(struct ar_req *r, const char *slug, json_t **out)
     struct ar_buf b;
     ar_buf_init(&b, 0);
     /* one pass over the organisation's latest versions, kept until the next write */
-    if (ar_cache_get(key, &b))
+    if (ar_cache_get_or_claim(key, &b))
         e = json_loadb(b.ptr, b.len, 0, NULL);
     ar_buf_free(&b);
     if (!e) {
@@ -170,6 +170,7 @@ int ar_api_org_quality(struct ar_req *r, const char *slug, json_t **out)
         int rc = ar_store_each_latest_org(r->store, slug, each, &o);
         if (rc) {
             json_decref(o.by);
+            ar_cache_release(key);
             return rc;
         }
         e = json_incref(json_object_get(o.by, slug));
@@ -180,6 +181,7 @@ int ar_api_org_quality(struct ar_req *r, const char *slug, json_t **out)
         if (txt)
             ar_cache_put(key, txt, strlen(txt));
         free(txt);
+        ar_cache_release(key);
     }
     long long n = json_integer_value(json_object_get(e, "entries"));
     json_t *broken = NULL, *reports = NULL;

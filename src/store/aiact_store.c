@@ -21,43 +21,25 @@ static int step_done(struct ar_store *s, struct ar_sql_stmt *st)
     return n ? 0 : AR_ENOTFOUND;
 }
 
-/* Every row of st as an object keyed by column name; columns named doc, machine, data
- * and rules hold JSON and are parsed. */
-static int rows(struct ar_sql_stmt *st, json_t **out)
+/* A row as ar_store_sql_row, with the columns named doc, machine, data and rules (JSON
+ * stored as text) parsed. */
+static json_t *aiact_row(struct ar_sql_stmt *st)
 {
-    json_t *arr = json_array();
-    int r;
-    while ((r = ar_sql_step(st)) == AR_SQL_ROW) {
-        json_t *o = json_object();
-        for (int c = 0; c < ar_sql_column_count(st); c++) {
-            const char *name = ar_sql_column_name(st, c);
-            json_t *v;
-            switch (ar_sql_column_type(st, c)) {
-            case AR_SQL_INT: v = json_integer(ar_sql_column_int64(st, c)); break;
-            case AR_SQL_NULL: v = json_null(); break;
-            default: {
-                const char *t = ar_sql_column_text(st, c);
-                if (!strcmp(name, "doc") || !strcmp(name, "machine") || !strcmp(name, "data") ||
-                    !strcmp(name, "rules")) {
-                    v = json_loads(t, JSON_DECODE_ANY, NULL);
-                    if (!v)
-                        v = json_null();
-                } else {
-                    v = json_string(t);
-                }
-            }
-            }
-            json_object_set_new(o, name, v);
+    json_t *o = ar_store_sql_row(st);
+    static const char *const parsed[] = {"doc", "machine", "data", "rules"};
+    for (size_t i = 0; i < sizeof parsed / sizeof *parsed; i++) {
+        const char *t = json_string_value(json_object_get(o, parsed[i]));
+        if (t) {
+            json_t *v = json_loads(t, JSON_DECODE_ANY, NULL);
+            json_object_set_new(o, parsed[i], v ? v : json_null());
         }
-        json_array_append_new(arr, o);
     }
-    ar_sql_finalize(st);
-    if (r != AR_SQL_DONE) {
-        json_decref(arr);
-        return AR_EIO;
-    }
-    *out = arr;
-    return 0;
+    return o;
+}
+
+static int rows(struct ar_store *s, struct ar_sql_stmt *st, json_t **out)
+{
+    return ar_store_sql_all(s, st, aiact_row, out);
 }
 
 int ar_store_cls_insert(struct ar_store *s, const char *lars, int version, const char *created,
@@ -92,7 +74,7 @@ int ar_store_cls_list(struct ar_store *s, const char *lars, json_t **out)
     if (rc)
         return rc;
     ar_sql_bind_text(st, 1, lars);
-    return rows(st, out);
+    return rows(s, st, out);
 }
 
 int ar_store_eu_insert(struct ar_store *s, const char *lars, const char *section,
@@ -128,7 +110,7 @@ int ar_store_eu_list(struct ar_store *s, const char *lars, json_t **out)
     if (rc)
         return rc;
     ar_sql_bind_text(st, 1, lars);
-    return rows(st, out);
+    return rows(s, st, out);
 }
 
 int ar_store_case_insert(struct ar_store *s, const char *kind, const char *lars, const char *state,
@@ -179,7 +161,7 @@ int ar_store_case_get(struct ar_store *s, long long id, json_t **out)
     if (rc)
         return rc;
     ar_sql_bind_int64(st, 1, id);
-    if ((rc = rows(st, &arr)))
+    if ((rc = rows(s, st, &arr)))
         return rc;
     if (json_array_size(arr) == 0)
         rc = AR_ENOTFOUND;
@@ -201,7 +183,7 @@ int ar_store_case_list(struct ar_store *s, const char *kind, const char *lars, j
         return rc;
     ar_sql_bind_text(st, 1, kind);
     ar_sql_bind_text(st, 2, lars);
-    return rows(st, out);
+    return rows(s, st, out);
 }
 
 int ar_store_case_update(struct ar_store *s, long long id, const char *state, const char *updated,
@@ -270,7 +252,7 @@ int ar_store_case_events(struct ar_store *s, long long id, json_t **out)
     if (rc)
         return rc;
     ar_sql_bind_int64(st, 1, id);
-    return rows(st, out);
+    return rows(s, st, out);
 }
 
 int ar_store_notice_insert(struct ar_store *s, long long case_id, const char *recipient,
@@ -300,5 +282,5 @@ int ar_store_notice_list(struct ar_store *s, long long case_id, json_t **out)
     if (rc)
         return rc;
     ar_sql_bind_int64(st, 1, case_id);
-    return rows(st, out);
+    return rows(s, st, out);
 }

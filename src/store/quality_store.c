@@ -1,4 +1,4 @@
-/* quality_sqlite.c — rows and queries for register quality (0006_quality.sql): similar
+/* quality_store.c — rows and queries for register quality (0006_quality.sql): similar
  * entries from the full-text index, links and their checks, error reports, and the
  * counts the dashboards draw. */
 #include "base/buf.h"
@@ -17,33 +17,10 @@
 #include <string.h>
 #include <strings.h>
 
-static json_t *col(struct ar_sql_stmt *st, int c)
-{
-    switch (ar_sql_column_type(st, c)) {
-    case AR_SQL_INT: return json_integer(ar_sql_column_int64(st, c));
-    case AR_SQL_NULL: return json_null();
-    default: return json_string(ar_sql_column_text(st, c));
-    }
-}
-
 /* Every row as an object keyed by column name. */
-static int rows(struct ar_sql_stmt *st, json_t **out)
+static int rows(struct ar_store *s, struct ar_sql_stmt *st, json_t **out)
 {
-    json_t *arr = json_array();
-    int r;
-    while ((r = ar_sql_step(st)) == AR_SQL_ROW) {
-        json_t *o = json_object();
-        for (int c = 0; c < ar_sql_column_count(st); c++)
-            json_object_set_new(o, ar_sql_column_name(st, c), col(st, c));
-        json_array_append_new(arr, o);
-    }
-    ar_sql_finalize(st);
-    if (r != AR_SQL_DONE) {
-        json_decref(arr);
-        return AR_EIO;
-    }
-    *out = arr;
-    return 0;
+    return ar_store_sql_all(s, st, ar_store_sql_row, out);
 }
 
 /* ---- similar entries --------------------------------------------------------------------- */
@@ -447,7 +424,7 @@ int ar_store_links_due(struct ar_store *s, long long now, int limit, json_t **ou
         return rc;
     ar_sql_bind_int64(st, 1, now);
     ar_sql_bind_int64(st, 2, limit);
-    return rows(st, out);
+    return rows(s, st, out);
 }
 
 int ar_store_link_result(struct ar_store *s, const char *url, int status, const char *error,
@@ -503,7 +480,7 @@ int ar_store_links_of(struct ar_store *s, const char *lars, json_t **out)
     if (rc)
         return rc;
     ar_sql_bind_text(st, 1, lars);
-    return rows(st, out);
+    return rows(s, st, out);
 }
 
 int ar_store_links_broken(struct ar_store *s, const char *org, json_t **out)
@@ -518,7 +495,7 @@ int ar_store_links_broken(struct ar_store *s, const char *org, json_t **out)
     if (rc)
         return rc;
     ar_sql_bind_text(st, 1, org);
-    return rows(st, out);
+    return rows(s, st, out);
 }
 
 int ar_store_link_history(struct ar_store *s, const char *url, json_t **out)
@@ -532,7 +509,7 @@ int ar_store_link_history(struct ar_store *s, const char *url, json_t **out)
     if (rc)
         return rc;
     ar_sql_bind_text(st, 1, url);
-    return rows(st, out);
+    return rows(s, st, out);
 }
 
 /* ---- error reports ------------------------------------------------------------------------ */
@@ -584,7 +561,7 @@ int ar_store_reports(struct ar_store *s, const char *lars, const char *org, int 
     ar_sql_bind_text(st, 1, lars);
     ar_sql_bind_text(st, 2, org);
     ar_sql_bind_int64(st, 3, open_only);
-    return rows(st, out);
+    return rows(s, st, out);
 }
 
 int ar_store_report_answer(struct ar_store *s, long long id, const char *answer,
@@ -636,7 +613,7 @@ static int query_rows(struct ar_store *s, const char *sql, json_t **out)
 {
     struct ar_sql_stmt *st;
     int rc = ar_store_sql_prep(s, "quality", sql, &st);
-    return rc ? rc : rows(st, out);
+    return rc ? rc : rows(s, st, out);
 }
 
 int ar_store_dashboard(struct ar_store *s, json_t **out)

@@ -590,70 +590,112 @@ static int name_has_all(const char *name, const struct words *ws)
     return 1;
 }
 
-/* The public id of row id, for exports (which read each version whole afterwards). */
-static int fetch_id(struct ar_sql *db, uint32_t id, json_t *items)
+#define FETCH_CHUNK 500 /* ids per query when fetching a page's rows */
+
+struct at {
+    uint32_t id;
+    uint32_t pos;
+};
+
+static int at_cmp(const void *a, const void *b)
 {
-    struct ar_sql_stmt *st = NULL;
-    if (ar_sql_prepare(db, "SELECT lars FROM registrations WHERE id = ?1", &st) != 0)
-        return AR_EIO;
-    ar_sql_bind_int64(st, 1, id);
-    if (ar_sql_step(st) == AR_SQL_ROW) /* else written after the snapshot: skip */
-        json_array_append_new(items, json_string(ar_sql_column_text(st, 0)));
-    ar_sql_finalize(st);
-    return 0;
+    uint32_t x = ((const struct at *)a)->id, y = ((const struct at *)b)->id;
+    return x < y ? -1 : x > y;
 }
 
-static int fetch_item(struct ar_sql *db, uint32_t id, const struct words *words, json_t *items)
+/* One row of the page as the list shows it; the snippet marks the query's words in the
+ * indexed text (FTS5's snippet() re-reads the whole doclist of a prefix term for every
+ * row; marking them ourselves costs nothing more than the row). */
+static json_t *item_row(struct ar_sql_stmt *st, const struct words *words)
 {
-    struct ar_sql_stmt *st = NULL;
-    int rc = 0;
-    if (ar_sql_prepare(db,
-                       "SELECT r.lars, r.name, r.descr, r.name_en, r.descr_en, o.name,"
-                       " o.slug, r.status, r.pubcat, r.updated, r.version, r.is_ai FROM"
-                       " registrations r JOIN organisations o ON o.id = r.org_id WHERE"
-                       " r.id = ?1",
-                       &st) != 0)
-        return AR_EIO;
-    ar_sql_bind_int64(st, 1, id);
-    if (ar_sql_step(st) != AR_SQL_ROW) { /* written after the snapshot: skip */
-        ar_sql_finalize(st);
-        return 0;
-    }
 #define T(i) (ar_sql_column_text(st, i))
     json_t *it = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:{s:s, s:s}, s:s, s:s, s:s, s:i}", "id",
-                           T(0), "name", T(1), "description_short", T(2), "name_en", T(3),
-                           "description_short_en", T(4), "organization", "name", T(5), "slug", T(6),
-                           "status", T(7), "publication_category", T(8), "updated", T(9), "version",
-                           (int)ar_sql_column_int64(st, 10));
-#undef T
-    int ai = (int)ar_sql_column_int64(st, 11);
+                           T(1), "name", T(2), "description_short", T(3), "name_en", T(4),
+                           "description_short_en", T(5), "organization", "name", T(6), "slug", T(7),
+                           "status", T(8), "publication_category", T(9), "updated", T(10),
+                           "version", (int)ar_sql_column_int64(st, 11));
+    int ai = (int)ar_sql_column_int64(st, 12);
     if (ai >= 0)
         json_object_set_new(it, "is_ai", json_boolean(ai));
-    ar_sql_finalize(st);
-    st = NULL;
     if (words && words->n) {
-        /* FTS5's snippet() re-reads the whole doclist of a prefix term for every row;
-         * marking the words ourselves in the indexed text is a single row lookup. */
-        if (ar_sql_prepare(db, "SELECT nl, en FROM registration_fts WHERE rowid = ?1", &st) != 0) {
-            rc = AR_EIO;
-        } else {
-            ar_sql_bind_int64(st, 1, id);
-            if (ar_sql_step(st) == AR_SQL_ROW) {
-                struct ar_buf b;
-                ar_buf_init(&b, 4096);
-                for (int col = 0; col < 2 && b.len == 0; col++) {
-                    const char *text = ar_sql_column_text(st, col);
-                    if (text)
-                        snippet(&b, text, words);
-                }
-                if (b.len)
-                    json_object_set_new(it, "snippet", json_string(ar_buf_cstr(&b)));
-                ar_buf_free(&b);
-            }
-        }
-        ar_sql_finalize(st);
+        struct ar_buf b;
+        ar_buf_init(&b, 4096);
+        for (int col = 13; col < 15 && b.len == 0; col++)
+            if (T(col))
+                snippet(&b, T(col), words);
+        if (b.len)
+            json_object_set_new(it, "snippet", json_string(ar_buf_cstr(&b)));
+        ar_buf_free(&b);
     }
-    json_array_append_new(items, it);
+#undef T
+    return it;
+}
+
+/* The page's rows (ids_only: their public ids, for exports) appended to items in the
+ * order of ids, FETCH_CHUNK ids per query: one round trip each on PostgreSQL instead of
+ * one or two per row. Rows written after the snapshot are not there yet: skipped. */
+static int fetch_page(struct ar_sql *db, const uint32_t *ids, size_t n, int ids_only,
+                      const struct words *words, json_t *items)
+{
+    int pg = ar_sql_kind(db) == AR_SQL_PG, snip = !ids_only && words && words->n, rc = 0;
+    struct ar_buf sql, list;
+    ar_buf_init(&sql, 0);
+    ar_buf_init(&list, 0);
+    ar_buf_puts(&sql, ids_only ? "SELECT r.id, r.lars"
+                               : "SELECT r.id, r.lars, r.name, r.descr, r.name_en, r.descr_en,"
+                                 " o.name, o.slug, r.status, r.pubcat, r.updated, r.version,"
+                                 " r.is_ai");
+    if (snip)
+        ar_buf_puts(&sql, ", f.nl, f.en");
+    ar_buf_puts(&sql, " FROM registrations r");
+    if (!ids_only)
+        ar_buf_puts(&sql, " JOIN organisations o ON o.id = r.org_id");
+    if (snip)
+        ar_buf_puts(&sql, " LEFT JOIN registration_fts f ON f.rowid = r.id");
+    /* the ids as one text parameter "1,2,3" */
+    ar_buf_puts(&sql, pg ? " WHERE r.id = ANY(string_to_array(?1, ',')::bigint[])"
+                         : " WHERE r.id IN (SELECT value FROM json_each('[' || ?1 || ']'))");
+    struct ar_sql_stmt *st = NULL;
+    struct at *at = ar_xmalloc((n < FETCH_CHUNK ? n + 1 : FETCH_CHUNK) * sizeof *at);
+    json_t **got = ar_xcalloc(FETCH_CHUNK, sizeof *got);
+    if (!ar_buf_ok(&sql) || ar_sql_prepare(db, ar_buf_cstr(&sql), &st) != 0) {
+        rc = AR_EIO;
+        goto out;
+    }
+    for (size_t from = 0; from < n; from += FETCH_CHUNK) {
+        size_t k = n - from < FETCH_CHUNK ? n - from : FETCH_CHUNK;
+        ar_buf_reset(&list);
+        for (size_t i = 0; i < k; i++) {
+            at[i] = (struct at){ids[from + i], (uint32_t)i};
+            ar_buf_printf(&list, "%s%u", i ? "," : "", (unsigned)ids[from + i]);
+        }
+        qsort(at, k, sizeof *at, at_cmp);
+        ar_sql_reset(st);
+        ar_sql_bind_text(st, 1, ar_buf_cstr(&list));
+        int r;
+        while ((r = ar_sql_step(st)) == AR_SQL_ROW) {
+            struct at key = {(uint32_t)ar_sql_column_int64(st, 0), 0};
+            struct at *hit = bsearch(&key, at, k, sizeof *at, at_cmp);
+            if (hit && !got[hit->pos])
+                got[hit->pos] =
+                    ids_only ? json_string(ar_sql_column_text(st, 1)) : item_row(st, words);
+        }
+        for (size_t i = 0; i < k; i++)
+            if (got[i]) {
+                json_array_append_new(items, got[i]);
+                got[i] = NULL;
+            }
+        if (r != AR_SQL_DONE) {
+            rc = r < 0 ? r : AR_EIO;
+            goto out;
+        }
+    }
+out:
+    ar_sql_finalize(st);
+    free(at);
+    free(got);
+    ar_buf_free(&sql);
+    ar_buf_free(&list);
     return rc;
 }
 
@@ -786,17 +828,21 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
             goto out;
         }
         ar_sql_bind_text(st, 1, ar_buf_cstr(&fq));
-        size_t seen = 0;
+        size_t seen = 0, n = 0;
+        uint32_t *ids = ar_xmalloc((size_t)per * sizeof *ids);
         while (seen < offset + (size_t)per && (r = ar_sql_step(st)) == AR_SQL_ROW) {
             long long id = ar_sql_column_int64(st, 0);
             if (id < 1 || id > sn->max_id || !in_match[id])
                 continue;
-            if (seen++ >= offset && (rc = q->ids_only ? fetch_id(db, (uint32_t)id, items)
-                                                      : fetch_item(db, (uint32_t)id, &ws, items)))
-                goto out;
+            if (seen++ >= offset)
+                ids[n++] = (uint32_t)id;
         }
         ar_sql_finalize(st);
         st = NULL;
+        rc = fetch_page(db, ids, n, q->ids_only, &ws, items);
+        free(ids);
+        if (rc)
+            goto out;
     } else {
         int by_upd = strcmp(sort, "updated") == 0;
         /* Relevance over very many matches: bm25 would cost a few microseconds per
@@ -817,10 +863,15 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
         else
             want = match.n;
         qsort(keyed, want, sizeof *keyed, keyed_cmp);
+        size_t n = 0;
+        uint32_t *ids =
+            ar_xmalloc(((size_t)per < match.n ? (size_t)per : match.n + 1) * sizeof *ids);
         for (size_t i = offset; i < match.n && i < offset + (size_t)per; i++)
-            if ((rc = q->ids_only ? fetch_id(db, keyed[i].id, items)
-                                  : fetch_item(db, keyed[i].id, has_q ? &ws : NULL, items)))
-                goto out;
+            ids[n++] = keyed[i].id;
+        rc = fetch_page(db, ids, n, q->ids_only, has_q ? &ws : NULL, items);
+        free(ids);
+        if (rc)
+            goto out;
     }
 
     json_t *facets = json_object();

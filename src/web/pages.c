@@ -550,7 +550,7 @@ static void h_entry(struct ar_req *r)
     const char *lang0 = pick_lang(r);
     /* Pages for a signed-in visitor name them in the header: never cached. */
     char *key = ar_app_principal(r) ? NULL : page_key(r, lang0);
-    if (key && ar_cache_get(key, &r->out)) {
+    if (key && ar_cache_get_or_claim(key, &r->out)) {
         r->status = 200;
         r->ctype = "text/html; charset=utf-8";
         ar_req_header(r, "Content-Language", lang0);
@@ -628,6 +628,8 @@ static void h_entry(struct ar_req *r)
     if (key && r->status == 200)
         ar_cache_put(key, r->out.ptr, r->out.len);
 out:
+    if (key)
+        ar_cache_release(key);
     json_decref(data);
     json_decref(ctx);
 }

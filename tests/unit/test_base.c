@@ -1,16 +1,20 @@
-/* test_base.c — buffers, arena, clock and UTF-8. */
+/* test_base.c — buffers, arena, clock, UTF-8 and the page cache. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/cache.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/msg.h"
@@ -176,6 +180,130 @@ static void msg_formats(void **state)
     ar_msg_set_format(AR_MSG_TEXT);
 }
 
+/* ---- page cache: one render per key --------------------------------------------------- */
+
+struct asker {
+    pthread_t t;
+    const char *key;
+    int hit;
+    char body[32];
+};
+
+static void *ask(void *arg)
+{
+    struct asker *a = arg;
+    struct ar_buf b;
+    ar_buf_init(&b, 0);
+    a->hit = ar_cache_get_or_claim(a->key, &b);
+    snprintf(a->body, sizeof a->body, "%s", a->hit ? ar_buf_cstr(&b) : "");
+    if (!a->hit) /* a waiter given nothing renders itself, without a claim */
+        ar_cache_release(a->key);
+    ar_buf_free(&b);
+    return NULL;
+}
+
+static void *release(void *key)
+{
+    ar_cache_release(key);
+    return NULL;
+}
+
+/* Start n askers of key and return once all of them wait for the claim. */
+static void start_waiters(struct asker *a, int n, const char *key)
+{
+    for (int i = 0; i < n; i++) {
+        a[i] = (struct asker){.key = key};
+        assert_int_equal(pthread_create(&a[i].t, NULL, ask, &a[i]), 0);
+    }
+    struct ar_cache_stats cs;
+    time_t give_up = time(NULL) + 20; /* a cache that does not make them wait fails */
+    do {
+        sched_yield();
+        ar_cache_stats(&cs);
+        assert_true(time(NULL) < give_up);
+    } while (cs.waiting < (size_t)n);
+}
+
+static void cache_single_flight_shares_one_render(void **state)
+{
+    (void)state;
+    ar_cache_clear();
+    struct ar_buf b;
+    ar_buf_init(&b, 0);
+    assert_int_equal(ar_cache_get_or_claim("page|1|/x", &b), 0); /* this thread renders */
+    struct ar_cache_stats cs;
+    ar_cache_stats(&cs);
+    assert_int_equal(cs.rendering, 1);
+    /* asked again by the renderer itself: no waiting for oneself */
+    assert_int_equal(ar_cache_get_or_claim("page|1|/x", &b), 0);
+    struct asker a[8];
+    start_waiters(a, 8, "page|1|/x");
+    ar_cache_put("page|1|/x", "<p>once</p>", 11);
+    for (int i = 0; i < 8; i++) {
+        pthread_join(a[i].t, NULL);
+        assert_int_equal(a[i].hit, 1);
+        assert_string_equal(a[i].body, "<p>once</p>");
+    }
+    ar_cache_release("page|1|/x"); /* after the put: nothing to end */
+    ar_cache_stats(&cs);
+    assert_int_equal(cs.rendering, 0);
+    assert_int_equal(cs.waiting, 0);
+    assert_int_equal(cs.entries, 1);
+    /* another key is its own flight */
+    assert_int_equal(ar_cache_get_or_claim("page|2|/x", &b), 0);
+    assert_int_equal(ar_cache_get_or_claim("page|1|/x", &b), 1);
+    assert_string_equal(ar_buf_cstr(&b), "<p>once</p>");
+    ar_cache_release("page|2|/x");
+    ar_buf_free(&b);
+    ar_cache_clear();
+}
+
+static void cache_failed_render_frees_waiters(void **state)
+{
+    (void)state;
+    ar_cache_clear();
+    struct ar_buf b;
+    ar_buf_init(&b, 0);
+    /* an error page: the renderer stores nothing; its waiters render for themselves
+     * at once (nobody waits out AR_CACHE_WAIT_MS) and none of them keeps a claim */
+    assert_int_equal(ar_cache_get_or_claim("page|3|/err", &b), 0);
+    struct asker a[4];
+    start_waiters(a, 4, "page|3|/err");
+    ar_cache_release("page|3|/err");
+    for (int i = 0; i < 4; i++) {
+        pthread_join(a[i].t, NULL);
+        assert_int_equal(a[i].hit, 0);
+    }
+    struct ar_cache_stats cs;
+    ar_cache_stats(&cs);
+    assert_int_equal(cs.rendering, 0);
+    assert_int_equal(cs.entries, 0);
+    /* a body too large to keep also ends the claim */
+    assert_int_equal(ar_cache_get_or_claim("page|3|/big", &b), 0);
+    start_waiters(a, 2, "page|3|/big");
+    size_t big = ((size_t)1 << 20) + 1;
+    char *body = calloc(1, big);
+    ar_cache_put("page|3|/big", body, big);
+    free(body);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(a[i].t, NULL);
+        assert_int_equal(a[i].hit, 0);
+    }
+    ar_cache_stats(&cs);
+    assert_int_equal(cs.rendering, 0);
+    assert_int_equal(cs.entries, 0);
+    /* a release by a thread that does not hold the claim leaves it alone */
+    assert_int_equal(ar_cache_get_or_claim("page|4|/x", &b), 0);
+    pthread_t other;
+    pthread_create(&other, NULL, release, "page|4|/x");
+    pthread_join(other, NULL);
+    ar_cache_stats(&cs);
+    assert_int_equal(cs.rendering, 1);
+    ar_cache_release("page|4|/x");
+    ar_buf_free(&b);
+    ar_cache_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +316,8 @@ int main(void)
         cmocka_unit_test(utf8_validation),
         cmocka_unit_test(err_table),
         cmocka_unit_test(msg_formats),
+        cmocka_unit_test(cache_single_flight_shares_one_render),
+        cmocka_unit_test(cache_failed_render_frees_waiters),
     };
     return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }
