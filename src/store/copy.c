@@ -114,6 +114,8 @@ static int copy_table(struct ar_store *src, struct ar_store *dst, const char *t,
     else
         snprintf(sql, sizeof sql, "SELECT * FROM %s", t);
     int rc = ar_store_sql_prep(src, "copy", sql, &in), r;
+    if (!rc)
+        ar_sql_stream(in); /* versions and log tiles: more than memory holds */
     *rows = 0;
     while (!rc && (r = ar_sql_step(in)) == AR_SQL_ROW) {
         int n = ar_sql_column_count(in);

@@ -233,6 +233,71 @@ static int by_weight(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* Weights go to the database as integers (millionths), so both databases add them up
+ * exactly alike. */
+#define SIM_SCALE 1000000.0
+
+/* Score every entry sharing one of the q words by the summed weights of the words it
+ * shares (a binary tf-idf dot product) and append the best `limit` others, in the
+ * database: one query and one round trip, whatever the number of matches. Only the
+ * limit * 20 best candidates are looked at for the filters (another organisation,
+ * retracted, no name), as many as a page could ever want. */
+static int similar_rows(struct ar_store *s, const struct term *t, int q, long long id,
+                        long long org, int same_org, int limit, json_t *items)
+{
+    int pg = is_pg(s);
+    struct ar_buf sql;
+    ar_buf_init(&sql, 0);
+    ar_buf_puts(&sql, "SELECT r.lars, r.name, o.slug, o.name, m.score FROM (SELECT id,"
+                      " CAST(sum(w) AS bigint) AS score FROM (");
+    for (int i = 0; i < q; i++) {
+        /* one word each: the word itself for tsquery, a quoted "w" for FTS5 (words hold
+         * no quotes) */
+        if (pg)
+            ar_buf_printf(&sql,
+                          "%sSELECT rowid AS id, ?%d::bigint AS w FROM registration_fts WHERE"
+                          " tsv @@ (plainto_tsquery('dutch', ?%d) || plainto_tsquery('english',"
+                          " ?%d))",
+                          i ? " UNION ALL " : "", 2 * i + 2, 2 * i + 1, 2 * i + 1);
+        else
+            ar_buf_printf(&sql,
+                          "%sSELECT rowid AS id, ?%d AS w FROM registration_fts WHERE"
+                          " registration_fts MATCH '\"' || ?%d || '\"'",
+                          i ? " UNION ALL " : "", 2 * i + 2, 2 * i + 1);
+    }
+    ar_buf_printf(&sql,
+                  ") u WHERE id != ?%d GROUP BY id ORDER BY score DESC, id LIMIT ?%d) m JOIN"
+                  " registrations r ON r.id = m.id JOIN organisations o ON o.id = r.org_id"
+                  " WHERE (?%d OR r.org_id != ?%d) AND r.name != '' AND r.retracted IS NULL"
+                  " ORDER BY m.score DESC, m.id LIMIT ?%d",
+                  2 * q + 1, 2 * q + 2, 2 * q + 3, 2 * q + 4, 2 * q + 5);
+    struct ar_sql_stmt *st = NULL;
+    int rc = ar_buf_ok(&sql) ? ar_store_sql_prep(s, "quality", ar_buf_cstr(&sql), &st) : AR_EIO;
+    ar_buf_free(&sql);
+    if (rc)
+        return rc;
+    for (int i = 0; i < q; i++) {
+        ar_sql_bind_text(st, 2 * i + 1, t[i].w);
+        ar_sql_bind_int64(st, 2 * i + 2, llround(t[i].weight * SIM_SCALE));
+    }
+    ar_sql_bind_int64(st, 2 * q + 1, id);
+    ar_sql_bind_int64(st, 2 * q + 2, (long long)limit * 20);
+    ar_sql_bind_int64(st, 2 * q + 3, same_org);
+    ar_sql_bind_int64(st, 2 * q + 4, org);
+    ar_sql_bind_int64(st, 2 * q + 5, limit);
+    int r;
+    while ((r = ar_sql_step(st)) == AR_SQL_ROW)
+        json_array_append_new(
+            items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:f}", "id", ar_sql_column_text(st, 0),
+                             "name", ar_sql_column_text(st, 1), "organization", "slug",
+                             ar_sql_column_text(st, 2), "name", ar_sql_column_text(st, 3), "score",
+                             (double)ar_sql_column_int64(st, 4) / SIM_SCALE));
+    if (r != AR_SQL_DONE)
+        ar_msg(AR_MSG_ERR, "store: similar entries: %s", ar_sql_errmsg(ar_store_sql(s)));
+    ar_sql_finalize(st);
+    return r == AR_SQL_DONE ? 0 : r < 0 ? r : AR_EIO;
+}
+
 int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_org, json_t **out)
 {
     struct ar_sql_stmt *st = NULL;
@@ -283,102 +348,19 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
     if (rc)
         return rc;
     qsort(terms, (size_t)n, sizeof terms[0], by_weight);
-    /* Score every entry that shares a distinctive word by the summed weights of the
-     * words it shares (a binary tf-idf dot product): one pass over each word's doclist,
-     * no ranking function over every match. */
-    struct cand {
-        long long id;
-        double score;
-    };
-    size_t cap = 1024, used = 0;
-    struct cand *c = ar_xcalloc(cap, sizeof *c);
-    json_t *items = json_array();
-    int pg = ar_sql_kind(ar_store_sql(s)) == AR_SQL_PG;
-    if ((rc = ar_store_sql_prep(s, "quality",
-                                pg ? "SELECT rowid FROM registration_fts WHERE tsv @@"
-                                     " (to_tsquery('dutch', ?1) || to_tsquery('english', ?1))"
-                                   : "SELECT rowid FROM registration_fts WHERE registration_fts"
-                                     " MATCH ?1",
-                                &st))) {
-        free(c);
-        json_decref(items);
-        return rc;
-    }
-    for (int i = 0; i < n && i < SIM_QUERY && terms[i].weight > 0; i++) {
-        /* one quoted word: "w" for FTS5, 'w' for tsquery (words hold no quotes) */
-        char q[sizeof terms[0].w + 3] = {pg ? '\'' : '"'};
-        size_t wl = strnlen(terms[i].w, sizeof terms[0].w - 1);
-        memcpy(q + 1, terms[i].w, wl);
-        q[wl + 1] = q[0];
-        q[wl + 2] = '\0';
-        ar_sql_reset(st);
-        ar_sql_bind_text(st, 1, q);
-        while (ar_sql_step(st) == AR_SQL_ROW) {
-            long long rid = ar_sql_column_int64(st, 0);
-            if (rid == id)
-                continue;
-            if (used * 2 >= cap) { /* grow the open-addressing table */
-                struct cand *nc = ar_xcalloc(cap * 2, sizeof *nc);
-                for (size_t k = 0; k < cap; k++)
-                    if (c[k].id) {
-                        size_t h = ((uint64_t)c[k].id * 0x9E3779B97F4A7C15ull) & (cap * 2 - 1);
-                        while (nc[h].id)
-                            h = (h + 1) & (cap * 2 - 1);
-                        nc[h] = c[k];
-                    }
-                free(c);
-                c = nc;
-                cap *= 2;
-            }
-            size_t h = ((uint64_t)rid * 0x9E3779B97F4A7C15ull) & (cap - 1);
-            while (c[h].id && c[h].id != rid)
-                h = (h + 1) & (cap - 1);
-            if (!c[h].id) {
-                c[h].id = rid;
-                used++;
-            }
-            c[h].score += terms[i].weight;
-        }
-    }
-    ar_sql_finalize(st);
-    /* the best first: repeated selection of the maximum is enough for a handful */
-    if ((rc = ar_store_sql_prep(
-             s, "quality",
-             "SELECT r.lars, r.name, o.slug, o.name FROM registrations r JOIN organisations"
-             " o ON o.id = r.org_id WHERE r.id = ?1 AND (?2 OR r.org_id != ?3) AND r.name"
-             " != '' AND r.retracted IS NULL",
-             &st))) {
-        free(c);
-        json_decref(items);
-        return rc;
-    }
-    for (int tries = 0; (int)json_array_size(items) < limit && tries < limit * 20; tries++) {
-        size_t best = cap;
-        for (size_t k = 0; k < cap; k++)
-            if (c[k].id > 0 && (best == cap || c[k].score > c[best].score ||
-                                (c[k].score == c[best].score && c[k].id < c[best].id)))
-                best = k;
-        if (best == cap)
-            break;
-        ar_sql_reset(st);
-        ar_sql_bind_int64(st, 1, c[best].id);
-        ar_sql_bind_int64(st, 2, same_org);
-        ar_sql_bind_int64(st, 3, org);
-        if (ar_sql_step(st) == AR_SQL_ROW)
-            json_array_append_new(
-                items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:f}", "id", ar_sql_column_text(st, 0),
-                                 "name", ar_sql_column_text(st, 1), "organization", "slug",
-                                 ar_sql_column_text(st, 2), "name", ar_sql_column_text(st, 3),
-                                 "score", c[best].score));
-        c[best].id = -c[best].id; /* taken */
-    }
-    ar_sql_finalize(st);
-    free(c);
-    json_t *words = json_array();
-    for (int i = 0; i < n && i < SIM_QUERY && terms[i].weight > 0; i++)
+    int q = 0;
+    while (q < n && q < SIM_QUERY && terms[q].weight > 0)
+        q++;
+    json_t *items = json_array(), *words = json_array();
+    for (int i = 0; i < q; i++)
         json_array_append_new(words, json_string(terms[i].w));
+    if (q && (rc = similar_rows(s, terms, q, id, org, same_org, limit, items))) {
+        json_decref(items);
+        json_decref(words);
+        return rc;
+    }
     *out = json_pack("{s:s, s:o, s:o}", "registration", lars, "terms", words, "items", items);
-    return rc;
+    return 0;
 }
 
 /* ---- links ------------------------------------------------------------------------------- */
@@ -598,6 +580,7 @@ int ar_store_each_latest_org(struct ar_store *s, const char *slug,
         &st);
     if (rc)
         return rc;
+    ar_sql_stream(st);
     ar_sql_bind_text(st, 1, slug);
     int r;
     while ((r = ar_sql_step(st)) == AR_SQL_ROW)

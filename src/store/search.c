@@ -198,6 +198,7 @@ static int build(struct ar_sql *db, const char *file, struct snap **out)
                        " FROM registrations WHERE retracted IS NULL",
                        &st) != 0)
         goto out;
+    ar_sql_stream(st);
     while ((r = ar_sql_step(st)) == AR_SQL_ROW) {
         long long id = ar_sql_column_int64(st, 0);
         if (id < 1 || id > sn->max_id)

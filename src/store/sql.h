@@ -68,6 +68,14 @@ void ar_sql_finalize(struct ar_sql_stmt *st); /* accepts NULL */
 /* A statement the caller keeps and runs often: PostgreSQL parses and plans it once per
  * connection (a server-side prepared statement); SQLite's are prepared anyway. */
 void ar_sql_keep(struct ar_sql_stmt *st);
+/* A scan over the whole register (exports, copies, the search snapshot): PostgreSQL
+ * hands its rows over AR_SQL_BATCH at a time through a cursor instead of all at once,
+ * so a million documents never sit in memory together; other statements may run on
+ * the connection between its steps. The cursor is WITH HOLD: outside a transaction
+ * the server keeps the result (one consistent state) until the scan ends. SQLite reads
+ * row by row anyway. Call before the first step. */
+#define AR_SQL_BATCH 1000
+void ar_sql_stream(struct ar_sql_stmt *st);
 /* Ready a statement to run again: its rows are dropped and its parameters unbound
  * (kept statements of the store's hot paths). */
 void ar_sql_reset(struct ar_sql_stmt *st);

@@ -1313,6 +1313,7 @@ int ar_store_each_latest(struct ar_store *s, int (*fn)(void *ctx, const char *do
                                   &st);
     if (rc)
         return rc;
+    ar_sql_stream(st); /* a million documents */
     while ((r = ar_sql_step(st)) == AR_SQL_ROW)
         if ((rc = fn(ctx, ar_sql_column_text(st, 0))))
             break;

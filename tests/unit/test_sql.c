@@ -2,9 +2,10 @@
  * the same way on SQLite and on a real PostgreSQL 15: placeholders (numbered, bare, and
  * a '?' inside quoted text left alone), RETURNING, conflicts, NULLs, 64-bit integers,
  * blobs with zero bytes, column names and types, rebinding, rows changed, several
- * statements at once, refused SQL, and a server that is not there. The PostgreSQL half
- * needs ALGOREG_TEST_PG (a libpq URI); scripts/run-tests.sh starts a throw-away cluster
- * (scripts/pg-tmp.sh) and sets it, and counts a cluster that does not start as a failure. */
+ * statements at once, scans read in batches, refused SQL, and a server that is not there. The
+ * PostgreSQL half needs ALGOREG_TEST_PG (a libpq URI); scripts/run-tests.sh starts a throw-away
+ * cluster (scripts/pg-tmp.sh) and sets it, and counts a cluster that does not start as a failure.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,6 +165,100 @@ static void statements(void **state)
     ar_sql_finalize(st);
 }
 
+/* Open stream cursors of the session (PostgreSQL; SQLite has none: 0). pg_cursors
+ * also lists the portal of the query asking. */
+static long long cursors(struct ar_sql *c)
+{
+    if (ar_sql_kind(c) != AR_SQL_PG)
+        return 0;
+    struct ar_sql_stmt *st = NULL;
+    assert_int_equal(
+        ar_sql_prepare(c, "SELECT count(*) FROM pg_cursors WHERE name LIKE 'arc%'", &st), 0);
+    assert_int_equal(ar_sql_step(st), AR_SQL_ROW);
+    long long n = ar_sql_column_int64(st, 0);
+    ar_sql_finalize(st);
+    return n;
+}
+
+static long long count_rows(struct ar_sql *c)
+{
+    struct ar_sql_stmt *st = NULL;
+    assert_int_equal(ar_sql_prepare(c, "SELECT count(*) FROM s", &st), 0);
+    assert_int_equal(ar_sql_step(st), AR_SQL_ROW);
+    long long n = ar_sql_column_int64(st, 0);
+    ar_sql_finalize(st);
+    return n;
+}
+
+/* A scan read in batches (ar_sql_stream): every row once and in order across batch
+ * boundaries, other statements between its steps, a cursor only while it runs, and a
+ * scan given up inside a transaction that was rolled back never breaks the next one. */
+static void streams(void **state)
+{
+    struct ar_sql *c = conn(state);
+    int pg = ar_sql_kind(c) == AR_SQL_PG;
+    const int n = 2 * AR_SQL_BATCH + 500;
+    struct ar_sql_stmt *st = NULL, *ins = NULL;
+    assert_int_equal(ar_sql_exec(c, "CREATE TABLE s (id INTEGER PRIMARY KEY, v TEXT); BEGIN"), 0);
+    assert_int_equal(ar_sql_prepare(c, "INSERT INTO s(id, v) VALUES (?1, ?2)", &ins), 0);
+    for (int i = 1; i <= n; i++) {
+        char v[16];
+        snprintf(v, sizeof v, "row %d", i);
+        ar_sql_bind_int64(ins, 1, i);
+        ar_sql_bind_text(ins, 2, v);
+        assert_int_equal(ar_sql_step(ins), AR_SQL_DONE);
+    }
+    ar_sql_finalize(ins);
+    assert_int_equal(ar_sql_exec(c, "COMMIT"), 0);
+
+    assert_int_equal(ar_sql_prepare(c, "SELECT id, v FROM s WHERE id > ?1 ORDER BY id", &st), 0);
+    ar_sql_stream(st);
+    ar_sql_bind_int64(st, 1, 0);
+    int seen = 0, r;
+    while ((r = ar_sql_step(st)) == AR_SQL_ROW) {
+        char v[16];
+        snprintf(v, sizeof v, "row %d", ++seen);
+        assert_int_equal(ar_sql_column_int64(st, 0), seen);
+        assert_string_equal(ar_sql_column_text(st, 1), v);
+        if (seen == AR_SQL_BATCH + 3) { /* the connection is free between steps */
+            assert_int_equal(count_rows(c), n);
+            assert_int_equal(cursors(c), pg ? 1 : 0);
+        }
+    }
+    assert_int_equal(r, AR_SQL_DONE);
+    assert_int_equal(seen, n);
+    assert_int_equal(cursors(c), 0); /* closed at its end, before finalising */
+    /* a new binding starts over */
+    ar_sql_bind_int64(st, 1, n - 10);
+    for (seen = 0; ar_sql_step(st) == AR_SQL_ROW; seen++)
+        ;
+    assert_int_equal(seen, 10);
+    /* given up half way outside a transaction: finalising closes the cursor */
+    ar_sql_bind_int64(st, 1, 0);
+    assert_int_equal(ar_sql_step(st), AR_SQL_ROW);
+    ar_sql_finalize(st);
+    assert_int_equal(cursors(c), 0);
+
+    /* given up inside a transaction that was rolled back (the cursor went with it),
+     * finalised inside the next one: that transaction is unharmed */
+    assert_int_equal(ar_sql_exec(c, "BEGIN"), 0);
+    assert_int_equal(ar_sql_prepare(c, "SELECT id FROM s ORDER BY id", &st), 0);
+    ar_sql_stream(st);
+    assert_int_equal(ar_sql_step(st), AR_SQL_ROW);
+    assert_int_equal(ar_sql_exec(c, "ROLLBACK; BEGIN"), 0);
+    ar_sql_finalize(st);
+    assert_int_equal(ar_sql_exec(c, "INSERT INTO s(id, v) VALUES (-1, 'after'); COMMIT"), 0);
+    assert_int_equal(count_rows(c), n + 1);
+    /* and a scan given up inside a transaction that goes on is closed there */
+    assert_int_equal(ar_sql_exec(c, "BEGIN"), 0);
+    assert_int_equal(ar_sql_prepare(c, "SELECT id FROM s ORDER BY id", &st), 0);
+    ar_sql_stream(st);
+    assert_int_equal(ar_sql_step(st), AR_SQL_ROW);
+    ar_sql_finalize(st);
+    assert_int_equal(cursors(c), 0);
+    assert_int_equal(ar_sql_exec(c, "COMMIT"), 0);
+}
+
 static void refusals(void **state)
 {
     struct ar_sql *c = conn(state);
@@ -198,7 +293,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(statements, open_sqlite, close_fx),
         cmocka_unit_test_setup_teardown(refusals, open_sqlite, close_fx),
+        cmocka_unit_test_setup_teardown(streams, open_sqlite, close_fx),
         cmocka_unit_test_setup_teardown(statements, open_pg, close_fx),
+        cmocka_unit_test_setup_teardown(streams, open_pg, close_fx),
         cmocka_unit_test_setup_teardown(refusals, open_pg, close_fx),
         cmocka_unit_test(unreachable_server),
     };

@@ -1,9 +1,11 @@
-/* test_store.c — SQLite store and registry: versions, immutability, search, facets. */
+/* test_store.c — the store and registry: versions, immutability, search, facets, similar
+ * entries. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include <sodium.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +150,60 @@ static void search_filters_and_counts(void **state)
     json_decref(pr);
 }
 
+/* Similar entries: scored in the database by the summed tf-idf weights of the
+ * distinctive words they share, the entry itself and (unless asked) its own
+ * organisation left out; the same figures on SQLite and PostgreSQL. */
+static void similar_entries_share_distinctive_words(void **state)
+{
+    struct ar_store *s = *state;
+    json_t *pr = json_array();
+    struct {
+        const char *name, *org, *words;
+    } e[] = {
+        {"Alfa", "Politie", "kwartelvogel zandloper meeuwenkolonie duinroosje"},
+        {"Bravo", "Openbaar Ministerie", "kwartelvogel zandloper meeuwenkolonie"},
+        {"Charlie", "Openbaar Ministerie", "kwartelvogel zandloper"},
+        {"Delta", "Politie", "duinroosje"},
+    };
+    char ids[11][9];
+    for (int i = 0; i < 11; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "Vulling%c", 'a' + i);
+        json_t *rec = record(i < 4 ? e[i].name : name, i < 4 ? e[i].org : "Politie", "In gebruik");
+        if (i < 4)
+            json_object_set_new(rec, "description_short", json_string(e[i].words));
+        assert_int_equal(ar_registry_create(s, rec, "t", NULL, pr, ids[i], NULL), 0);
+        json_decref(rec);
+    }
+    /* eleven entries; the shared words are in three (df 3) or two (df 2) of them */
+    double w3 = log(11.0 / 3), w2 = log(11.0 / 2);
+    json_t *sim = NULL;
+    assert_int_equal(ar_store_similar(s, ids[0], 5, 1, &sim), 0);
+    json_t *items = json_object_get(sim, "items");
+    assert_int_equal(json_array_size(items), 3);
+    const char *want[] = {ids[1], ids[2], ids[3]};
+    double score[] = {2 * w3 + w2, 2 * w3, w2};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *it = json_array_get(items, i);
+        assert_string_equal(json_string_value(json_object_get(it, "id")), want[i]);
+        assert_true(fabs(json_real_value(json_object_get(it, "score")) - score[i]) < 1e-5);
+    }
+    assert_int_equal(json_array_size(json_object_get(sim, "terms")), 4);
+    json_decref(sim);
+    /* another organisation's only (Delta is the police's own), and the limit */
+    assert_int_equal(ar_store_similar(s, ids[0], 1, 0, &sim), 0);
+    items = json_object_get(sim, "items");
+    assert_int_equal(json_array_size(items), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "id")), ids[1]);
+    json_decref(sim);
+    /* a filler shares no distinctive word */
+    assert_int_equal(ar_store_similar(s, ids[6], 5, 1, &sim), 0);
+    assert_int_equal(json_array_size(json_object_get(sim, "items")), 0);
+    json_decref(sim);
+    assert_int_equal(ar_store_similar(s, "99999999", 5, 1, &sim), AR_ENOTFOUND);
+    json_decref(pr);
+}
+
 static void nested_transactions_undo_one_part(void **state)
 {
     struct ar_store *s = *state;
@@ -242,6 +298,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(schema_forbids_changing_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(rejected_write_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(search_filters_and_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(similar_entries_share_distinctive_words, setup, teardown),
         cmocka_unit_test_setup_teardown(nested_transactions_undo_one_part, setup, teardown),
         cmocka_unit_test(newer_schema_is_refused),
         cmocka_unit_test_setup_teardown(backup_and_restore, setup, teardown),
