@@ -1,11 +1,13 @@
 #!/bin/sh
-# bench-pg.sh — the second half of `make bench`: the store on PostgreSQL against SQLite in
-# one run, with BENCH_PG_N (default 1,000,000) generated registrations: the time to copy
-# the register into PostgreSQL, search p50 over 500 queries, and entry-page requests per
-# second with one algoreg process and with two on the same database, each beside the
-# same figure on SQLite (two processes on one SQLite file in WAL mode). PostgreSQL 15 is a throw-away cluster with fsync on
-# and its default settings (shared_buffers 128 MB). Writes its section of BENCHMARKS.md
-# (after the one scripts/bench.sh writes).
+# bench-pg.sh — the second half of `make bench`: the store on PostgreSQL against SQLite
+# in one run, with BENCH_PG_N (default 1,000,000) generated registrations: the time to
+# copy the register into PostgreSQL, search p50 over 500 queries, the first render of
+# entry pages, and entry-page requests per second with one algoreg process and with two
+# on the same database (all asking for one page: after its one render, the page cache),
+# each beside the same figure on SQLite (two processes on one SQLite file in WAL mode).
+# PostgreSQL 15 is a throw-away cluster with fsync on and its default settings
+# (shared_buffers 128 MB). Writes its section of BENCHMARKS.md (after the one
+# scripts/bench.sh writes).
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
@@ -79,6 +81,19 @@ rss_lite=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' /proc/"$(echo $PIDS | awk '{pr
 echo "bench-pg: search, 500 queries, one connection"
 set -- $(run_wrk "http://127.0.0.1:$p1/" 1 "$W/queries.txt"); sl_p50=$2; sl_p99=$3
 set -- $(run_wrk "http://127.0.0.1:$p2/" 1 "$W/queries.txt"); sp_p50=$2; sp_p99=$3
+echo "bench-pg: entry pages never asked before (first render), one connection"
+# up to 20,000 different entries, none of them $ID: each request renders its page
+python3 - "$W/gen.jsonl" "$ID" >"$W/entries.txt" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    lars = json.loads(line)["lars"]
+    if lars != sys.argv[2] and n < 20000:
+        print("/registrations/" + lars)
+        n += 1
+PY
+set -- $(run_wrk "http://127.0.0.1:$p1/" 1 "$W/entries.txt"); fl_p50=$2; fl_p99=$3
+set -- $(run_wrk "http://127.0.0.1:$p2/" 1 "$W/entries.txt"); fp_p50=$2; fp_p99=$3
 echo "bench-pg: entry page, 64 connections"
 set -- $(run_wrk "http://127.0.0.1:$p1/registrations/$ID" 64); el_rps=$1
 set -- $(run_wrk "http://127.0.0.1:$p2/registrations/$ID" 64); ep1_rps=$1
@@ -108,6 +123,7 @@ cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
     echo "| getting $N registrations in | copy from SQLite (algoreg migrate --to): $(printf %.0f "$copy_s") s | import: $(printf %.0f "$import_s") s | — |"
     echo "| first search (builds the process's snapshot) | $snap_pg ms | $snap_lite ms | $(pct "$snap_pg" "$snap_lite") |"
     echo "| search, 500 different queries, p50 / p99 | $sp_p50 / $sp_p99 ms | $sl_p50 / $sl_p99 ms | $(pct "$sp_p50" "$sl_p50") (p50) |"
+    echo "| entry page never asked before (renders it: record, log index, similar entries, quality), one connection, p50 / p99 | $fp_p50 / $fp_p99 ms | $fl_p50 / $fl_p99 ms | $(pct "$fp_p50" "$fl_p50") (p50) |"
     echo "| entry page, one algoreg process, 64 connections | $(printf %.0f "$ep1_rps") req/s | $(printf %.0f "$el_rps") req/s | $(pct "$ep1_rps" "$el_rps") |"
     echo "| entry page, two algoreg processes on one database, 2 × 32 connections | $ep2_rps req/s | $el2_rps req/s (two processes on one file) | $(pct "$ep2_rps" "$el2_rps") |"
     echo "| server memory after the first search (RSS) | $rss_pg MiB | $rss_lite MiB | — |"
