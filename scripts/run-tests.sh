@@ -45,11 +45,11 @@ unit() {
 for t in build/tests/test_*; do
     [ -x "$t" ] && unit unit "$t"
 done
-# The unit tests whose store is tests/unit/storefx.h, again on PostgreSQL (test_witness
-# keeps three SQLite stores of its own; e2e-pg runs the witnesses on PostgreSQL).
+# The unit tests whose stores are tests/unit/storefx.h, again on PostgreSQL (test_sql
+# runs both halves itself).
 if [ -n "$pg" ]; then
     export ALGOREG_TEST_BACKEND=postgresql
-    for t in approval auth cases exception notice sheet store; do
+    for t in approval auth cases exception notice sheet store witness; do
         unit unit-pg "build/tests/test_$t"
     done
     unset ALGOREG_TEST_BACKEND

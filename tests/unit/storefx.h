@@ -1,5 +1,5 @@
 /* storefx.h — a unit test's store: a new database with the clock set (ALGOREG_NOW), and
- * its removal. One per test binary. A SQLite file in /tmp, or, when
+ * its removal; several where a test needs them (storefx_make). A SQLite file in /tmp, or, when
  * ALGOREG_TEST_BACKEND=postgresql, a new database of the PostgreSQL at ALGOREG_TEST_PG
  * (scripts/run-tests.sh runs these binaries both ways). */
 #ifndef AR_TESTS_STOREFX_H
@@ -13,8 +13,16 @@
 #include "store/sql.h"
 #include "store/store.h"
 
-static char storefx_path[600];
-static char storefx_pgname[64];
+/* A SQLite file and its -wal and -shm companions. */
+static inline void storefx_unlink(const char *path)
+{
+    char p[700];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
 
 /* Run one statement on the PostgreSQL server (database maintenance). */
 static inline int storefx_pg(const char *sql)
@@ -32,29 +40,59 @@ static inline int storefx_pg(const char *sql)
     return rc;
 }
 
-/* Open a fresh store named after what into *state, the clock at now (RFC 3339). */
-static inline int storefx_open(void **state, const char *what, const char *now)
+/* A new, empty database named after what (and n, for a test with several): a SQLite
+ * file in /tmp or a new database on the PostgreSQL server; its location in f. */
+struct storefx {
+    char path[600];
+    char pgname[64];
+};
+
+static inline int storefx_make(struct storefx *f, const char *what, int n, struct ar_store **out)
 {
-    struct ar_store *s = NULL;
     const char *backend = getenv("ALGOREG_TEST_BACKEND"), *uri = getenv("ALGOREG_TEST_PG");
-    storefx_pgname[0] = '\0';
+    f->pgname[0] = '\0';
     if (backend && !strcmp(backend, "postgresql") && uri) {
         char sql[128];
-        snprintf(storefx_pgname, sizeof storefx_pgname, "unit_%s_%d", what, (int)getpid());
-        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", storefx_pgname);
+        snprintf(f->pgname, sizeof f->pgname, "unit_%s%d_%d", what, n, (int)getpid());
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pgname);
         if (storefx_pg(sql))
             return -1;
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s", storefx_pgname);
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->pgname);
         if (storefx_pg(sql))
             return -1;
         const char *slash = strrchr(uri, '/');
-        snprintf(storefx_path, sizeof storefx_path, "%.*s/%s",
-                 (int)(slash ? slash - uri : (long)strlen(uri)), uri, storefx_pgname);
+        snprintf(f->path, sizeof f->path, "%.*s/%s", (int)(slash ? slash - uri : (long)strlen(uri)),
+                 uri, f->pgname);
     } else {
-        snprintf(storefx_path, sizeof storefx_path, "/tmp/algoreg-%s-%d.db", what, (int)getpid());
-        unlink(storefx_path);
+        snprintf(f->path, sizeof f->path, "/tmp/algoreg-%s%d-%d.db", what, n, (int)getpid());
+        storefx_unlink(f->path);
     }
-    if (ar_store_open(&s, storefx_path, 1))
+    return ar_store_open(out, f->path, 1) ? -1 : 0;
+}
+
+/* Close s (may be NULL) and remove its database. */
+static inline void storefx_remove(struct storefx *f, struct ar_store *s)
+{
+    ar_store_close(s);
+    if (f->pgname[0]) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pgname);
+        storefx_pg(sql);
+    } else {
+        storefx_unlink(f->path);
+    }
+}
+
+/* The one store of most tests: a fresh store named after what in *state, the clock at
+ * now (RFC 3339). */
+static struct storefx storefx_main;
+#define storefx_path (storefx_main.path)
+#define storefx_pgname (storefx_main.pgname)
+
+static inline int storefx_open(void **state, const char *what, const char *now)
+{
+    struct ar_store *s = NULL;
+    if (storefx_make(&storefx_main, what, 0, &s))
         return -1;
     setenv("ALGOREG_NOW", now, 1);
     *state = s;
@@ -63,18 +101,7 @@ static inline int storefx_open(void **state, const char *what, const char *now)
 
 static inline int storefx_close(void **state)
 {
-    char p[700];
-    ar_store_close(*state);
-    if (storefx_pgname[0]) {
-        snprintf(p, sizeof p, "DROP DATABASE IF EXISTS %s", storefx_pgname);
-        storefx_pg(p);
-    } else {
-        unlink(storefx_path);
-        snprintf(p, sizeof p, "%s-wal", storefx_path);
-        unlink(p);
-        snprintf(p, sizeof p, "%s-shm", storefx_path);
-        unlink(p);
-    }
+    storefx_remove(&storefx_main, *state);
     unsetenv("ALGOREG_NOW");
     return 0;
 }

@@ -16,8 +16,11 @@
 #include "log/log.h"
 #include "log/witness.h"
 #include "store/store.h"
+#include "unit/storefx.h"
 
-static char logdb[64], logdb2[64], witdb[64], keypath[80];
+/* Three stores (SQLite or PostgreSQL, storefx.h): two logs and the witness's own. */
+static struct storefx logdb, logdb2, witdb;
+static char keypath[80];
 static struct ar_store *logs, *logs2, *wits;
 static struct ar_log_signer signer;
 static struct ar_witness w;
@@ -29,31 +32,14 @@ static void append(struct ar_store *s, const char *data)
     assert_int_equal(ar_store_commit(s), 0);
 }
 
-static void rm_db(const char *p)
-{
-    char q[96];
-    unlink(p);
-    snprintf(q, sizeof q, "%s-wal", p);
-    unlink(q);
-    snprintf(q, sizeof q, "%s-shm", p);
-    unlink(q);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    int pid = (int)getpid();
-    snprintf(logdb, sizeof logdb, "/tmp/algoreg-wl-%d.db", pid);
-    snprintf(logdb2, sizeof logdb2, "/tmp/algoreg-wl2-%d.db", pid);
-    snprintf(witdb, sizeof witdb, "/tmp/algoreg-ww-%d.db", pid);
-    snprintf(keypath, sizeof keypath, "/tmp/algoreg-wk-%d.key", pid);
-    rm_db(logdb);
-    rm_db(logdb2);
-    rm_db(witdb);
+    snprintf(keypath, sizeof keypath, "/tmp/algoreg-wk-%d.key", (int)getpid());
     unlink(keypath);
     setenv("ALGOREG_NOW", "2026-11-23T12:00:00Z", 1);
-    if (ar_store_open(&logs, logdb, 1) || ar_store_open(&logs2, logdb2, 1) ||
-        ar_store_open(&wits, witdb, 1) || ar_log_key_create(keypath) ||
+    if (storefx_make(&logdb, "wl", 1, &logs) || storefx_make(&logdb2, "wl", 2, &logs2) ||
+        storefx_make(&witdb, "ww", 1, &wits) || ar_log_key_create(keypath) ||
         ar_log_signer_load(&signer, keypath, "example.org/log"))
         return -1;
     snprintf(w.name, sizeof w.name, "witness.example/w1");
@@ -69,12 +55,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    ar_store_close(logs);
-    ar_store_close(logs2);
-    ar_store_close(wits);
-    rm_db(logdb);
-    rm_db(logdb2);
-    rm_db(witdb);
+    storefx_remove(&logdb, logs);
+    storefx_remove(&logdb2, logs2);
+    storefx_remove(&witdb, wits);
+    logs = logs2 = wits = NULL;
     unlink(keypath);
     unsetenv("ALGOREG_NOW");
     return 0;
