@@ -7,6 +7,7 @@ import random
 import socket
 import sys
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Server  # noqa: E402
@@ -44,6 +45,29 @@ class Robustness(unittest.TestCase):
 
     def total(self):
         return self.srv.json("GET", "/api/v1/registrations?per_page=1")[2]["total"]
+
+    def test_many_visitors_of_a_page_nobody_asked_for_yet(self):
+        """After a write every cached page is stale; the visitors arriving together at one
+        page get one render between them (the others wait for it), all the same page, and
+        an error page (nothing stored) leaves no render claimed behind."""
+        def gauges():
+            body = self.srv.request("GET", "/metrics", token=False)[2].decode()
+            return {n: float(v) for n, v in (l.rsplit(" ", 1) for l in body.splitlines()
+                                            if l.startswith("algoreg_page_cache_"))}
+        st, _, made = self.srv.json("POST", "/api/v1/registrations", dict(SEED, name="Drukte"))
+        self.assertEqual(st, 201, made)
+        for path, want in (("/registrations/10000061", 200), ("/registrations/" + made["id"], 200),
+                           ("/registrations/19999999", 404)):
+            with ThreadPoolExecutor(24) as pool:
+                answers = list(pool.map(lambda _: self.srv.request("GET", path, token=False),
+                                        range(48)))
+            self.assertEqual({a[0] for a in answers}, {want}, path)
+            if want == 200:
+                self.assertEqual(len({a[2] for a in answers}), 1, path)  # one page for all
+            g = gauges()
+            self.assertEqual((g["algoreg_page_cache_rendering"], g["algoreg_page_cache_waiting"]),
+                             (0, 0), path)
+        self.assertGreater(gauges()["algoreg_page_cache_bytes"], 0)
 
     def test_mutated_bodies(self):
         rnd = random.Random(1234)
