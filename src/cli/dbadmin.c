@@ -94,17 +94,6 @@ static int args(int argc, char **argv, const char *usage, const char **db, int *
     return 0;
 }
 
-/* A SQLite file that was only a step on the way, with its WAL and shared memory. */
-static void remove_sqlite(const char *path)
-{
-    char side[4300];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
-
 /* The whole register of from into to (a new SQLite file, made under a temporary name
  * and renamed when complete, or an empty PostgreSQL database). */
 static int copy_register(const char *from, const char *to)
@@ -130,7 +119,7 @@ static int copy_register(const char *from, const char *to)
     if (!pg && !rc && rename(tmp, to) != 0)
         rc = AR_EIO;
     if (!pg && rc)
-        remove_sqlite(tmp);
+        ar_store_remove_file(tmp);
     if (rc) {
         fprintf(stderr, "algoreg: the copy into %s failed (above); nothing was kept\n",
                 ar_cli_db_shown(tmp, sizeof tmp, to));
@@ -208,7 +197,7 @@ int ar_cli_restore(int argc, char **argv)
         char tmp[4200];
         snprintf(tmp, sizeof tmp, "%s.restore-%d", file, (int)getpid());
         rc = ar_store_restore(file, tmp) ? 1 : copy_register(tmp, db);
-        remove_sqlite(tmp);
+        ar_store_remove_file(tmp);
         return rc;
     }
     if (ar_store_restore(file, db))

@@ -676,6 +676,16 @@ int ar_store_restore(const char *src, const char *dest)
     return rc;
 }
 
+void ar_store_remove_file(const char *path)
+{
+    char side[4200];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
 void ar_store_close(struct ar_store *s)
 {
     if (!s)

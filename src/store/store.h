@@ -56,6 +56,9 @@ int ar_store_is_pg_uri(const char *uri);
 int ar_store_pg_reachable(const char *uri, char *why, size_t whylen);
 
 void ar_store_close(struct ar_store *s); /* accepts NULL */
+/* Delete a closed SQLite database: the file and its -wal and -shm companions (a file
+ * that was only a step on the way, a test's store). */
+void ar_store_remove_file(const char *path);
 /* The schema version the database is at. */
 int ar_store_schema_version(struct ar_store *s);
 /* The schema version this binary brings (its newest migration). */

@@ -13,17 +13,6 @@
 #include "store/sql.h"
 #include "store/store.h"
 
-/* A SQLite file and its -wal and -shm companions. */
-static inline void storefx_unlink(const char *path)
-{
-    char p[700];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
 /* Run one statement on the PostgreSQL server (database maintenance). */
 static inline int storefx_pg(const char *sql)
 {
@@ -65,7 +54,7 @@ static inline int storefx_make(struct storefx *f, const char *what, int n, struc
                  uri, f->pgname);
     } else {
         snprintf(f->path, sizeof f->path, "/tmp/algoreg-%s%d-%d.db", what, n, (int)getpid());
-        storefx_unlink(f->path);
+        ar_store_remove_file(f->path);
     }
     return ar_store_open(out, f->path, 1) ? -1 : 0;
 }
@@ -79,7 +68,7 @@ static inline void storefx_remove(struct storefx *f, struct ar_store *s)
         snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pgname);
         storefx_pg(sql);
     } else {
-        storefx_unlink(f->path);
+        ar_store_remove_file(f->path);
     }
 }
 
