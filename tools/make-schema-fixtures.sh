@@ -1,7 +1,8 @@
 #!/bin/sh
 # make-schema-fixtures.sh — the databases of every earlier schema, for the upgrade test
 # (tests/e2e/test_upgrade.py). Released (landed) schemas: 3 (first landing, 23a2d8c),
-# 6 (second, c209b38), 8 (9efb114), 10 (single sign-on, 70101c6); 4, 5 and 7 existed
+# 6 (second, c209b38), 8 (9efb114), 10 (single sign-on, 70101c6), 11 (e-mail notices and
+# PostgreSQL, 52c6d8d); 4, 5 and 7 existed
 # between landings and are tested as well; so is 9 (retraction and concepts, before
 # single sign-on).
 # Schemas 1 and 2 were never released: their migration 0001 was still being changed
@@ -16,8 +17,8 @@ set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
 # schema N → the last commit at schema N
-commits="3:23a2d8c 4:40fe4ac 5:d47d525 6:c209b38 7:bcc9d64 8:9efb114 9:11ccae7 10:70101c6"
-want="${*:-3 4 5 6 7 8 9 10}"
+commits="3:23a2d8c 4:40fe4ac 5:d47d525 6:c209b38 7:bcc9d64 8:9efb114 9:11ccae7 10:70101c6 11:52c6d8d"
+want="${*:-3 4 5 6 7 8 9 10 11}"
 work=$(mktemp -d)
 trap 'git -C "$root" worktree prune; rm -rf "$work"' EXIT
 for pair in $commits; do

@@ -2,7 +2,7 @@
 
 Every earlier schema: tests/fixtures/schema/vN holds a register made by the algoreg of
 that schema (tools/make-schema-fixtures.sh) with the checkpoint its server signed; the
-released ones are 3, 6, 8 and 10, and 4, 5, 7 and 9 existed between releases (1 and 2 were
+released ones are 3, 6, 8, 10 and 11, and 4, 5, 7 and 9 existed between releases (1 and 2 were
 never released; see the script). Each
 is migrated by this algoreg; nothing stored changes, the log keeps every leaf it had and
 grows from the saved checkpoint by appending only (checked by algoreg verify), and the
