@@ -27,10 +27,15 @@ static int rows(struct ar_store *s, struct ar_sql_stmt *st, json_t **out)
 
 #define SIM_TERMS 48 /* distinct words of an entry considered */
 #define SIM_QUERY 8  /* the most distinctive ones searched for */
+/* Entries read to score the candidates, at most (beyond the first word): each costs a
+ * row lookup (on PostgreSQL a heap page, 10-35 us), so the work stays the same however
+ * large the register grows; the rarest words, which say the most, come first. */
+#define SIM_BUDGET 5000
 
 struct term {
     char w[48];
     int tf;
+    long long df;
     double weight;
 };
 
@@ -302,7 +307,7 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
 {
     struct ar_sql_stmt *st = NULL;
     long long id = 0, org = 0, total = 0;
-    struct term terms[SIM_TERMS];
+    struct term terms[SIM_TERMS] = {0}; /* no weight until the vocabulary is counted */
     int n = 0, rc = ar_store_sql_prep(s, "quality",
                                       "SELECT r.id, r.org_id, f.nl, f.en FROM registrations r JOIN"
                                       " registration_fts f ON f.rowid = r.id WHERE r.lars = ?1",
@@ -337,7 +342,7 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
         }
     }
     for (int i = 0; g_df && i < n; i++) {
-        long long df = df_get(g_df, terms[i].w);
+        long long df = terms[i].df = df_get(g_df, terms[i].w);
         /* a word only this entry has finds nothing; a word in more than one entry in 50
          * says little and costs a long doclist (small registers keep words of 2 or 3) */
         terms[i].weight = df < 2 || (df * 50 > total && df > 3)
@@ -348,9 +353,16 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
     if (rc)
         return rc;
     qsort(terms, (size_t)n, sizeof terms[0], by_weight);
+    /* the words searched for, moved to the front: by weight, within the budget */
     int q = 0;
-    while (q < n && q < SIM_QUERY && terms[q].weight > 0)
-        q++;
+    long long spent = 0;
+    for (int i = 0; i < n && q < SIM_QUERY && terms[i].weight > 0; i++)
+        if (q == 0 || spent + terms[i].df <= SIM_BUDGET) {
+            spent += terms[i].df;
+            struct term t = terms[i];
+            terms[i] = terms[q];
+            terms[q++] = t;
+        }
     json_t *items = json_array(), *words = json_array();
     for (int i = 0; i < q; i++)
         json_array_append_new(words, json_string(terms[i].w));
