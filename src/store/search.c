@@ -639,6 +639,8 @@ static int fetch_page(struct ar_sql *db, const uint32_t *ids, size_t n, int ids_
                       const struct words *words, json_t *items)
 {
     int pg = ar_sql_kind(db) == AR_SQL_PG, snip = !ids_only && words && words->n, rc = 0;
+    if (!n)
+        return 0;
     struct ar_buf sql, list;
     ar_buf_init(&sql, 0);
     ar_buf_init(&list, 0);
@@ -657,7 +659,7 @@ static int fetch_page(struct ar_sql *db, const uint32_t *ids, size_t n, int ids_
     ar_buf_puts(&sql, pg ? " WHERE r.id = ANY(string_to_array(?1, ',')::bigint[])"
                          : " WHERE r.id IN (SELECT value FROM json_each('[' || ?1 || ']'))");
     struct ar_sql_stmt *st = NULL;
-    struct at *at = ar_xmalloc((n < FETCH_CHUNK ? n + 1 : FETCH_CHUNK) * sizeof *at);
+    struct at *at = ar_xmalloc((n < FETCH_CHUNK ? n : FETCH_CHUNK) * sizeof *at);
     json_t **got = ar_xcalloc(FETCH_CHUNK, sizeof *got);
     if (!ar_buf_ok(&sql) || ar_sql_prepare(db, ar_buf_cstr(&sql), &st) != 0) {
         rc = AR_EIO;
