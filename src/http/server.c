@@ -586,6 +586,23 @@ static void *vocab_keeper(void *arg)
     return NULL;
 }
 
+static int tick_stopped(void)
+{
+    pthread_mutex_lock(&g_tick_mu);
+    int stop = g_tick_stop;
+    pthread_mutex_unlock(&g_tick_mu);
+    return stop;
+}
+
+/* PostgreSQL: the change counter kept in memory from the writers' notifications, so a
+ * page served from the cache costs no round trip to the database. */
+static void *watcher(void *arg)
+{
+    struct ar_app *app = arg;
+    ar_store_watch(app->db_path, tick_stopped);
+    return NULL;
+}
+
 /* E-mail notices in their own thread, like the links: a slow relay must not hold up
  * the publication of withheld entries. Every two seconds what waits is sent; every 30,
  * reminders of end dates are queued and old messages dropped. */
@@ -772,6 +789,9 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
     pthread_t mail_thread = 0;
     int mailing =
         app->notice && !app->tables && pthread_create(&mail_thread, NULL, mailer, app) == 0;
+    pthread_t watch_thread = 0;
+    int watching = !app->tables && ar_store_is_pg_uri(app->db_path) &&
+                   pthread_create(&watch_thread, NULL, watcher, app) == 0;
     notify_state("READY=1", status);
     /* The watchdog, when the unit sets WatchdogSec: a ping at half the interval from
      * this loop, which only runs while the process is healthy enough to take signals. */
@@ -829,6 +849,8 @@ int ar_server_run(struct ar_app *app, const char *listen, int threads)
         pthread_join(mail_thread, NULL);
     if (vocab)
         pthread_join(vocab_thread, NULL);
+    if (watching)
+        pthread_join(watch_thread, NULL);
     pthread_mutex_lock(&g_stores_mu);
     for (int i = 0; i < g_nstores; i++)
         ar_store_close(g_stores[i]);

@@ -113,17 +113,6 @@ static int org_code(const struct snap *sn, long long id)
     return -1;
 }
 
-static long long read_stamp(struct ar_sql *db)
-{
-    struct ar_sql_stmt *st = NULL;
-    long long v = -1;
-    if (ar_sql_prepare(db, "SELECT value FROM meta WHERE key = 'changes'", &st) == 0 &&
-        ar_sql_step(st) == AR_SQL_ROW)
-        v = ar_sql_column_int64(st, 0);
-    ar_sql_finalize(st);
-    return v;
-}
-
 struct sort_ctx {
     const struct snap *sn;
     char (*upd)[24];
@@ -148,7 +137,9 @@ static int by_updated_desc(const void *a, const void *b, void *ctx)
     return d ? d : (y > x) - (y < x);
 }
 
-static int build(struct ar_sql *db, const char *file, struct snap **out)
+/* The snapshot of the state at change counter stamp (rows written since are in it too:
+ * the next search sees a newer counter and builds again). */
+static int build(struct ar_sql *db, const char *file, long long stamp, struct snap **out)
 {
     struct snap *sn = ar_xcalloc(1, sizeof *sn);
     struct ar_sql_stmt *st = NULL;
@@ -160,7 +151,7 @@ static int build(struct ar_sql *db, const char *file, struct snap **out)
                                                        " READ ONLY"
                                                      : "BEGIN"))
         goto out;
-    sn->stamp = read_stamp(db);
+    sn->stamp = stamp;
     sn->file = ar_xstrdup(file);
     if (ar_sql_prepare(db, "SELECT max(id) FROM registrations", &st) != 0 ||
         ar_sql_step(st) != AR_SQL_ROW)
@@ -276,16 +267,15 @@ static void register_exit(void)
     atexit(at_exit_reset);
 }
 
-static int snap_get(struct ar_sql *db, const char *file, struct snap **out)
+static int snap_get(struct ar_sql *db, const char *file, long long stamp, struct snap **out)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, register_exit);
-    long long stamp = read_stamp(db);
     int rc = 0;
     pthread_mutex_lock(&g_mu);
     if (!g_snap || g_snap->stamp != stamp || strcmp(g_snap->file, file) != 0) {
         struct snap *sn = NULL;
-        if ((rc = build(db, file, &sn))) {
+        if ((rc = build(db, file, stamp, &sn))) {
             pthread_mutex_unlock(&g_mu);
             return rc;
         }
@@ -721,7 +711,8 @@ int ar_store_search(struct ar_store *s, const struct ar_query *q, json_t **out)
     int page = q->page < 1 ? 1 : q->page;
     ar_buf_init(&fq, 4096);
     *out = NULL;
-    if ((rc = snap_get(db, ar_store_db_id(s), &sn)))
+    long long stamp = 0;
+    if ((rc = ar_store_stamp(s, &stamp)) || (rc = snap_get(db, ar_store_db_id(s), stamp, &sn)))
         goto out;
 
     /* Filter values as snapshot codes; a value nobody has matches nothing. */

@@ -3,7 +3,9 @@
 
 #include "base/err.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -595,4 +597,24 @@ void ar_sql_keep(struct ar_sql_stmt *st)
 void ar_sql_stream(struct ar_sql_stmt *st)
 {
     st->stream = !st->lite;
+}
+
+int ar_sql_wait_notify(struct ar_sql *c, int ms)
+{
+    if (c->kind != AR_SQL_PG || PQstatus(c->pg) != CONNECTION_OK)
+        return AR_EUNAVAIL;
+    struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
+    if (p.fd < 0)
+        return AR_EUNAVAIL;
+    int n = poll(&p, 1, ms);
+    if (n < 0)
+        return errno == EINTR ? 0 : AR_EUNAVAIL;
+    if (n == 0)
+        return 0;
+    if (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK)
+        return AR_EUNAVAIL;
+    int got = 0;
+    for (PGnotify *nf; (nf = PQnotifies(c->pg)); got = 1)
+        PQfreemem(nf);
+    return got;
 }

@@ -82,6 +82,9 @@ void ar_sql_reset(struct ar_sql_stmt *st);
 /* Called with the time of every PostgreSQL round trip (statement metrics; SQLite's are
  * taken by its own profile hook). NULL for none. */
 void ar_sql_set_timer(void (*fn)(unsigned long long ns));
+/* PostgreSQL, after LISTEN on c: wait up to ms for a notification. 1 when one or more
+ * came (all consumed), 0 when none did, AR_EUNAVAIL when the connection is lost. */
+int ar_sql_wait_notify(struct ar_sql *c, int ms);
 /* 1 inside an open transaction (BEGIN without COMMIT or ROLLBACK yet). */
 int ar_sql_in_transaction(const struct ar_sql *c);
 

@@ -230,6 +230,26 @@ static int is_pg(const struct ar_store *s)
     return ar_sql_kind(s->sql) == AR_SQL_PG;
 }
 
+/* ---- the change counter in memory (PostgreSQL; see ar_store_watch) ---------------------- */
+
+static _Atomic long long g_stamp = -1; /* -1: not known now (no watcher connected) */
+static _Atomic int g_watching;
+static char g_watch_uri[512]; /* written before g_watching is set, never after */
+
+static int watched(const struct ar_store *s)
+{
+    return is_pg(s) && atomic_load(&g_watching) && strcmp(s->uri, g_watch_uri) == 0;
+}
+
+/* Raise the copy to v; only when known already (raise_unknown: the watcher's read). */
+static void stamp_raise(long long v, int raise_unknown)
+{
+    long long cur = atomic_load(&g_stamp);
+    while ((cur >= 0 || raise_unknown) && cur < v &&
+           !atomic_compare_exchange_weak(&g_stamp, &cur, v)) {
+    }
+}
+
 int ar_store_schema_version(struct ar_store *s)
 {
     /* SQLite: PRAGMA user_version; PostgreSQL: the meta row 'schema' (0 before the
@@ -738,9 +758,21 @@ int ar_store_commit(struct ar_store *s)
         s->poisoned = 0;
         return AR_EIO;
     }
+    long long bumped = -1;
     if (s->depth == 1 && s->dirty) {
-        /* One bump per transaction, however many rows it wrote. */
-        if (exec(s, "UPDATE meta SET value = value + 1 WHERE key = 'changes'")) {
+        /* One bump per transaction, however many rows it wrote; on PostgreSQL the other
+         * processes hear of it when (and only if) it commits (ar_store_watch). */
+        struct ar_sql_stmt *st = NULL;
+        int rc = ar_store_sql_prep(s, "commit",
+                                   "UPDATE meta SET value = value + 1 WHERE key = 'changes'"
+                                   " RETURNING value",
+                                   &st);
+        if (!rc)
+            rc = ar_sql_step(st) == AR_SQL_ROW ? 0 : AR_EIO;
+        if (!rc)
+            bumped = ar_sql_column_int64(st, 0);
+        ar_sql_finalize(st);
+        if (rc || (is_pg(s) && exec(s, "NOTIFY algoreg_changes"))) {
             exec(s, "ROLLBACK");
             s->depth = 0;
             s->dirty = 0;
@@ -757,6 +789,8 @@ int ar_store_commit(struct ar_store *s)
         s->depth--;
     if (s->depth == 0)
         s->log_size = -1;
+    if (!rc && bumped >= 0 && watched(s))
+        stamp_raise(bumped, 0); /* the writer's next page shows the write */
     return rc;
 }
 
@@ -1286,8 +1320,69 @@ int ar_store_versions(struct ar_store *s, const char *lars, json_t **out)
     return 0;
 }
 
+static int read_counter(struct ar_sql *c, long long *v)
+{
+    struct ar_sql_stmt *st = NULL;
+    int rc = ar_sql_prepare(c, "SELECT value FROM meta WHERE key = 'changes'", &st);
+    if (!rc)
+        rc = ar_sql_step(st) == AR_SQL_ROW ? 0 : AR_EUNAVAIL;
+    if (!rc)
+        *v = ar_sql_column_int64(st, 0);
+    ar_sql_finalize(st);
+    return rc;
+}
+
+void ar_store_watch(const char *uri, int (*stop)(void))
+{
+    if (!ar_store_is_pg_uri(uri))
+        return;
+    snprintf(g_watch_uri, sizeof g_watch_uri, "%s", uri);
+    atomic_store(&g_watching, 1);
+    int told = 0; /* a lost connection is logged once, not every second */
+    while (!stop()) {
+        struct ar_sql *c = NULL;
+        char why[256] = "";
+        long long v;
+        /* listening first, then reading: a write between the two is not missed */
+        if (ar_sql_pg(&c, uri, why, sizeof why) == 0 &&
+            ar_sql_exec(c, "LISTEN algoreg_changes") == 0) {
+            if (told)
+                ar_msg(AR_MSG_NOTICE, "store: change notifications received again");
+            told = 0;
+            for (int w = 0; w >= 0 && !stop(); w = ar_sql_wait_notify(c, 1000)) {
+                if (read_counter(c, &v))
+                    break;
+                stamp_raise(v, 1);
+            }
+        }
+        atomic_store(&g_stamp, -1); /* every request asks the database meanwhile */
+        if (!told && !stop())
+            ar_msg(AR_MSG_WARNING,
+                   "store: change notifications lost (%s); reading the change"
+                   " counter per request until they are back",
+                   why[0] ? why
+                   : c    ? ar_sql_errmsg(c)
+                          : "no connection");
+        told = 1;
+        ar_sql_close(c);
+        for (int i = 0; i < 10 && !stop(); i++) {
+            struct timespec t = {0, 100 * 1000 * 1000};
+            nanosleep(&t, NULL);
+        }
+    }
+    atomic_store(&g_watching, 0);
+    atomic_store(&g_stamp, -1);
+}
+
 int ar_store_stamp(struct ar_store *s, long long *out)
 {
+    if (watched(s)) {
+        long long v = atomic_load(&g_stamp);
+        if (v >= 0) {
+            *out = v;
+            return 0;
+        }
+    }
     struct ar_sql_stmt *st = stmt(s, ST_STAMP);
     if (!st)
         return AR_EIO;

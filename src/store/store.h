@@ -141,8 +141,19 @@ int ar_store_each_latest(struct ar_store *s, int (*fn)(void *ctx, const char *do
  * everything and returns AR_EIO: all or nothing. */
 void ar_store_bulk(struct ar_store *s, int on);
 /* The database's change counter: it moves with every write that pages depend on
- * (registrations, versions, organisations), whichever process wrote. */
+ * (registrations, versions, organisations), whichever process wrote. On PostgreSQL,
+ * while ar_store_watch runs for this database, it is answered from memory. */
 int ar_store_stamp(struct ar_store *s, long long *out);
+/* PostgreSQL (returns at once for SQLite): keep this process's copy of uri's change
+ * counter, so that a page served from the cache costs no round trip. Writers notify at
+ * commit (NOTIFY algoreg_changes, sent only if the transaction commits); this listens
+ * on a connection of its own and reads the counter again on each notification and at
+ * least every second (a notification lost with a dropped connection is not missed for
+ * longer). The process's own commits raise the copy themselves before they return, so
+ * a visitor always sees their own write; another server's write shows within
+ * milliseconds. While not connected, ar_store_stamp asks the database as before. Runs
+ * until stop() returns non-zero (asked every second); one per process. */
+void ar_store_watch(const char *uri, int (*stop)(void));
 /* Number of registrations. */
 int ar_store_count(struct ar_store *s, long long *out);
 
