@@ -332,7 +332,8 @@ int ar_store_similar(struct ar_store *s, const char *lars, int limit, int same_o
         total = ar_sql_column_int64(st, 0);
     ar_sql_finalize(st);
     /* tf-idf with the index's own document frequencies; on a large PostgreSQL register
-     * the table is built by the server's ticker (ar_store_similar_refresh), not here */
+     * the table is counted by the server's vocabulary thread (ar_store_similar_refresh),
+     * not here */
     pthread_mutex_lock(&g_df_mu);
     if (df_stale(total) && !(is_pg(s) && total > PG_INLINE_DOCS)) {
         struct dftab *t = NULL;

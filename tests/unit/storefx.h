@@ -1,7 +1,7 @@
 /* storefx.h — a unit test's store: a new database with the clock set (ALGOREG_NOW), and
- * its removal; several where a test needs them (storefx_make). A SQLite file in /tmp, or, when
- * ALGOREG_TEST_BACKEND=postgresql, a new database of the PostgreSQL at ALGOREG_TEST_PG
- * (scripts/run-tests.sh runs these binaries both ways). */
+ * its removal; several where a test needs them (storefx_make). A SQLite file in /tmp,
+ * or, when ALGOREG_TEST_BACKEND=postgresql, a new database of the PostgreSQL at
+ * ALGOREG_TEST_PG (scripts/run-tests.sh runs these binaries both ways). */
 #ifndef AR_TESTS_STOREFX_H
 #define AR_TESTS_STOREFX_H
 
