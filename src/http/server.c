@@ -493,6 +493,29 @@ static pthread_mutex_t g_tick_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_tick_cv = PTHREAD_COND_INITIALIZER;
 static int g_tick_stop;
 
+static int tick_stopped(void)
+{
+    pthread_mutex_lock(&g_tick_mu);
+    int stop = g_tick_stop;
+    pthread_mutex_unlock(&g_tick_mu);
+    return stop;
+}
+
+/* The background threads' pause between two rounds: seconds, or less when the server
+ * stops. 1 when it stops. */
+static int tick_wait(time_t seconds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += seconds;
+    pthread_mutex_lock(&g_tick_mu);
+    while (!g_tick_stop && pthread_cond_timedwait(&g_tick_cv, &g_tick_mu, &until) == 0) {
+    }
+    int stop = g_tick_stop;
+    pthread_mutex_unlock(&g_tick_mu);
+    return stop;
+}
+
 /* The server's own scheduler: publish withheld registrations whose end date has come
  * and run the AI Act case timers at start-up and then every 30 seconds (algoreg tick
  * does the same from cron); and, when witnesses are configured, push each new
@@ -502,9 +525,7 @@ static void *ticker(void *arg)
     struct ar_app *app = arg;
     time_t last_tick = 0;
     int wait = app->witnesses && app->witnesses->n ? 1 : 30;
-    pthread_mutex_lock(&g_tick_mu);
-    while (!g_tick_stop) {
-        pthread_mutex_unlock(&g_tick_mu);
+    for (int stop = tick_stopped(); !stop; stop = tick_wait(wait)) {
         struct ar_store *s = NULL;
         int n = 0;
         if (ar_store_open(&s, app->db_path, 0) == 0) {
@@ -521,14 +542,7 @@ static void *ticker(void *arg)
                 ar_msg(AR_MSG_ERR, "witnesses: could not record the push");
             ar_store_close(s);
         }
-        pthread_mutex_lock(&g_tick_mu);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += wait;
-        if (!g_tick_stop)
-            pthread_cond_timedwait(&g_tick_cv, &g_tick_mu, &until);
     }
-    pthread_mutex_unlock(&g_tick_mu);
     return NULL;
 }
 
@@ -537,9 +551,7 @@ static void *ticker(void *arg)
 static void *link_checker(void *arg)
 {
     struct ar_app *app = arg;
-    pthread_mutex_lock(&g_tick_mu);
-    while (!g_tick_stop) {
-        pthread_mutex_unlock(&g_tick_mu);
+    for (int stop = tick_stopped(); !stop; stop = tick_wait((time_t)app->link_minutes * 60)) {
         struct ar_store *s = NULL;
         int checked = 0, broken = 0;
         if (ar_store_open(&s, app->db_path, 0) == 0) {
@@ -549,14 +561,7 @@ static void *link_checker(void *arg)
                 ar_msg(AR_MSG_NOTICE, "links: %d checked, %d broken", checked, broken);
             ar_store_close(s);
         }
-        pthread_mutex_lock(&g_tick_mu);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += (time_t)app->link_minutes * 60;
-        while (!g_tick_stop && pthread_cond_timedwait(&g_tick_cv, &g_tick_mu, &until) == 0) {
-        }
     }
-    pthread_mutex_unlock(&g_tick_mu);
     return NULL;
 }
 
@@ -566,32 +571,15 @@ static void *link_checker(void *arg)
 static void *vocab_keeper(void *arg)
 {
     struct ar_app *app = arg;
-    pthread_mutex_lock(&g_tick_mu);
-    while (!g_tick_stop) {
-        pthread_mutex_unlock(&g_tick_mu);
+    for (int stop = tick_stopped(); !stop; stop = tick_wait(30)) {
         struct ar_store *s = NULL;
         if (ar_store_open(&s, app->db_path, 0) == 0) {
             if (ar_store_similar_refresh(s))
                 ar_msg(AR_MSG_ERR, "similar entries: the vocabulary could not be counted");
             ar_store_close(s);
         }
-        pthread_mutex_lock(&g_tick_mu);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 30;
-        if (!g_tick_stop)
-            pthread_cond_timedwait(&g_tick_cv, &g_tick_mu, &until);
     }
-    pthread_mutex_unlock(&g_tick_mu);
     return NULL;
-}
-
-static int tick_stopped(void)
-{
-    pthread_mutex_lock(&g_tick_mu);
-    int stop = g_tick_stop;
-    pthread_mutex_unlock(&g_tick_mu);
-    return stop;
 }
 
 /* PostgreSQL: the change counter kept in memory from the writers' notifications, so a
@@ -610,9 +598,7 @@ static void *mailer(void *arg)
 {
     struct ar_app *app = arg;
     time_t last = 0;
-    pthread_mutex_lock(&g_tick_mu);
-    while (!g_tick_stop) {
-        pthread_mutex_unlock(&g_tick_mu);
+    for (int stop = tick_stopped(); !stop; stop = tick_wait(2)) {
         struct ar_store *s = NULL;
         int n = 0, sent = 0, failed = 0;
         if (ar_store_open(&s, app->db_path, 0) == 0) {
@@ -630,14 +616,7 @@ static void *mailer(void *arg)
                 ar_msg(AR_MSG_INFO, "mail: %d notice(s) sent", sent);
             ar_store_close(s);
         }
-        pthread_mutex_lock(&g_tick_mu);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 2;
-        if (!g_tick_stop)
-            pthread_cond_timedwait(&g_tick_cv, &g_tick_mu, &until);
     }
-    pthread_mutex_unlock(&g_tick_mu);
     return NULL;
 }
 

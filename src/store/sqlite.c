@@ -34,6 +34,7 @@ enum {
     ST_VERSION_INSERT,
     ST_FTS_INSERT,
     ST_STAMP,
+    ST_BUMP,
     ST_EXTRA, /* first of the slots for ar_store_sql_cached() */
     ST_COUNT = ST_EXTRA + 16
 };
@@ -58,6 +59,7 @@ static const char *const sql_text[ST_COUNT] = {
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_FTS_INSERT] = "INSERT INTO registration_fts(rowid, nl, en) VALUES (?1, ?2, ?3)",
     [ST_STAMP] = "SELECT value FROM meta WHERE key = 'changes'",
+    [ST_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = 'changes' RETURNING value",
 };
 
 /* PostgreSQL advisory lock keys: one migration at a time, and one writer at a time, so
@@ -762,16 +764,12 @@ int ar_store_commit(struct ar_store *s)
     if (s->depth == 1 && s->dirty) {
         /* One bump per transaction, however many rows it wrote; on PostgreSQL the other
          * processes hear of it when (and only if) it commits (ar_store_watch). */
-        struct ar_sql_stmt *st = NULL;
-        int rc = ar_store_sql_prep(s, "commit",
-                                   "UPDATE meta SET value = value + 1 WHERE key = 'changes'"
-                                   " RETURNING value",
-                                   &st);
-        if (!rc)
-            rc = ar_sql_step(st) == AR_SQL_ROW ? 0 : AR_EIO;
+        struct ar_sql_stmt *st = stmt(s, ST_BUMP);
+        int rc = st && ar_sql_step(st) == AR_SQL_ROW ? 0 : AR_EIO;
         if (!rc)
             bumped = ar_sql_column_int64(st, 0);
-        ar_sql_finalize(st);
+        if (st)
+            ar_sql_reset(st);
         if (rc || (is_pg(s) && exec(s, "NOTIFY algoreg_changes"))) {
             exec(s, "ROLLBACK");
             s->depth = 0;
@@ -1323,7 +1321,7 @@ int ar_store_versions(struct ar_store *s, const char *lars, json_t **out)
 static int read_counter(struct ar_sql *c, long long *v)
 {
     struct ar_sql_stmt *st = NULL;
-    int rc = ar_sql_prepare(c, "SELECT value FROM meta WHERE key = 'changes'", &st);
+    int rc = ar_sql_prepare(c, sql_text[ST_STAMP], &st);
     if (!rc)
         rc = ar_sql_step(st) == AR_SQL_ROW ? 0 : AR_EUNAVAIL;
     if (!rc)
